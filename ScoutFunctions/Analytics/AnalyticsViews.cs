@@ -1,0 +1,23 @@
+using System.Globalization;
+
+namespace Scout.Analytics;
+
+// The Go service's response shapes, field for field.
+public sealed record SummaryView(long TotalMessages, IReadOnlyDictionary<string, long> SeverityCounts, string TimeWindow, string LastUpdated);
+
+public sealed record SystemsView(IReadOnlyList<SystemCount> Systems, int Total, string LastUpdated);
+
+public sealed record AlertsView(long TotalAlerts, IReadOnlyDictionary<string, long> SeverityCounts, IReadOnlyList<SystemCount> TopSystems, string LastUpdated);
+
+public static class AnalyticsViews
+{
+    public static SummaryView Summary(AnalyticsSnapshot s) => new(s.TotalMessages, s.SeverityCounts, s.Window, Rfc3339(s.GeneratedAt));
+
+    public static SystemsView Systems(AnalyticsSnapshot s) => new(s.Systems, s.SystemsTotal, Rfc3339(s.GeneratedAt));
+
+    public static AlertsView Alerts(AnalyticsSnapshot s) =>
+        new(s.Alerts.TotalAlerts, s.Alerts.SeverityCounts, s.Alerts.TopSystems, Rfc3339(s.GeneratedAt));
+
+    public static string Rfc3339(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+}

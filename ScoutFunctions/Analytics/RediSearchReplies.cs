@@ -1,0 +1,134 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace Scout.Analytics;
+
+/// <summary>One page of an FT.AGGREGATE reply: rows as field maps, and the cursor to read on (0 = done).</summary>
+public sealed record AggregatePage(IReadOnlyList<IReadOnlyDictionary<string, string?>> Rows, long CursorId);
+
+/// <summary>
+/// Parses FT.* replies in every shape a real engine sends: RediSearch 2.6 flat arrays (RESP2 and RESP3),
+/// and the RESP3 maps of RediSearch 2.8+ (results/extra_attributes/warning).
+/// </summary>
+public static class RediSearchReplies
+{
+    public static bool IsMissingIndex(RedisServerException error) =>
+        error.Message.Contains("unknown index name", StringComparison.OrdinalIgnoreCase)
+        || error.Message.Contains("no such index", StringComparison.OrdinalIgnoreCase);
+
+    public static bool IsMissingModule(RedisServerException error) =>
+        error.Message.Contains("unknown command", StringComparison.OrdinalIgnoreCase);
+
+    public static IndexDefinition ParseInfo(string index, RedisResult reply)
+    {
+        var info = Pairs(reply);
+        var keyType = info.TryGetValue("index_definition", out var definition)
+            && Pairs(definition).TryGetValue("key_type", out var type)
+            && string.Equals(type.ToString(), "HASH", StringComparison.OrdinalIgnoreCase)
+                ? IndexKeyType.Hash
+                : IndexKeyType.Json;
+
+        var timestamp = TimestampKind.Text;
+        if (info.TryGetValue("attributes", out var attributes))
+        {
+            foreach (var attribute in Items(attributes))
+            {
+                var fields = Pairs(attribute);
+                if (fields.TryGetValue("attribute", out var name) && name.ToString() == "timestamp"
+                    && fields.TryGetValue("type", out var fieldType)
+                    && string.Equals(fieldType.ToString(), "NUMERIC", StringComparison.OrdinalIgnoreCase))
+                    timestamp = TimestampKind.Numeric;
+            }
+        }
+        return new IndexDefinition(index, keyType, timestamp);
+    }
+
+    /// <param name="countWithoutRowsIsPartial">
+    /// True for queries without FILTER: there a non-zero leading count with no rows can only be a
+    /// reply cut short by the timeout (the engine's default RETURN policy).
+    /// </param>
+    public static AggregatePage ParseAggregate(RedisResult reply, bool countWithoutRowsIsPartial)
+    {
+        var cursorId = 0L;
+        var body = reply;
+        // WITHCURSOR wraps the page: [page, cursorId].
+        if (IsArray(reply) && reply.Length == 2 && IsArrayOrMap(reply[0]) && !IsArray(reply[1]))
+        {
+            body = reply[0];
+            cursorId = (long)reply[1];
+        }
+        return body.Resp3Type == ResultType.Map
+            ? new AggregatePage(ParseMapPage(body), cursorId)
+            : new AggregatePage(ParseFlatPage(body, countWithoutRowsIsPartial), cursorId);
+    }
+
+    private static List<IReadOnlyDictionary<string, string?>> ParseFlatPage(RedisResult body, bool countWithoutRowsIsPartial)
+    {
+        var items = Items(body);
+        var rows = new List<IReadOnlyDictionary<string, string?>>(Math.Max(0, items.Length - 1));
+        // The leading number is not the row count (it counts before FILTER); only the rows matter.
+        for (var i = 1; i < items.Length; i++)
+        {
+            if (items[i].Length == 0)
+                throw new SearchTimeoutException("RediSearch returned an empty row: the query ran out of time and the reply is partial");
+            rows.Add(Row(items[i]));
+        }
+        if (countWithoutRowsIsPartial && rows.Count == 0 && items.Length > 0 && !items[0].IsNull
+            && items[0].Resp3Type == ResultType.Integer && (long)items[0] > 0)
+            throw new SearchTimeoutException($"RediSearch counted {(long)items[0]} results but returned no rows: the reply is partial");
+        return rows;
+    }
+
+    private static List<IReadOnlyDictionary<string, string?>> ParseMapPage(RedisResult body)
+    {
+        var page = Pairs(body);
+        if (page.TryGetValue("warning", out var warnings))
+        {
+            foreach (var warning in Items(warnings))
+            {
+                var text = warning.ToString();
+                if (text.Contains("timeout", StringComparison.OrdinalIgnoreCase))
+                    throw new SearchTimeoutException("RediSearch warning: " + text);
+            }
+        }
+        var rows = new List<IReadOnlyDictionary<string, string?>>();
+        if (page.TryGetValue("results", out var results))
+        {
+            foreach (var result in Items(results))
+            {
+                var fields = Pairs(result);
+                rows.Add(fields.TryGetValue("extra_attributes", out var attributes) ? Row(attributes) : new Dictionary<string, string?>());
+            }
+        }
+        return rows;
+    }
+
+    private static Dictionary<string, string?> Row(RedisResult row)
+    {
+        var items = Items(row);
+        var fields = new Dictionary<string, string?>(items.Length / 2, StringComparer.Ordinal);
+        for (var i = 0; i + 1 < items.Length; i += 2)
+            fields[items[i].ToString()] = Scalar(items[i + 1]);
+        return fields;
+    }
+
+    private static string? Scalar(RedisResult value) => value.IsNull
+        ? null
+        : value.Resp3Type == ResultType.Double ? ((double)value).ToString(CultureInfo.InvariantCulture) : value.ToString();
+
+    private static Dictionary<string, RedisResult> Pairs(RedisResult result)
+    {
+        var items = Items(result);
+        var pairs = new Dictionary<string, RedisResult>(items.Length / 2, StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i + 1 < items.Length; i += 2)
+            pairs[items[i].ToString()] = items[i + 1];
+        return pairs;
+    }
+
+    private static RedisResult[] Items(RedisResult result) =>
+        result.IsNull || !IsArrayOrMap(result) ? [] : (RedisResult[])result!;
+
+    private static bool IsArray(RedisResult result) => result.Resp3Type is ResultType.Array or ResultType.Set;
+
+    private static bool IsArrayOrMap(RedisResult result) => IsArray(result) || result.Resp3Type is ResultType.Map or ResultType.Attribute;
+}

@@ -1,0 +1,25 @@
+using System.Text.Json;
+using Scout.Hosting;
+using Scout.Redis;
+using StackExchange.Redis;
+
+namespace Scout.Analytics;
+
+/// <summary>
+/// Snapshots as plain string keys holding JSON text. Never JSON.SET: the producer's index has no PREFIX
+/// and would count Scout's own documents as messages.
+/// </summary>
+public sealed class RedisSnapshotStore(RedisConnection redis) : ISnapshotStore
+{
+    public Task SaveAsync(IReadOnlyList<AnalyticsSnapshot> snapshots) =>
+        // MSET is atomic: every window of a cycle becomes visible together.
+        redis.Database.StringSetAsync(snapshots
+            .Select(s => new KeyValuePair<RedisKey, RedisValue>(ScoutKeys.Snapshot(s.Window), JsonSerializer.Serialize(s, ScoutJson.Options)))
+            .ToArray());
+
+    public async Task<AnalyticsSnapshot?> GetAsync(string window)
+    {
+        var json = await redis.Database.StringGetAsync(ScoutKeys.Snapshot(window));
+        return json.IsNullOrEmpty ? null : JsonSerializer.Deserialize<AnalyticsSnapshot>(json.ToString(), ScoutJson.Options);
+    }
+}

@@ -1,0 +1,40 @@
+namespace Scout.Analytics;
+
+public enum IndexKeyType { Json, Hash }
+
+/// <summary>How the index stores message timestamps: RFC 3339 text (JSON producer) or Unix seconds (hash producer).</summary>
+public enum TimestampKind { Text, Numeric }
+
+public sealed record IndexDefinition(string Name, IndexKeyType KeyType, TimestampKind Timestamp);
+
+/// <summary>One group of the windowed count: how many messages share severity, system and window bucket.</summary>
+public sealed record WindowedCount(string Severity, string System, int Bucket, long Count);
+
+/// <summary>
+/// The windows of one aggregation cycle. Every document gets a bucket = the number of window cut-offs
+/// its timestamp is at or after, so one grouped query feeds every window: with windows sorted
+/// shortest first, a document is inside window i when bucket >= windowCount - i.
+/// </summary>
+public sealed record WindowPlan(IReadOnlyList<Scout.Configuration.AnalyticsWindow> Windows, DateTimeOffset Now)
+{
+    /// <summary>Unix-second cut-offs, in the same order as <see cref="Windows"/> (newest cut-off first).</summary>
+    public IReadOnlyList<long> Cutoffs { get; } = Windows.Select(w => (Now - w.Length).ToUnixTimeSeconds()).ToList();
+
+    public bool Contains(int bucket, int windowIndex) => bucket >= Windows.Count - windowIndex;
+}
+
+/// <summary>RediSearch did not finish within the query timeout, or returned partial rows.</summary>
+public sealed class SearchTimeoutException(string message) : Exception(message);
+
+/// <summary>The Redis server has no RediSearch module (FT.* is an unknown command).</summary>
+public sealed class SearchUnavailableException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>The only door to FT.* commands: index discovery and the windowed counts.</summary>
+public interface ISearchIndex
+{
+    /// <summary>Reads the index definition, creating the producer's ON JSON index when it is missing.</summary>
+    Task<IndexDefinition> EnsureIndexAsync(CancellationToken cancellationToken);
+
+    /// <summary>Counts every indexed message by lower-cased severity, system and window bucket, in one pass.</summary>
+    Task<IReadOnlyList<WindowedCount>> CountByWindowAsync(IndexDefinition index, WindowPlan plan, CancellationToken cancellationToken);
+}

@@ -1,0 +1,37 @@
+namespace Scout.Configuration;
+
+/// <summary>Scout's runtime settings, named after the Go service's environment variables.</summary>
+public sealed class ScoutOptions
+{
+    public int Port { get; set; } = 8080;
+    public string RedisAddr { get; set; } = "localhost";
+    public int RedisPort { get; set; } = 6379;
+    public string RedisPassword { get; set; } = "";
+    public string Index { get; set; } = "messages";
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(60);
+    public string IntervalText { get; set; } = "60s";
+    public string ProfileName { get; set; } = "";
+    public TimeSpan RetentionTtl { get; set; } = TimeSpan.FromHours(48);
+    public bool RetentionEnabled { get; set; } = true;
+    public string AuthToken { get; set; } = "";
+    public LogFormat LogFormat { get; set; } = LogFormat.Json;
+    public LogLevel LogLevel { get; set; } = LogLevel.Information;
+    public string PitcherUrl { get; set; } = "";
+    public string PitcherToken { get; set; } = "";
+    public int ErrorThreshold { get; set; }
+    public int CriticalThreshold { get; set; }
+    public TimeSpan Cooldown { get; set; } = TimeSpan.FromMinutes(5);
+    public IReadOnlyList<AnalyticsWindow> Windows { get; set; } = [new("1h", TimeSpan.FromHours(1)), new("24h", TimeSpan.FromHours(24))];
+    public TimeSpan QueryTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Every window served: "all" first, then the configured ones.</summary>
+    public IEnumerable<string> WindowNames => Windows.Select(w => w.Name).Prepend(AnalyticsWindow.AllName);
+}
+
+public enum LogFormat { Json, Text }
+
+/// <summary>A time window over message timestamps; <see cref="AllName"/> means every indexed message.</summary>
+public sealed record AnalyticsWindow(string Name, TimeSpan Length)
+{
+    public const string AllName = "all";
+}

@@ -1,0 +1,110 @@
+using System.Globalization;
+
+namespace Scout.Configuration;
+
+/// <summary>Reads the Go service's environment variables (and SCOUT_* additions) into <see cref="ScoutOptions"/>.</summary>
+public static class ScoutSettings
+{
+    public static ScoutOptions Load(IConfiguration config)
+    {
+        var options = new ScoutOptions();
+        Bind(config, options);
+        return options;
+    }
+
+    public static void Bind(IConfiguration config, ScoutOptions o)
+    {
+        o.Port = Int(config, "PORT", o.Port, 1, 65535);
+        o.RedisAddr = Text(config, "REDIS_ADDR", o.RedisAddr);
+        o.RedisPort = Int(config, "REDIS_PORT", o.RedisPort, 1, 65535);
+        o.RedisPassword = config["REDIS_PASSWORD"] ?? "";
+        o.Index = Text(config, "REDISEARCH_INDEX", o.Index);
+        o.IntervalText = Text(config, "SCOUT_INTERVAL", o.IntervalText);
+        o.Interval = PositiveDuration(config, "SCOUT_INTERVAL", o.Interval);
+        o.ProfileName = config["SCOUT_PROFILE_NAME"]?.Trim() ?? "";
+        o.RetentionTtl = PositiveDuration(config, "SCOUT_RETENTION_TTL", o.RetentionTtl);
+        o.RetentionEnabled = Bool(config, "SCOUT_RETENTION_ENABLED", o.RetentionEnabled);
+        o.AuthToken = config["AUTH_TOKEN"] ?? "";
+        o.LogFormat = Choice(config, "LOG_FORMAT", o.LogFormat, ("json", LogFormat.Json), ("text", LogFormat.Text));
+        o.LogLevel = Choice(config, "LOG_LEVEL", o.LogLevel,
+            ("debug", LogLevel.Debug), ("info", LogLevel.Information), ("warn", LogLevel.Warning), ("error", LogLevel.Error));
+        o.PitcherUrl = HttpUrl(config, "ALERT_PITCHER_URL");
+        o.PitcherToken = config["ALERT_PITCHER_TOKEN"] ?? "";
+        o.ErrorThreshold = Int(config, "ALERT_ERROR_THRESHOLD", o.ErrorThreshold, 0, int.MaxValue);
+        o.CriticalThreshold = Int(config, "ALERT_CRITICAL_THRESHOLD", o.CriticalThreshold, 0, int.MaxValue);
+        o.Cooldown = PositiveDuration(config, "ALERT_COOLDOWN", o.Cooldown);
+        o.Windows = Windows(config, "SCOUT_WINDOWS", o.Windows);
+        o.QueryTimeout = PositiveDuration(config, "SCOUT_QUERY_TIMEOUT", o.QueryTimeout);
+    }
+
+    private static string? Raw(IConfiguration config, string name)
+    {
+        var value = config[name];
+        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
+
+    private static string Text(IConfiguration config, string name, string fallback) => Raw(config, name) ?? fallback;
+
+    private static int Int(IConfiguration config, string name, int fallback, int min, int max)
+    {
+        var raw = Raw(config, name);
+        if (raw is null) return fallback;
+        if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+            return value;
+        throw new ConfigurationError(name, raw, $"an integer from {min} to {max}");
+    }
+
+    private static TimeSpan PositiveDuration(IConfiguration config, string name, TimeSpan fallback)
+    {
+        var raw = Raw(config, name);
+        if (raw is null) return fallback;
+        if (GoDuration.TryParse(raw, out var value) && value > TimeSpan.Zero) return value;
+        throw new ConfigurationError(name, raw, GoDuration.AcceptedForm + " (greater than zero)");
+    }
+
+    // strconv.ParseBool's spellings, as the Go service accepted them.
+    private static bool Bool(IConfiguration config, string name, bool fallback)
+    {
+        var raw = Raw(config, name);
+        return raw switch
+        {
+            null => fallback,
+            "1" or "t" or "T" or "true" or "TRUE" or "True" => true,
+            "0" or "f" or "F" or "false" or "FALSE" or "False" => false,
+            _ => throw new ConfigurationError(name, raw, "true or false"),
+        };
+    }
+
+    private static T Choice<T>(IConfiguration config, string name, T fallback, params (string Text, T Value)[] choices)
+    {
+        var raw = Raw(config, name);
+        if (raw is null) return fallback;
+        foreach (var (text, value) in choices)
+            if (string.Equals(text, raw, StringComparison.OrdinalIgnoreCase)) return value;
+        throw new ConfigurationError(name, raw, "one of " + string.Join(", ", choices.Select(c => c.Text)));
+    }
+
+    private static string HttpUrl(IConfiguration config, string name)
+    {
+        var raw = Raw(config, name);
+        if (raw is null) return "";
+        if (Uri.TryCreate(raw, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+            return raw;
+        throw new ConfigurationError(name, raw, "an absolute http:// or https:// URL");
+    }
+
+    private static IReadOnlyList<AnalyticsWindow> Windows(IConfiguration config, string name, IReadOnlyList<AnalyticsWindow> fallback)
+    {
+        var raw = config[name];
+        if (raw is null) return fallback;
+        const string accepted = "a comma-separated list of distinct Go durations greater than zero, such as 1h,24h (or empty for none)";
+        var windows = new List<AnalyticsWindow>();
+        foreach (var part in raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!GoDuration.TryParse(part, out var length) || length <= TimeSpan.Zero || windows.Any(w => w.Length == length || w.Name == part))
+                throw new ConfigurationError(name, raw, accepted);
+            windows.Add(new AnalyticsWindow(part, length));
+        }
+        return windows.OrderBy(w => w.Length).ToList();
+    }
+}

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Prometheus;
+using Scout.Analytics;
+using Scout.Configuration;
+using Scout.Hosting;
+using Scout.Observability;
+
+namespace Scout.Functions;
+
+/// <summary>GET /, /health, /health/ready and /metrics: no auth, like the Go service.</summary>
+public static class ServiceFunctions
+{
+    public static readonly EndpointInfo[] Endpoints =
+    [
+        new("/health", "Health check (returns version, commit, uptime, timer status)", "none"),
+        new("/health/ready", "Readiness: 200 when Redis answers, else 503", "none"),
+        new("/analytics/summary", "Severity counts, total messages (?window=)", "bearer"),
+        new("/analytics/systems", "Per-system message counts, top 20 (?window=)", "bearer"),
+        new("/analytics/alerts", "Alert frequency, top alerting systems (?window=)", "bearer"),
+        new("/metrics", "Prometheus metrics", "none"),
+    ];
+
+    public static IEndpointRouteBuilder MapServiceFunctions(this IEndpointRouteBuilder routes, FunctionsHostSettings host, ScoutMetrics metrics)
+    {
+        if (!host.IsDisabled("Index"))
+            routes.MapGet("/", (BuildInfo build) =>
+                TypedResults.Ok(new IndexView(BuildInfo.ServiceName, build.Version, Endpoints.Select(e => e with { Path = Prefixed(host, e.Path) }).ToList())));
+        if (!host.IsDisabled("Health"))
+            routes.MapGet("/health", HealthAsync);
+        if (!host.IsDisabled("Ready"))
+            routes.MapHealthChecks("/health/ready", new HealthCheckOptions { ResponseWriter = WriteReadinessAsync });
+        if (!host.IsDisabled("Metrics"))
+            routes.MapMetrics("/metrics", metrics.Registry);
+        return routes;
+    }
+
+    private static async Task<IResult> HealthAsync(
+        BuildInfo build, TimeProvider time, ProcessStart start, IEnumerable<ITimerFunction> timers, ITimerStore store)
+    {
+        var now = time.GetUtcNow();
+        Dictionary<string, FunctionHealth>? functions = new();
+        string? functionsError = null;
+        try
+        {
+            foreach (var timer in timers)
+            {
+                var record = await store.GetRecordAsync(timer.Name);
+                functions[timer.Name] = record is null
+                    ? new FunctionHealth(null, null, "never run", null)
+                    : new FunctionHealth(
+                        record.ScheduleStatus.Last is { } last ? AnalyticsViews.Rfc3339(last) : null,
+                        AnalyticsViews.Rfc3339(record.ScheduleStatus.Next),
+                        record.LastOutcome,
+                        record.LastDurationSeconds);
+            }
+        }
+        catch (Exception)
+        {
+            // Liveness must not depend on Redis; readiness reports it.
+            functions = null;
+            functionsError = "timer status unavailable: Redis unreachable";
+        }
+        return TypedResults.Ok(new HealthView("ok", build.Version, build.Commit, build.Date,
+            GoDuration.Format(TimeSpan.FromSeconds(Math.Floor((now - start.At).TotalSeconds))), functions, functionsError));
+    }
+
+    private static Task WriteReadinessAsync(HttpContext context, Microsoft.Extensions.Diagnostics.HealthChecks.HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var ready = report.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy;
+        var body = new ReadinessView(ready ? "ready" : "unavailable",
+            report.Entries.ToDictionary(e => e.Key, e => e.Value.Description ?? e.Value.Status.ToString()));
+        return JsonSerializer.SerializeAsync(context.Response.Body, body, ScoutJson.Options);
+    }
+
+    private static string Prefixed(FunctionsHostSettings host, string path) =>
+        host.RoutePrefix.Length == 0 ? path : "/" + host.RoutePrefix + path;
+
+    public sealed record EndpointInfo(string Path, string Description, string Auth);
+
+    private sealed record IndexView(string Service, string Version, IReadOnlyList<EndpointInfo> Endpoints);
+
+    private sealed record HealthView(string Status, string Version, string Commit, string Date, string Uptime,
+        IReadOnlyDictionary<string, FunctionHealth>? Functions, string? FunctionsError);
+
+    private sealed record FunctionHealth(string? LastRun, string? NextRun, string LastOutcome, double? LastDurationSeconds);
+
+    private sealed record ReadinessView(string Status, IReadOnlyDictionary<string, string> Checks);
+}
+
+/// <summary>When this process started, for /health uptime.</summary>
+public sealed record ProcessStart(DateTimeOffset At);

@@ -1,0 +1,39 @@
+using System.Text.Json;
+
+namespace Scout.Hosting;
+
+/// <summary>Adds the Functions app's setting files below the environment, as the Functions host layers them.</summary>
+public static class FunctionsAppSettings
+{
+    /// <summary>Settings whose defaults schedules refer to with %SETTING%.</summary>
+    private static readonly Dictionary<string, string?> Defaults = new() { ["SCOUT_INTERVAL"] = "60s" };
+
+    /// <summary>
+    /// Lowest first: defaults, host.json, local.settings.json "Values" (local development only);
+    /// everything already registered (environment variables, command line) keeps winning.
+    /// </summary>
+    public static void AddFunctionsAppSettings(this IConfigurationManager configuration, string directory)
+    {
+        var sources = (IConfigurationBuilder)configuration;
+        sources.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = Defaults });
+        sources.Sources.Insert(1, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+        {
+            Path = "host.json",
+            Optional = true,
+            FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(directory),
+        });
+        var localSettings = Path.Combine(directory, "local.settings.json");
+        if (File.Exists(localSettings))
+            sources.Sources.Insert(2, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = ReadValues(localSettings) });
+    }
+
+    private static Dictionary<string, string?> ReadValues(string path)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        if (document.RootElement.TryGetProperty("Values", out var section))
+            foreach (var setting in section.EnumerateObject())
+                values[setting.Name] = setting.Value.ValueKind == JsonValueKind.String ? setting.Value.GetString() : setting.Value.GetRawText();
+        return values;
+    }
+}

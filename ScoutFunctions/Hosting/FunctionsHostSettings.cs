@@ -1,0 +1,44 @@
+using System.Globalization;
+using Scout.Configuration;
+
+namespace Scout.Hosting;
+
+/// <summary>The parts of host.json and app settings that shape the Functions-style runtime.</summary>
+public sealed class FunctionsHostSettings
+{
+    /// <summary>Functions' default for a dedicated plan when host.json names no functionTimeout.</summary>
+    public static readonly TimeSpan DefaultFunctionTimeout = TimeSpan.FromMinutes(30);
+
+    public TimeSpan? FunctionTimeout { get; init; } = DefaultFunctionTimeout;
+
+    /// <summary>extensions.http.routePrefix; Functions uses "api" when host.json does not say.</summary>
+    public string RoutePrefix { get; init; } = "api";
+
+    public required IConfiguration Settings { get; init; }
+
+    public static FunctionsHostSettings From(IConfiguration config)
+    {
+        var timeoutText = config["functionTimeout"];
+        TimeSpan? timeout = DefaultFunctionTimeout;
+        if (timeoutText is "-1") timeout = null;
+        else if (!string.IsNullOrWhiteSpace(timeoutText))
+        {
+            if (!TimeSpan.TryParse(timeoutText, CultureInfo.InvariantCulture, out var parsed) || parsed <= TimeSpan.Zero)
+                throw new ConfigurationError("host.json functionTimeout", timeoutText, "a TimeSpan such as 00:05:00, or -1 for no limit");
+            timeout = parsed;
+        }
+        return new FunctionsHostSettings
+        {
+            FunctionTimeout = timeout,
+            RoutePrefix = (config["extensions:http:routePrefix"] ?? "api").Trim('/'),
+            Settings = config,
+        };
+    }
+
+    /// <summary>AzureWebJobs.&lt;Function&gt;.Disabled (or AzureWebJobs__&lt;Function&gt;__Disabled where dots are not allowed).</summary>
+    public bool IsDisabled(string function)
+    {
+        var value = Settings[$"AzureWebJobs.{function}.Disabled"] ?? Settings[$"AzureWebJobs:{function}:Disabled"];
+        return value is not null && (value == "1" || bool.TryParse(value, out var disabled) && disabled);
+    }
+}

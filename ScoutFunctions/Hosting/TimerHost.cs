@@ -1,0 +1,246 @@
+using System.Diagnostics;
+using Scout.Observability;
+
+namespace Scout.Hosting;
+
+/// <summary>
+/// Runs the timer functions: one loop per function, so a run never overlaps its predecessor in this
+/// process; a lease in the shared store makes each occurrence run once across every replica.
+/// </summary>
+public sealed class TimerHost(
+    IEnumerable<ITimerFunction> functions,
+    ITimerStore store,
+    FunctionsHostSettings settings,
+    TimeProvider time,
+    ScoutMetrics metrics,
+    ILogger<TimerHost> logger) : BackgroundService
+{
+    public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(15);
+
+    /// <summary>Replicas' clocks and wake-ups differ a little; an occurrence is identified within this margin.</summary>
+    private static readonly TimeSpan ClockTolerance = TimeSpan.FromSeconds(1);
+
+    // Cancelled only when the host's shutdown grace runs out: running functions get to finish first.
+    private readonly CancellationTokenSource _abortRuns = new();
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var loops = new List<Task>();
+        foreach (var function in functions)
+        {
+            if (settings.IsDisabled(function.Name))
+            {
+                logger.LogInformation("Function {Function} is disabled by AzureWebJobs.{Function}.Disabled", function.Name, function.Name);
+                continue;
+            }
+            var schedule = TimerSchedule.Parse(function.Schedule, settings.Settings);
+            logger.LogInformation("Timer function {Function} scheduled with {Schedule} (run on startup: {RunOnStartup})",
+                function.Name, schedule, function.RunOnStartup);
+            loops.Add(RunLoopAsync(function, schedule, stoppingToken));
+        }
+        return Task.WhenAll(loops);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await using var abort = cancellationToken.Register(_abortRuns.Cancel);
+        await base.StopAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _abortRuns.Dispose();
+        base.Dispose();
+    }
+
+    private async Task RunLoopAsync(ITimerFunction function, TimerSchedule schedule, CancellationToken stoppingToken)
+    {
+        var now = time.GetUtcNow();
+        var record = await TryGetRecordAsync(function.Name);
+        // Missed occurrences while no replica ran (IsPastDue), or RunOnStartup, fire at once.
+        var due = record?.ScheduleStatus.Next ?? schedule.GetNext(now);
+        var force = function.RunOnStartup || due <= now;
+        if (function.RunOnStartup && due > now) due = now;
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var wait = due - time.GetUtcNow();
+            if (wait > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(wait, time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+            due = await RunOccurrenceAsync(function, schedule, due, force);
+            force = false;
+        }
+    }
+
+    private async Task<TimerRecord?> TryGetRecordAsync(string function)
+    {
+        try
+        {
+            return await store.GetRecordAsync(function);
+        }
+        catch (Exception error)
+        {
+            logger.LogWarning("Function {Function}: timer store unreachable at start ({Error}); using the local schedule", function, error.Message);
+            return null;
+        }
+    }
+
+    /// <summary>Runs one occurrence if no other replica has, and returns when the next one is due.</summary>
+    private async Task<DateTimeOffset> RunOccurrenceAsync(ITimerFunction function, TimerSchedule schedule, DateTimeOffset due, bool force)
+    {
+        ITimerLease? lease;
+        TimerRecord? previous;
+        try
+        {
+            lease = await store.TryAcquireLeaseAsync(function.Name, LeaseDuration);
+            if (lease is null)
+            {
+                logger.LogDebug("Function {Function}: another replica holds the lease; skipping this occurrence", function.Name);
+                return NextAfter(schedule, due);
+            }
+            previous = await store.GetRecordAsync(function.Name);
+        }
+        catch (Exception error)
+        {
+            logger.LogWarning("Function {Function}: timer store unreachable ({Error}); skipping this occurrence", function.Name, error.Message);
+            metrics.FunctionInvocations.WithLabels(function.Name, InvocationOutcome.Skipped).Inc();
+            return NextAfter(schedule, due);
+        }
+
+        await using (lease)
+        {
+            var now = time.GetUtcNow();
+            // Another replica already ran this occurrence and set the next one: follow the shared schedule.
+            if (!force && previous is { } shared && shared.ScheduleStatus.Next > due + ClockTolerance)
+                return shared.ScheduleStatus.Next;
+
+            var timer = new TimerInfo(previous?.ScheduleStatus, IsPastDue: now - due > ClockTolerance && previous is not null);
+            var (outcome, duration, error) = await InvokeAsync(function, timer, lease);
+            var finished = time.GetUtcNow();
+            var next = NextAfter(schedule, due);
+            var record = new TimerRecord(new ScheduleStatus(due, next, finished), outcome, duration.TotalSeconds, error);
+            try
+            {
+                await store.SetRecordAsync(function.Name, record);
+            }
+            catch (Exception storeError)
+            {
+                logger.LogWarning("Function {Function}: could not store schedule status ({Error})", function.Name, storeError.Message);
+            }
+            return next;
+        }
+    }
+
+    private DateTimeOffset NextAfter(TimerSchedule schedule, DateTimeOffset due)
+    {
+        var now = time.GetUtcNow();
+        var next = schedule.GetNext(due);
+        // A run that outlasted its interval skips the occurrences it missed instead of firing back to back.
+        return next > now ? next : schedule.GetNext(now);
+    }
+
+    private async Task<(string Outcome, TimeSpan Duration, string? Error)> InvokeAsync(ITimerFunction function, TimerInfo timer, ITimerLease lease)
+    {
+        var invocationId = Guid.NewGuid();
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["Function"] = function.Name, ["InvocationId"] = invocationId });
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(_abortRuns.Token);
+        if (settings.FunctionTimeout is { } timeout) run.CancelAfter(timeout);
+        var renewal = RenewWhileRunning(function.Name, lease, run);
+
+        logger.LogInformation("Executing '{Function}' (Id={InvocationId}, IsPastDue={IsPastDue})", function.Name, invocationId, timer.IsPastDue);
+        var started = Stopwatch.GetTimestamp();
+        string outcome;
+        string? error = null;
+        try
+        {
+            await function.RunAsync(timer, run.Token);
+            outcome = InvocationOutcome.Succeeded;
+        }
+        catch (OperationCanceledException) when (run.IsCancellationRequested)
+        {
+            (outcome, error) = _abortRuns.IsCancellationRequested ? (InvocationOutcome.Cancelled, "host shut down")
+                : renewal.LeaseLost ? (InvocationOutcome.Cancelled, "lease lost to another holder")
+                : (InvocationOutcome.TimedOut, $"exceeded functionTimeout {settings.FunctionTimeout}");
+        }
+        catch (Exception failure)
+        {
+            outcome = InvocationOutcome.Failed;
+            error = failure.Message;
+        }
+        finally
+        {
+            await renewal.DisposeAsync();
+        }
+        var duration = Stopwatch.GetElapsedTime(started);
+        metrics.FunctionInvocations.WithLabels(function.Name, outcome).Inc();
+        metrics.FunctionDuration.WithLabels(function.Name).Observe(duration.TotalSeconds);
+        if (outcome == InvocationOutcome.Succeeded)
+            logger.LogInformation("Executed '{Function}' ({Outcome}, Id={InvocationId}, Duration={DurationMs}ms)",
+                function.Name, outcome, invocationId, (long)duration.TotalMilliseconds);
+        else
+            logger.LogWarning("Executed '{Function}' ({Outcome}, Id={InvocationId}, Duration={DurationMs}ms): {Error}",
+                function.Name, outcome, invocationId, (long)duration.TotalMilliseconds, error);
+        return (outcome, duration, error);
+    }
+
+    /// <summary>Keeps the lease alive while the function runs; losing it cancels the run.</summary>
+    private LeaseRenewal RenewWhileRunning(string function, ITimerLease lease, CancellationTokenSource run)
+    {
+        var stop = new CancellationTokenSource();
+        var renewal = new LeaseRenewal(stop);
+        renewal.Loop = Task.Run(async () =>
+        {
+            using var ticker = new PeriodicTimer(LeaseDuration / 3, time);
+            try
+            {
+                while (await ticker.WaitForNextTickAsync(stop.Token))
+                {
+                    bool renewed;
+                    try
+                    {
+                        renewed = await lease.RenewAsync();
+                    }
+                    catch (Exception error)
+                    {
+                        logger.LogWarning("Function {Function}: lease renewal failed ({Error})", function, error.Message);
+                        continue;
+                    }
+                    if (!renewed)
+                    {
+                        logger.LogWarning("Function {Function}: lease lost to another holder; cancelling this run", function);
+                        renewal.LeaseLost = true;
+                        await run.CancelAsync();
+                        return;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+        return renewal;
+    }
+
+    private sealed class LeaseRenewal(CancellationTokenSource stop) : IAsyncDisposable
+    {
+        public Task Loop { get; set; } = Task.CompletedTask;
+
+        public volatile bool LeaseLost;
+
+        public async ValueTask DisposeAsync()
+        {
+            await stop.CancelAsync();
+            await Loop;
+            stop.Dispose();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+namespace Scout.Hosting;
+
+/// <summary>Last and next occurrence of a timer function, shared by every replica (Functions' ScheduleStatus).</summary>
+public sealed record ScheduleStatus(DateTimeOffset? Last, DateTimeOffset Next, DateTimeOffset LastUpdated);
+
+/// <summary>What a timer function receives: its schedule status and whether this run is late.</summary>
+public sealed record TimerInfo(ScheduleStatus? ScheduleStatus, bool IsPastDue);
+
+/// <summary>The stored state of a timer function: its schedule status and how its last run went.</summary>
+public sealed record TimerRecord(
+    ScheduleStatus ScheduleStatus,
+    string LastOutcome,
+    double LastDurationSeconds,
+    string? LastError = null);
+
+public static class InvocationOutcome
+{
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+    public const string TimedOut = "timed_out";
+    public const string Cancelled = "cancelled";
+    public const string Skipped = "skipped";
+}
+
+/// <summary>A function that runs on a schedule. One class per function, like a Functions timer trigger.</summary>
+public interface ITimerFunction
+{
+    string Name { get; }
+
+    /// <summary>Schedule expression, possibly a %SETTING% reference.</summary>
+    string Schedule { get; }
+
+    bool RunOnStartup { get; }
+
+    Task RunAsync(TimerInfo timer, CancellationToken cancellationToken);
+}
+
+/// <summary>An exclusive, expiring claim on one timer function across every process sharing the store.</summary>
+public interface ITimerLease : IAsyncDisposable
+{
+    /// <summary>Extends the lease; false when it was lost (expired and taken by another holder).</summary>
+    Task<bool> RenewAsync();
+}
+
+/// <summary>Where timer coordination lives: singleton leases and schedule status.</summary>
+public interface ITimerStore
+{
+    Task<ITimerLease?> TryAcquireLeaseAsync(string function, TimeSpan duration);
+
+    Task<TimerRecord?> GetRecordAsync(string function);
+
+    Task SetRecordAsync(string function, TimerRecord record);
+}

@@ -1,0 +1,25 @@
+using System.Text.Json;
+using Scout.Hosting;
+
+namespace Scout.Http;
+
+public static class JsonStatusPages
+{
+    /// <summary>Bodiless 404/405 from routing become JSON errors, so clients always get {"error": ...}.</summary>
+    public static IApplicationBuilder UseJsonStatusPages(this IApplicationBuilder app) =>
+        app.UseStatusCodePages(async context =>
+        {
+            var response = context.HttpContext.Response;
+            var error = response.StatusCode switch
+            {
+                StatusCodes.Status404NotFound => "not found",
+                StatusCodes.Status405MethodNotAllowed => "method not allowed",
+                _ => ReasonPhrase(response.StatusCode),
+            };
+            response.ContentType = "application/json";
+            await JsonSerializer.SerializeAsync(response.Body, new ErrorResponse(error), ScoutJson.Options);
+        });
+
+    private static string ReasonPhrase(int status) =>
+        Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status).ToLowerInvariant();
+}

@@ -1,0 +1,42 @@
+using Scout.Configuration;
+
+namespace Scout.Observability;
+
+public static class ScoutLogging
+{
+    /// <summary>LOG_FORMAT picks the framework's JSON or simple console formatter; LOG_LEVEL sets the default level.</summary>
+    public static ILoggingBuilder AddScoutLogging(this ILoggingBuilder logging, ScoutOptions options, bool logLevelSet)
+    {
+        logging.ClearProviders();
+        if (options.LogFormat == LogFormat.Json)
+            logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            });
+        else
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            });
+        // Registered after host.json's logging.logLevel, so an explicit LOG_LEVEL wins for the default category.
+        if (logLevelSet) logging.AddFilter((string?)null, options.LogLevel);
+        return logging;
+    }
+
+    /// <summary>The start-up banner, only in text mode so JSON logs stay one parseable object per line.</summary>
+    public static void PrintBanner(ScoutOptions options, BuildInfo build, TextWriter output)
+    {
+        if (options.LogFormat != LogFormat.Text) return;
+        output.WriteLine($"""
+            ┌─────────────────────────────────────────┐
+            │  {BuildInfo.ServiceName,-39}│
+            │  version {build.Version,-31}│
+            │  commit  {build.Commit,-31}│
+            └─────────────────────────────────────────┘
+            """);
+    }
+}

@@ -1,0 +1,41 @@
+using Prometheus;
+
+namespace Scout.Observability;
+
+/// <summary>
+/// Scout's Prometheus metrics in a registry of their own (one per host, so tests stay independent).
+/// Names, types, labels and help of the Go service are kept so existing dashboards work.
+/// </summary>
+public sealed class ScoutMetrics
+{
+    public ScoutMetrics()
+    {
+        Registry = Metrics.NewCustomRegistry();
+        var factory = Metrics.WithCustomRegistry(Registry);
+        MessagesTotal = factory.CreateGauge("homerun2_scout_messages_total", "Total messages indexed in RediSearch");
+        SeverityCount = factory.CreateGauge("homerun2_scout_severity_count", "Message count per severity", "severity");
+        SystemMessageCount = factory.CreateGauge("homerun2_scout_system_message_count", "Message count per system", "system");
+        SystemsTotal = factory.CreateGauge("homerun2_scout_systems_total", "Total distinct systems in RediSearch index");
+        AlertCount = factory.CreateGauge("homerun2_scout_alert_count", "Alert message count per severity (error/critical)", "severity");
+        TopAlertingSystemCount = factory.CreateGauge("homerun2_scout_top_alerting_system_count", "Alert count for top alerting systems", "system");
+        AggregationDuration = factory.CreateHistogram("homerun2_scout_aggregation_duration_seconds", "Duration of aggregation cycles in seconds");
+        AggregationErrors = factory.CreateCounter("homerun2_scout_aggregation_errors_total", "Total number of aggregation errors");
+        SnapshotAge = factory.CreateGauge("homerun2_scout_snapshot_age_seconds", "Age of the latest analytics snapshot per window", "window");
+        FunctionInvocations = factory.CreateCounter("homerun2_scout_function_invocations_total", "Timer function invocations by outcome", "function", "outcome");
+        FunctionDuration = factory.CreateHistogram("homerun2_scout_function_duration_seconds", "Duration of timer function invocations in seconds",
+            new HistogramConfiguration { LabelNames = ["function"], Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });
+    }
+
+    public CollectorRegistry Registry { get; }
+    public Gauge MessagesTotal { get; }
+    public Gauge SeverityCount { get; }
+    public Gauge SystemMessageCount { get; }
+    public Gauge SystemsTotal { get; }
+    public Gauge AlertCount { get; }
+    public Gauge TopAlertingSystemCount { get; }
+    public Histogram AggregationDuration { get; }
+    public Counter AggregationErrors { get; }
+    public Gauge SnapshotAge { get; }
+    public Counter FunctionInvocations { get; }
+    public Histogram FunctionDuration { get; }
+}

@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Options;
+using Prometheus;
+using Scout.Analytics;
+using Scout.Configuration;
+using Scout.Functions;
+using Scout.Hosting;
+using Scout.Http;
+using Scout.Observability;
+using Scout.Redis;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddFunctionsAppSettings(AppContext.BaseDirectory);
+
+ScoutOptions options;
+FunctionsHostSettings host;
+try
+{
+    options = ScoutSettings.Load(builder.Configuration);
+    host = FunctionsHostSettings.From(builder.Configuration);
+}
+catch (ConfigurationError error)
+{
+    Console.Error.WriteLine(error.Message);
+    return 2;
+}
+
+var build = BuildInfo.FromAssembly();
+ScoutLogging.PrintBanner(options, build, Console.Out);
+builder.Logging.AddScoutLogging(options, logLevelSet: !string.IsNullOrWhiteSpace(builder.Configuration["LOG_LEVEL"]));
+if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_URLS"] is null)
+    builder.WebHost.UseUrls($"http://*:{options.Port}");
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(25));
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = ScoutJson.Options.DefaultIgnoreCondition);
+
+builder.Services.AddOptions<ScoutOptions>().Configure<IConfiguration>((o, config) => ScoutSettings.Bind(config, o));
+builder.Services.AddSingleton(host);
+builder.Services.AddSingleton(build);
+builder.Services.AddSingleton(new ProcessStart(DateTimeOffset.UtcNow));
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<ScoutMetrics>();
+builder.Services.AddSingleton<SnapshotGauges>();
+builder.Services.AddSingleton<RedisConnection>();
+builder.Services.AddSingleton<ISearchIndex, RediSearchIndex>();
+builder.Services.AddSingleton<ISnapshotStore, RedisSnapshotStore>();
+builder.Services.AddSingleton<ITimerStore, RedisTimerStore>();
+builder.Services.AddSingleton<AnalyticsAggregator>();
+builder.Services.AddSingleton<ITimerFunction, AggregateAnalyticsFunction>();
+builder.Services.AddHostedService<TimerHost>();
+builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
+
+var app = builder.Build();
+
+var metrics = app.Services.GetRequiredService<ScoutMetrics>();
+app.Services.GetRequiredService<SnapshotGauges>().Register();
+if (options.AuthToken.Length == 0)
+    app.Logger.LogWarning("AUTH_TOKEN is empty: the analytics API is unauthenticated");
+
+app.UseJsonStatusPages();
+app.UseHttpMetrics(o =>
+{
+    o.InProgress.Registry = metrics.Registry;
+    o.RequestCount.Registry = metrics.Registry;
+    o.RequestDuration.Registry = metrics.Registry;
+});
+var functions = app.MapGroup(host.RoutePrefix.Length == 0 ? "" : "/" + host.RoutePrefix);
+functions.MapServiceFunctions(host, metrics);
+functions.MapAnalyticsFunctions(host);
+
+await app.RunAsync();
+return 0;
+
+/// <summary>Entry point type, visible to the test host.</summary>
+public partial class Program;
