@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs Scout's whole test suite on a fresh machine: installs what the tests start (redis-server),
+# then runs every test and writes a TRX report to TestResults/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "redis-server not found: installing the Debian package" >&2
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+fi
+# The Debian package may start a system redis on 6379; the tests start their own on free ports.
+
+rm -rf TestResults
+dotnet test Scout.sln -c Release \
+  --logger "trx;LogFileName=scout.trx" \
+  --logger "console;verbosity=normal" \
+  --results-directory TestResults "$@"
