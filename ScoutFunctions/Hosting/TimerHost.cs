@@ -58,7 +58,9 @@ public sealed class TimerHost(
         var now = time.GetUtcNow();
         var record = await TryGetRecordAsync(function.Name);
         // Missed occurrences while no replica ran (IsPastDue), or RunOnStartup, fire at once.
-        var due = record?.ScheduleStatus.Next ?? schedule.GetNext(now);
+        var due = schedule.GetNext(now);
+        // A stored Next from an older, longer schedule must not delay the current one.
+        if (record is not null && record.ScheduleStatus.Next < due) due = record.ScheduleStatus.Next;
         var force = function.RunOnStartup || due <= now;
         if (function.RunOnStartup && due > now) due = now;
 
