@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Prometheus;
+using Scout.Alerting;
 using Scout.Analytics;
 using Scout.Configuration;
 using Scout.Functions;
@@ -45,6 +46,17 @@ builder.Services.AddSingleton<ISnapshotStore, RedisSnapshotStore>();
 builder.Services.AddSingleton<ITimerStore, RedisTimerStore>();
 builder.Services.AddSingleton<AnalyticsAggregator>();
 builder.Services.AddSingleton<ITimerFunction, AggregateAnalyticsFunction>();
+builder.Services.AddSingleton<AlertCooldowns>();
+builder.Services.AddSingleton<PitcherClient>();
+builder.Services.AddSingleton<AlertEvaluator>();
+builder.Services.AddSingleton<ITimerFunction, EvaluateAlertsFunction>();
+builder.Services.AddHttpClient(PitcherClient.ClientName).AddStandardResilienceHandler(resilience =>
+{
+    resilience.Retry.MaxRetryAttempts = options.AlertRetries;
+    resilience.AttemptTimeout.Timeout = options.AlertTimeout;
+    resilience.TotalRequestTimeout.Timeout = options.AlertTimeout * (options.AlertRetries + 1) + TimeSpan.FromSeconds(30);
+    resilience.CircuitBreaker.SamplingDuration = options.AlertTimeout * 2 + TimeSpan.FromSeconds(30);
+});
 builder.Services.AddHostedService<TimerHost>();
 builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
 

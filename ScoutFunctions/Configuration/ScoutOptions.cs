@@ -21,8 +21,17 @@ public sealed class ScoutOptions
     public int ErrorThreshold { get; set; }
     public int CriticalThreshold { get; set; }
     public TimeSpan Cooldown { get; set; } = TimeSpan.FromMinutes(5);
-    public IReadOnlyList<AnalyticsWindow> Windows { get; set; } = [new("1h", TimeSpan.FromHours(1)), new("24h", TimeSpan.FromHours(24))];
+    /// <summary>Windows computed each cycle, shortest first: SCOUT_WINDOWS plus ALERT_WINDOW.</summary>
+    public IReadOnlyList<AnalyticsWindow> Windows { get; set; } =
+        [new("5m", TimeSpan.FromMinutes(5)), new("1h", TimeSpan.FromHours(1)), new("24h", TimeSpan.FromHours(24))];
     public TimeSpan QueryTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The window alert thresholds are compared in: a name of <see cref="Windows"/> or "all".</summary>
+    public string AlertWindow { get; set; } = "5m";
+    public TimeSpan AlertTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    public int AlertRetries { get; set; } = 3;
+
+    public bool AlertingEnabled => PitcherUrl.Length > 0;
 
     /// <summary>Every window served: "all" first, then the configured ones.</summary>
     public IEnumerable<string> WindowNames => Windows.Select(w => w.Name).Prepend(AnalyticsWindow.AllName);

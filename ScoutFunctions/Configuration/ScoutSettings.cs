@@ -33,8 +33,10 @@ public static class ScoutSettings
         o.ErrorThreshold = Int(config, "ALERT_ERROR_THRESHOLD", o.ErrorThreshold, 0, int.MaxValue);
         o.CriticalThreshold = Int(config, "ALERT_CRITICAL_THRESHOLD", o.CriticalThreshold, 0, int.MaxValue);
         o.Cooldown = PositiveDuration(config, "ALERT_COOLDOWN", o.Cooldown);
-        o.Windows = Windows(config, "SCOUT_WINDOWS", o.Windows);
         o.QueryTimeout = PositiveDuration(config, "SCOUT_QUERY_TIMEOUT", o.QueryTimeout);
+        o.AlertTimeout = PositiveDuration(config, "ALERT_TIMEOUT", o.AlertTimeout);
+        o.AlertRetries = Int(config, "ALERT_RETRIES", o.AlertRetries, 1, 10);
+        (o.Windows, o.AlertWindow) = WindowsWithAlertWindow(config);
     }
 
     private static string? Raw(IConfiguration config, string name)
@@ -93,10 +95,23 @@ public static class ScoutSettings
         throw new ConfigurationError(name, raw, "an absolute http:// or https:// URL");
     }
 
-    private static IReadOnlyList<AnalyticsWindow> Windows(IConfiguration config, string name, IReadOnlyList<AnalyticsWindow> fallback)
+    /// <summary>SCOUT_WINDOWS, plus ALERT_WINDOW when it is not among them, so every cycle computes it too.</summary>
+    private static (IReadOnlyList<AnalyticsWindow> Windows, string AlertWindow) WindowsWithAlertWindow(IConfiguration config)
     {
-        var raw = config[name];
-        if (raw is null) return fallback;
+        var windows = Windows(config, "SCOUT_WINDOWS", "1h,24h").ToList();
+        var raw = Raw(config, "ALERT_WINDOW") ?? "5m";
+        if (raw == AnalyticsWindow.AllName) return (windows, raw);
+        if (!GoDuration.TryParse(raw, out var length) || length <= TimeSpan.Zero)
+            throw new ConfigurationError("ALERT_WINDOW", raw, GoDuration.AcceptedForm + " (greater than zero), or all");
+        var existing = windows.FirstOrDefault(w => w.Length == length);
+        if (existing is not null) return (windows, existing.Name);
+        windows.Add(new AnalyticsWindow(raw, length));
+        return (windows.OrderBy(w => w.Length).ToList(), raw);
+    }
+
+    private static IReadOnlyList<AnalyticsWindow> Windows(IConfiguration config, string name, string fallback)
+    {
+        var raw = config[name] ?? fallback;
         const string accepted = "a comma-separated list of distinct Go durations greater than zero, such as 1h,24h (or empty for none)";
         var windows = new List<AnalyticsWindow>();
         foreach (var part in raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))

@@ -33,6 +33,11 @@ public sealed class TimerHost(
                 logger.LogInformation("Function {Function} is disabled by AzureWebJobs.{Function}.Disabled", function.Name, function.Name);
                 continue;
             }
+            if (function.DisabledReason is { } reason)
+            {
+                logger.LogInformation("Function {Function} is disabled: {Reason}", function.Name, reason);
+                continue;
+            }
             var schedule = TimerSchedule.Parse(function.Schedule, settings.Settings);
             logger.LogInformation("Timer function {Function} scheduled with {Schedule} (run on startup: {RunOnStartup})",
                 function.Name, schedule, function.RunOnStartup);

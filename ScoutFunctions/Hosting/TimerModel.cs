@@ -32,6 +32,9 @@ public interface ITimerFunction
 
     bool RunOnStartup { get; }
 
+    /// <summary>Why the function cannot run with the current settings, or null when it can.</summary>
+    string? DisabledReason => null;
+
     Task RunAsync(TimerInfo timer, CancellationToken cancellationToken);
 }
 

@@ -10,4 +10,6 @@ public static class ScoutKeys
     public static string TimerStatus(string function) => $"{Prefix}timer:{function}:status";
 
     public static string Lease(string function) => $"{Prefix}lease:{function}";
+
+    public static string AlertCooldown(string rule) => $"{Prefix}alert:cooldown:{rule}";
 }
