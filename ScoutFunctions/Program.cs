@@ -8,6 +8,7 @@ using Scout.Hosting;
 using Scout.Http;
 using Scout.Observability;
 using Scout.Redis;
+using Scout.Retention;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddFunctionsAppSettings(AppContext.BaseDirectory);
@@ -46,6 +47,8 @@ builder.Services.AddSingleton<ISnapshotStore, RedisSnapshotStore>();
 builder.Services.AddSingleton<ITimerStore, RedisTimerStore>();
 builder.Services.AddSingleton<AnalyticsAggregator>();
 builder.Services.AddSingleton<ITimerFunction, AggregateAnalyticsFunction>();
+builder.Services.AddSingleton<RetentionPruner>();
+builder.Services.AddSingleton<ITimerFunction, PruneRetentionFunction>();
 builder.Services.AddSingleton<AlertCooldowns>();
 builder.Services.AddSingleton<PitcherClient>();
 builder.Services.AddSingleton<AlertEvaluator>();

@@ -55,8 +55,23 @@ public static class RediSearchCommands
         return new SearchCommand("FT.AGGREGATE", [.. args]);
     }
 
-    public static SearchCommand CursorRead(string index, long cursorId) =>
-        new("FT.CURSOR", ["READ", index, cursorId.ToString(CultureInfo.InvariantCulture), "COUNT", CursorPageSize.ToString(CultureInfo.InvariantCulture)]);
+    /// <summary>
+    /// Keys and timestamps of messages before the cut-off, read with a cursor (no LIMIT offsets).
+    /// On text timestamps a value parsetime cannot read is null, and null passes "&lt;": those rows are
+    /// reported as unparseable by the caller, never deleted.
+    /// </summary>
+    public static SearchCommand ExpiredKeys(IndexDefinition index, long cutoffUnixSeconds, TimeSpan timeout, int pageSize)
+    {
+        var cutoff = cutoffUnixSeconds.ToString(CultureInfo.InvariantCulture);
+        var args = index.Timestamp == TimestampKind.Numeric
+            ? new List<object> { index.Name, $"@timestamp:[-inf ({cutoff}]", "LOAD", "2", "@__key", "@timestamp" }
+            : new List<object> { index.Name, "*", "LOAD", "2", "@__key", "@timestamp", "APPLY", ParseTimestamp, "AS", "ts", "FILTER", $"@ts < {cutoff}" };
+        args.AddRange(["WITHCURSOR", "COUNT", pageSize.ToString(CultureInfo.InvariantCulture), "TIMEOUT", TimeoutMilliseconds(timeout)]);
+        return new SearchCommand("FT.AGGREGATE", [.. args]);
+    }
+
+    public static SearchCommand CursorRead(string index, long cursorId, int pageSize = CursorPageSize) =>
+        new("FT.CURSOR", ["READ", index, cursorId.ToString(CultureInfo.InvariantCulture), "COUNT", pageSize.ToString(CultureInfo.InvariantCulture)]);
 
     public static SearchCommand CursorDelete(string index, long cursorId) =>
         new("FT.CURSOR", ["DEL", index, cursorId.ToString(CultureInfo.InvariantCulture)]);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using Scout.Configuration;
 using Scout.Redis;
@@ -35,18 +36,54 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
     {
         var counts = new List<WindowedCount>();
         var command = RediSearchCommands.WindowedCounts(index, plan, options.CurrentValue.QueryTimeout);
-        var page = RediSearchReplies.ParseAggregate(await ExecuteAsync(command), countWithoutRowsIsPartial: true);
-        while (true)
+        await foreach (var rows in ReadPagesAsync(index.Name, command, RediSearchCommands.CursorPageSize, countWithoutRowsIsPartial: true, cancellationToken))
+            counts.AddRange(rows.Select(ToCount));
+        return counts;
+    }
+
+    public async IAsyncEnumerable<IReadOnlyList<ExpiryCandidate>> FindExpiredAsync(
+        IndexDefinition index, DateTimeOffset cutoff, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var command = RediSearchCommands.ExpiredKeys(index, cutoff.ToUnixTimeSeconds(), options.CurrentValue.QueryTimeout, ExpiryPageSize);
+        await foreach (var rows in ReadPagesAsync(index.Name, command, ExpiryPageSize, countWithoutRowsIsPartial: false, cancellationToken))
+            yield return rows.Select(r => new ExpiryCandidate(r.GetValueOrDefault("__key") ?? "", r.GetValueOrDefault("timestamp")))
+                .Where(c => c.Key.Length > 0).ToList();
+    }
+
+    /// <summary>Deletion batches: large enough to amortise round trips, small enough to stop promptly.</summary>
+    public const int ExpiryPageSize = 1000;
+
+    /// <summary>Reads a cursor to its end; a consumer that stops early (or cancellation) deletes the cursor.</summary>
+    private async IAsyncEnumerable<IReadOnlyList<IReadOnlyDictionary<string, string?>>> ReadPagesAsync(
+        string index, SearchCommand first, int pageSize, bool countWithoutRowsIsPartial, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var page = RediSearchReplies.ParseAggregate(await ExecuteAsync(first), countWithoutRowsIsPartial);
+        try
         {
-            foreach (var row in page.Rows) counts.Add(ToCount(row));
-            if (page.CursorId == 0) return counts;
-            if (cancellationToken.IsCancellationRequested)
+            while (true)
             {
-                await ExecuteAsync(RediSearchCommands.CursorDelete(index.Name, page.CursorId));
+                yield return page.Rows;
+                if (page.CursorId == 0) yield break;
                 cancellationToken.ThrowIfCancellationRequested();
+                page = RediSearchReplies.ParseAggregate(
+                    await ExecuteAsync(RediSearchCommands.CursorRead(index, page.CursorId, pageSize)), countWithoutRowsIsPartial: false);
             }
-            page = RediSearchReplies.ParseAggregate(
-                await ExecuteAsync(RediSearchCommands.CursorRead(index.Name, page.CursorId)), countWithoutRowsIsPartial: false);
+        }
+        finally
+        {
+            if (page.CursorId != 0) await TryDeleteCursorAsync(index, page.CursorId);
+        }
+    }
+
+    private async Task TryDeleteCursorAsync(string index, long cursorId)
+    {
+        try
+        {
+            await ExecuteAsync(RediSearchCommands.CursorDelete(index, cursorId));
+        }
+        catch (Exception error) when (error is RedisException or SearchUnavailableException)
+        {
+            // The server drops idle cursors on its own.
         }
     }
 

@@ -37,4 +37,14 @@ public interface ISearchIndex
 
     /// <summary>Counts every indexed message by lower-cased severity, system and window bucket, in one pass.</summary>
     Task<IReadOnlyList<WindowedCount>> CountByWindowAsync(IndexDefinition index, WindowPlan plan, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Pages through the indexed messages whose timestamp is before the cut-off, as RediSearch reads it.
+    /// Text timestamps the engine cannot parse come back too (with their raw value), so callers can report them.
+    /// Stops early, freeing the cursor, when the consumer stops enumerating.
+    /// </summary>
+    IAsyncEnumerable<IReadOnlyList<ExpiryCandidate>> FindExpiredAsync(IndexDefinition index, DateTimeOffset cutoff, CancellationToken cancellationToken);
 }
+
+/// <summary>An indexed message the index considers expired: its key and its raw timestamp.</summary>
+public sealed record ExpiryCandidate(string Key, string? Timestamp);

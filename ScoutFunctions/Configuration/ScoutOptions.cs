@@ -13,6 +13,11 @@ public sealed class ScoutOptions
     public string ProfileName { get; set; } = "";
     public TimeSpan RetentionTtl { get; set; } = TimeSpan.FromHours(48);
     public bool RetentionEnabled { get; set; } = true;
+    public bool RetentionApproximate { get; set; }
+    public int RetentionMaxDeletes { get; set; } = 100_000;
+
+    /// <summary>The producer's stream of message IDs; the Go service used the index name.</summary>
+    public string Stream { get; set; } = "";
     public string AuthToken { get; set; } = "";
     public LogFormat LogFormat { get; set; } = LogFormat.Json;
     public LogLevel LogLevel { get; set; } = LogLevel.Information;

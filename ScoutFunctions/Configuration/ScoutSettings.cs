@@ -24,6 +24,9 @@ public static class ScoutSettings
         o.ProfileName = config["SCOUT_PROFILE_NAME"]?.Trim() ?? "";
         o.RetentionTtl = PositiveDuration(config, "SCOUT_RETENTION_TTL", o.RetentionTtl);
         o.RetentionEnabled = Bool(config, "SCOUT_RETENTION_ENABLED", o.RetentionEnabled);
+        o.RetentionApproximate = Bool(config, "SCOUT_RETENTION_APPROX", o.RetentionApproximate);
+        o.RetentionMaxDeletes = Int(config, "SCOUT_RETENTION_MAX_DELETES", o.RetentionMaxDeletes, 1, int.MaxValue);
+        o.Stream = Text(config, "SCOUT_STREAM", o.Index);
         o.AuthToken = config["AUTH_TOKEN"] ?? "";
         o.LogFormat = Choice(config, "LOG_FORMAT", o.LogFormat, ("json", LogFormat.Json), ("text", LogFormat.Text));
         o.LogLevel = Choice(config, "LOG_LEVEL", o.LogLevel,
@@ -37,6 +40,8 @@ public static class ScoutSettings
         o.AlertTimeout = PositiveDuration(config, "ALERT_TIMEOUT", o.AlertTimeout);
         o.AlertRetries = Int(config, "ALERT_RETRIES", o.AlertRetries, 1, 10);
         (o.Windows, o.AlertWindow) = WindowsWithAlertWindow(config);
+        foreach (var schedule in new[] { "ALERT_SCHEDULE", "SCOUT_RETENTION_SCHEDULE" })
+            if (Raw(config, schedule) is not null) Scout.Hosting.TimerSchedule.Parse($"%{schedule}%", config);
     }
 
     private static string? Raw(IConfiguration config, string name)

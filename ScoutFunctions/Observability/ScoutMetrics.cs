@@ -24,6 +24,10 @@ public sealed class ScoutMetrics
         FunctionInvocations = factory.CreateCounter("homerun2_scout_function_invocations_total", "Timer function invocations by outcome", "function", "outcome");
         FunctionDuration = factory.CreateHistogram("homerun2_scout_function_duration_seconds", "Duration of timer function invocations in seconds",
             new HistogramConfiguration { LabelNames = ["function"], Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });
+        RetentionDeleted = factory.CreateCounter("homerun2_scout_retention_deleted_total", "Expired messages deleted by retention");
+        RetentionTrimmed = factory.CreateCounter("homerun2_scout_retention_trimmed_total", "Stream entries trimmed by retention");
+        RetentionUnparseable = factory.CreateCounter("homerun2_scout_retention_unparseable_total", "Messages kept by retention because their timestamp does not parse");
+        RetentionDuration = factory.CreateHistogram("homerun2_scout_retention_duration_seconds", "Duration of retention runs in seconds");
         AlertsSent = factory.CreateCounter("homerun2_scout_alerts_sent_total", "Meta-alerts delivered to omni-pitcher", "rule");
         AlertsFailed = factory.CreateCounter("homerun2_scout_alerts_failed_total", "Meta-alerts that could not be delivered after retries", "rule");
         AlertsSuppressed = factory.CreateCounter("homerun2_scout_alerts_suppressed_total", "Meta-alerts not sent, by reason (cooldown, stale)", "rule", "reason");
@@ -41,6 +45,10 @@ public sealed class ScoutMetrics
     public Gauge SnapshotAge { get; }
     public Counter FunctionInvocations { get; }
     public Histogram FunctionDuration { get; }
+    public Counter RetentionDeleted { get; }
+    public Counter RetentionTrimmed { get; }
+    public Counter RetentionUnparseable { get; }
+    public Histogram RetentionDuration { get; }
     public Counter AlertsSent { get; }
     public Counter AlertsFailed { get; }
     public Counter AlertsSuppressed { get; }
