@@ -7,11 +7,15 @@ using Scout.Functions;
 using Scout.Hosting;
 using Scout.Http;
 using Scout.Observability;
+using Scout.Profile;
 using Scout.Redis;
 using Scout.Retention;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddFunctionsAppSettings(AppContext.BaseDirectory);
+// Last source, so a ScoutProfile's values win over the environment and reload the options when they change.
+var profileValues = new ProfileConfigurationProvider();
+((IConfigurationBuilder)builder.Configuration).Add(new ProfileConfigurationSource(profileValues));
 
 ScoutOptions options;
 FunctionsHostSettings host;
@@ -35,6 +39,11 @@ builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSe
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = ScoutJson.Options.DefaultIgnoreCondition);
 
 builder.Services.AddOptions<ScoutOptions>().Configure<IConfiguration>((o, config) => ScoutSettings.Bind(config, o));
+builder.Services.AddSingleton<IOptionsChangeTokenSource<ScoutOptions>>(new ConfigurationChangeTokenSource<ScoutOptions>(builder.Configuration));
+builder.Services.AddSingleton(profileValues);
+builder.Services.AddSingleton<ScoutProfileService>();
+// Registered before the timer host: hosted services start in order, so the profile applies before the first run.
+builder.Services.AddHostedService(sp => sp.GetRequiredService<ScoutProfileService>());
 builder.Services.AddSingleton(host);
 builder.Services.AddSingleton(build);
 builder.Services.AddSingleton(new ProcessStart(DateTimeOffset.UtcNow));

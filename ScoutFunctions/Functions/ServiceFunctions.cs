@@ -5,6 +5,7 @@ using Scout.Analytics;
 using Scout.Configuration;
 using Scout.Hosting;
 using Scout.Observability;
+using Scout.Profile;
 
 namespace Scout.Functions;
 
@@ -36,7 +37,7 @@ public static class ServiceFunctions
     }
 
     private static async Task<IResult> HealthAsync(
-        BuildInfo build, TimeProvider time, ProcessStart start, IEnumerable<ITimerFunction> timers, ITimerStore store)
+        BuildInfo build, TimeProvider time, ProcessStart start, IEnumerable<ITimerFunction> timers, ITimerStore store, ScoutProfileService profile)
     {
         var now = time.GetUtcNow();
         Dictionary<string, FunctionHealth>? functions = new();
@@ -62,7 +63,7 @@ public static class ServiceFunctions
             functionsError = "timer status unavailable: Redis unreachable";
         }
         return TypedResults.Ok(new HealthView("ok", build.Version, build.Commit, build.Date,
-            GoDuration.Format(TimeSpan.FromSeconds(Math.Floor((now - start.At).TotalSeconds))), functions, functionsError));
+            GoDuration.Format(TimeSpan.FromSeconds(Math.Floor((now - start.At).TotalSeconds))), ProfileHealth.From(profile), functions, functionsError));
     }
 
     private static Task WriteReadinessAsync(HttpContext context, Microsoft.Extensions.Diagnostics.HealthChecks.HealthReport report)
@@ -82,7 +83,15 @@ public static class ServiceFunctions
     private sealed record IndexView(string Service, string Version, IReadOnlyList<EndpointInfo> Endpoints);
 
     private sealed record HealthView(string Status, string Version, string Commit, string Date, string Uptime,
-        IReadOnlyDictionary<string, FunctionHealth>? Functions, string? FunctionsError);
+        ProfileHealth Profile, IReadOnlyDictionary<string, FunctionHealth>? Functions, string? FunctionsError);
+
+    /// <summary>"environment" when no ScoutProfile is in force, else which one and since when.</summary>
+    private sealed record ProfileHealth(string Source, string? Name, string? ResourceVersion, string? AppliedAt)
+    {
+        public static ProfileHealth From(ScoutProfileService profile) => profile.Active is { } active
+            ? new("ScoutProfile", active.Name, active.ResourceVersion, AnalyticsViews.Rfc3339(active.AppliedAt))
+            : new("environment", profile.Name, null, null);
+    }
 
     private sealed record FunctionHealth(string? LastRun, string? NextRun, string LastOutcome, double? LastDurationSeconds);
 

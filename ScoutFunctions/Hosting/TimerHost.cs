@@ -33,11 +33,6 @@ public sealed class TimerHost(
                 logger.LogInformation("Function {Function} is disabled by AzureWebJobs.{Function}.Disabled", function.Name, function.Name);
                 continue;
             }
-            if (function.DisabledReason is { } reason)
-            {
-                logger.LogInformation("Function {Function} is disabled: {Reason}", function.Name, reason);
-                continue;
-            }
             var schedule = TimerSchedule.Parse(function.Schedule, settings.Settings);
             logger.LogInformation("Timer function {Function} scheduled with {Schedule} (run on startup: {RunOnStartup})",
                 function.Name, schedule, function.RunOnStartup);
@@ -62,29 +57,70 @@ public sealed class TimerHost(
     {
         var now = time.GetUtcNow();
         var record = await TryGetRecordAsync(function.Name);
-        // Missed occurrences while no replica ran (IsPastDue), or RunOnStartup, fire at once.
         var due = schedule.GetNext(now);
-        // A stored Next from an older, longer schedule must not delay the current one.
+        // Missed occurrences while no replica ran (IsPastDue), or RunOnStartup, fire at once; a stored
+        // Next from an older, longer schedule never delays the current one.
         if (record is not null && record.ScheduleStatus.Next < due) due = record.ScheduleStatus.Next;
         var force = function.RunOnStartup || due <= now;
         if (function.RunOnStartup && due > now) due = now;
+        string? disabledReason = null;
 
         while (!stoppingToken.IsCancellationRequested)
         {
-            var wait = due - time.GetUtcNow();
-            if (wait > TimeSpan.Zero)
+            if (!await WaitUntilAsync(due, stoppingToken))
             {
-                try
+                if (stoppingToken.IsCancellationRequested) return;
+                // Settings changed (e.g. a ScoutProfile): follow a new schedule from now on.
+                var updated = TryParseSchedule(function, schedule);
+                if (updated.ToString() != schedule.ToString())
                 {
-                    await Task.Delay(wait, time, stoppingToken);
+                    logger.LogInformation("Timer function {Function} rescheduled: {Old} → {New}", function.Name, schedule, updated);
+                    schedule = updated;
+                    var sooner = schedule.GetNext(time.GetUtcNow());
+                    if (sooner < due) due = sooner;
                 }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
+                continue;
             }
-            due = await RunOccurrenceAsync(function, schedule, due, force);
+            var reason = function.DisabledReason;
+            if (reason != disabledReason)
+            {
+                if (reason is null) logger.LogInformation("Function {Function} is enabled", function.Name);
+                else logger.LogInformation("Function {Function} is disabled: {Reason}", function.Name, reason);
+                disabledReason = reason;
+            }
+            due = reason is null ? await RunOccurrenceAsync(function, schedule, due, force) : NextAfter(schedule, due);
             force = false;
+        }
+    }
+
+    /// <summary>Sleeps until <paramref name="due"/>; false when woken early by shutdown or a settings change.</summary>
+    private async Task<bool> WaitUntilAsync(DateTimeOffset due, CancellationToken stoppingToken)
+    {
+        var wait = due - time.GetUtcNow();
+        if (wait <= TimeSpan.Zero) return true;
+        using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        using var onChange = settings.Settings.GetReloadToken().RegisterChangeCallback(_ => wake.Cancel(), null);
+        try
+        {
+            await Task.Delay(wait, time, wake.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private TimerSchedule TryParseSchedule(ITimerFunction function, TimerSchedule current)
+    {
+        try
+        {
+            return TimerSchedule.Parse(function.Schedule, settings.Settings);
+        }
+        catch (Scout.Configuration.ConfigurationError error)
+        {
+            logger.LogWarning("Timer function {Function}: new schedule ignored ({Error})", function.Name, error.Message);
+            return current;
         }
     }
 

@@ -34,6 +34,7 @@ public sealed class RetentionPruner(
         long deleted = 0, unparseable = 0, trimmed = 0;
         var examples = new List<string>();
         var bounded = false;
+        var completed = false;
         try
         {
             var definition = await index.EnsureIndexAsync(cancellationToken);
@@ -61,6 +62,7 @@ public sealed class RetentionPruner(
                 if (bounded || cancellationToken.IsCancellationRequested) break;
             }
             trimmed = await TrimStreamAsync(o, cutoff);
+            completed = !cancellationToken.IsCancellationRequested;
         }
         finally
         {
@@ -68,7 +70,7 @@ public sealed class RetentionPruner(
             metrics.RetentionUnparseable.Inc(unparseable);
             metrics.RetentionTrimmed.Inc(trimmed);
             metrics.RetentionDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-            Report(deleted, unparseable, trimmed, bounded, examples, o, cutoff);
+            if (completed || deleted > 0) Report(deleted, unparseable, trimmed, bounded, completed, examples, o, cutoff);
         }
         cancellationToken.ThrowIfCancellationRequested();
         return new RetentionRun(deleted, unparseable, trimmed, bounded, examples);
@@ -108,12 +110,13 @@ public sealed class RetentionPruner(
         return (long)await redis.Database.ExecuteAsync("XTRIM", args);
     }
 
-    private void Report(long deleted, long unparseable, long trimmed, bool bounded, List<string> examples, ScoutOptions o, DateTimeOffset cutoff)
+    private void Report(long deleted, long unparseable, long trimmed, bool bounded, bool completed, List<string> examples, ScoutOptions o, DateTimeOffset cutoff)
     {
         logger.LogInformation(
             "Retention: deleted {Deleted} messages older than {Cutoff} (TTL {Ttl}), trimmed {Trimmed} entries from stream {Stream}{Bound}",
             deleted, cutoff.ToString("O", CultureInfo.InvariantCulture), GoDuration.Format(o.RetentionTtl), trimmed, o.Stream,
-            bounded ? $"; stopped at SCOUT_RETENTION_MAX_DELETES={o.RetentionMaxDeletes}, the rest goes next run" : "");
+            bounded ? $"; stopped at SCOUT_RETENTION_MAX_DELETES={o.RetentionMaxDeletes}, the rest goes next run"
+            : completed ? "" : "; stopped early, the rest goes next run");
         if (unparseable > 0)
             logger.LogWarning("Retention: kept {Count} messages whose timestamp does not parse as RFC 3339, e.g. {Examples}",
                 unparseable, string.Join(", ", examples));

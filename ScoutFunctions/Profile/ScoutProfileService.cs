@@ -1,0 +1,181 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using k8s;
+using k8s.Autorest;
+using Scout.Hosting;
+
+namespace Scout.Profile;
+
+/// <summary>Which profile is in force, for /health.</summary>
+public sealed record ActiveProfile(string Name, string? ResourceVersion, DateTimeOffset AppliedAt);
+
+/// <summary>
+/// Loads the ScoutProfile named by SCOUT_PROFILE_NAME before the timers start (bounded, never fatal),
+/// then watches it and applies every change live; deleting it returns to the environment's values.
+/// </summary>
+public sealed class ScoutProfileService(
+    ProfileConfigurationProvider profileValues,
+    IConfiguration configuration,
+    TimeProvider time,
+    ILogger<ScoutProfileService> logger) : BackgroundService
+{
+    public const string Group = "homerun2.stuttgart-things.com";
+    public const string Version = "v1alpha1";
+    public const string Plural = "scoutprofiles";
+    public static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
+
+    private IKubernetes? _client;
+
+    public ActiveProfile? Active { get; private set; }
+
+    public string? Name => configuration["SCOUT_PROFILE_NAME"] is { Length: > 0 } name ? name.Trim() : null;
+
+    private string Namespace => configuration["POD_NAMESPACE"] is { Length: > 0 } ns ? ns.Trim() : "homerun2";
+
+    private bool Watch => !string.Equals(configuration["SCOUT_PROFILE_WATCH"], "false", StringComparison.OrdinalIgnoreCase);
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (Name is null) return;
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(StartupTimeout);
+        try
+        {
+            _client = CreateClient();
+            var profile = await GetAsync(_client, bounded.Token);
+            if (profile is null)
+                logger.LogWarning("ScoutProfile {Namespace}/{Name} not found; using environment values", Namespace, Name);
+            else
+                await ApplyAsync(_client, profile.Value, bounded.Token);
+        }
+        catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("ScoutProfile {Namespace}/{Name} could not be read ({Reason}); using environment values", Namespace, Name, Reason(error));
+        }
+        if (Watch && _client is not null) await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var backoff = TimeSpan.FromSeconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var events = _client!.CustomObjects.WatchListNamespacedCustomObjectAsync(
+                    Group, Version, Namespace, Plural, fieldSelector: $"metadata.name={Name}", cancellationToken: stoppingToken);
+                await foreach (var (type, resource) in events)
+                {
+                    backoff = TimeSpan.FromSeconds(1);
+                    if (type is WatchEventType.Added or WatchEventType.Modified) await ApplyAsync(_client, ToJson(resource), stoppingToken);
+                    else if (type == WatchEventType.Deleted) Clear("deleted");
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception error)
+            {
+                logger.LogWarning("ScoutProfile watch dropped ({Reason}); reconnecting in {Backoff}s", Reason(error), backoff.TotalSeconds);
+            }
+            try
+            {
+                await Task.Delay(backoff, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+        }
+    }
+
+    private static JsonElement ToJson(object resource) =>
+        resource is JsonElement element ? element : JsonSerializer.SerializeToElement(resource);
+
+    private IKubernetes CreateClient()
+    {
+        var kubeconfig = configuration["KUBECONFIG"];
+        var home = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
+        // Without any configuration the client would fall back to localhost:8080, which may be Scout itself.
+        var config = !string.IsNullOrEmpty(kubeconfig) ? KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)
+            : KubernetesClientConfiguration.IsInCluster() ? KubernetesClientConfiguration.InClusterConfig()
+            : File.Exists(home) ? KubernetesClientConfiguration.BuildConfigFromConfigFile(home)
+            : throw new InvalidOperationException("not running in a pod and no KUBECONFIG or ~/.kube/config");
+        return new Kubernetes(config);
+    }
+
+    private async Task<JsonElement?> GetAsync(IKubernetes client, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await client.CustomObjects.GetNamespacedCustomObjectWithHttpMessagesAsync<JsonElement>(
+                Group, Version, Namespace, Plural, Name!, cancellationToken: cancellationToken);
+            return response.Body;
+        }
+        catch (HttpOperationException error) when (error.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    private async Task ApplyAsync(IKubernetes client, JsonElement resource, CancellationToken cancellationToken)
+    {
+        var spec = resource.TryGetProperty("spec", out var s) ? s : default;
+        var overrides = spec.ValueKind == JsonValueKind.Object
+            ? ProfileOverrides.FromSpec(spec)
+            : new ProfileOverrides.Result([], ["spec: missing or not an object; ignored"], null);
+        foreach (var warning in overrides.Warnings) logger.LogWarning("ScoutProfile {Name}: {Warning}", Name, warning);
+        if (overrides.PitcherTokenSecret is { } reference)
+        {
+            var token = await ReadSecretAsync(client, reference, cancellationToken);
+            if (token is not null) overrides.Values["ALERT_PITCHER_TOKEN"] = token;
+        }
+
+        var before = ProfileOverrides.Effective(configuration);
+        profileValues.Replace(overrides.Values);
+        var metadata = resource.TryGetProperty("metadata", out var m) ? m : default;
+        var resourceVersion = metadata.ValueKind == JsonValueKind.Object && metadata.TryGetProperty("resourceVersion", out var rv) ? rv.GetString() : null;
+        Active = new ActiveProfile(Name!, resourceVersion, time.GetUtcNow());
+        LogChanges(before, $"applied resourceVersion {resourceVersion}");
+    }
+
+    private async Task<string?> ReadSecretAsync(IKubernetes client, ProfileOverrides.SecretReference reference, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var secret = await client.CoreV1.ReadNamespacedSecretAsync(reference.Name, Namespace, cancellationToken: cancellationToken);
+            if (secret.Data?.TryGetValue(reference.Key, out var bytes) == true) return Encoding.UTF8.GetString(bytes).Trim();
+            logger.LogWarning("ScoutProfile {Name}: secret {Secret} has no key {Key}; pitcher token unchanged", Name, reference.Name, reference.Key);
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            logger.LogWarning("ScoutProfile {Name}: secret {Secret} could not be read ({Reason}); pitcher token unchanged", Name, reference.Name, Reason(error));
+        }
+        return null;
+    }
+
+    private void Clear(string why)
+    {
+        var before = ProfileOverrides.Effective(configuration);
+        profileValues.Replace(new Dictionary<string, string>());
+        Active = null;
+        LogChanges(before, why + ", back to environment values");
+    }
+
+    private void LogChanges(Dictionary<string, string?> before, string what)
+    {
+        var changes = ProfileOverrides.Describe(before, ProfileOverrides.Effective(configuration)).ToList();
+        logger.LogInformation("ScoutProfile {Name} {What}: {Changes}", Name, what, changes.Count == 0 ? "no change" : string.Join("; ", changes));
+    }
+
+    private static string Reason(Exception error) => error switch
+    {
+        HttpOperationException http => $"HTTP {(int)http.Response.StatusCode}",
+        OperationCanceledException => $"no answer within {StartupTimeout.TotalSeconds:0}s",
+        _ => error.GetType().Name + ": " + error.Message,
+    };
+}
