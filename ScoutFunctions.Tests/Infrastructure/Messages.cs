@@ -1,0 +1,31 @@
+using StackExchange.Redis;
+
+namespace Scout.Tests.Infrastructure;
+
+/// <summary>Seeds messages the way the hash producer stores them, under <see cref="PlainRedisSearchIndex.Prefix"/>.</summary>
+public static class Messages
+{
+    private static int _sequence;
+
+    public static async Task<string> AddAsync(IDatabase database, string severity, string system, string timestamp)
+    {
+        var key = PlainRedisSearchIndex.Prefix + Interlocked.Increment(ref _sequence);
+        await database.HashSetAsync(key, [new("severity", severity), new("system", system), new("timestamp", timestamp), new("title", "t")]);
+        return key;
+    }
+
+    public static Task<string> AddAsync(IDatabase database, string severity, string system, DateTimeOffset time) =>
+        AddAsync(database, severity, system, time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"));
+
+    /// <summary>Polls until the condition holds; fails the test with the message after the bound.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string because, int seconds = 15)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition()) return;
+            await Task.Delay(100);
+        }
+        Assert.Fail($"not within {seconds} s: {because}");
+    }
+}

@@ -1,0 +1,80 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Scout.Analytics;
+
+namespace Scout.Tests.Infrastructure;
+
+/// <summary>
+/// The real Scout app (Program.Build: every service, timer and route) on a real Kestrel listener on a free
+/// loopback port, with settings given in code and RediSearch replaced by <see cref="PlainRedisSearchIndex"/>.
+/// </summary>
+public sealed class ScoutApp : IAsyncDisposable
+{
+    public const string Token = "test-token-0123456789";
+
+    private readonly WebApplication _app;
+
+    private ScoutApp(WebApplication app, Uri address)
+    {
+        _app = app;
+        Address = address;
+        Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Uri Address { get; }
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static Dictionary<string, string?> Settings(int redisPort, params (string Key, string? Value)[] overrides)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["REDIS_ADDR"] = "127.0.0.1",
+            ["REDIS_PORT"] = redisPort.ToString(),
+            ["AUTH_TOKEN"] = Token,
+            ["LOG_FORMAT"] = "json",
+            ["LOG_LEVEL"] = "warn",
+            ["SCOUT_INTERVAL"] = "1h",
+        };
+        foreach (var (key, value) in overrides) settings[key] = value;
+        return settings;
+    }
+
+    public static async Task<ScoutApp> StartAsync(IDictionary<string, string?> settings, ISearchIndex? index = null,
+        Action<IServiceCollection>? services = null)
+    {
+        var app = Program.Build([], settings, s =>
+        {
+            if (index is not null)
+            {
+                s.RemoveAll<ISearchIndex>();
+                s.AddSingleton(index);
+            }
+            services?.Invoke(s);
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new ScoutApp(app, new Uri(address));
+    }
+
+    public HttpRequestMessage Get(string path, string? token = Token)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (token is not null) request.Headers.Authorization = new("Bearer", token);
+        return request;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _app.StopAsync(stop.Token);
+        await _app.DisposeAsync();
+    }
+}
