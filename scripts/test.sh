@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs Scout's whole test suite on a fresh machine: installs what the tests start (redis-server),
+# Runs Scout's whole test suite on a fresh machine: installs what the tests start (redis-server, Azurite),
 # then runs every test and writes a TRX report to TestResults/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,12 @@ if ! command -v redis-server >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
 fi
 # The Debian package may start a system redis on 6379; the tests start their own on free ports.
+
+# Azurite (npm) for the Blob Storage timer store; pinned in test-tools/package-lock.json.
+if [ ! -x test-tools/node_modules/.bin/azurite-blob ]; then
+  echo "Azurite not found: installing it into test-tools/ (npm ci)" >&2
+  npm ci --prefix test-tools --no-audit --no-fund --loglevel=error
+fi
 
 rm -rf TestResults
 dotnet test Scout.sln -c Release \

@@ -16,6 +16,22 @@ public sealed class FunctionsHostSettings
 
     public required IConfiguration Settings { get; init; }
 
+    /// <summary>
+    /// Names this app's timers in shared storage: AzureFunctionsWebHost__hostid, else derived from the
+    /// app name like the Functions host does (lower case, letters, digits and dashes, at most 32).
+    /// </summary>
+    public string HostId
+    {
+        get
+        {
+            var configured = Settings["AzureFunctionsWebHost:hostid"];
+            if (!string.IsNullOrWhiteSpace(configured)) return configured.Trim();
+            var name = (Settings["WEBSITE_SITE_NAME"] is { Length: > 0 } site ? site : Scout.Observability.BuildInfo.ServiceName).ToLowerInvariant();
+            var id = new string(name.Where(c => char.IsAsciiLetterOrDigit(c) || c == '-').ToArray()).Trim('-');
+            return id.Length <= 32 ? id : id[..32].TrimEnd('-');
+        }
+    }
+
     public static FunctionsHostSettings From(IConfiguration config)
     {
         var timeoutText = config["functionTimeout"];
