@@ -1,0 +1,109 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Scout.Configuration;
+using Scout.Http;
+
+namespace Scout.Tests.Unit.Http;
+
+public sealed class BearerTokenTests
+{
+    [Theory]
+    [InlineData("s3cret", "s3cret", true)]
+    [InlineData("s3cret", "s3creT", false)]       // case matters in a token
+    [InlineData("s3cre", "s3cret", false)]        // a prefix of the token
+    [InlineData("s3cret-and-more", "s3cret", false)] // the token as a prefix
+    [InlineData("", "s3cret", false)]
+    [InlineData("s3cret ", "s3cret", false)]
+    [InlineData("tökèn", "tökèn", true)]          // non-ASCII compared as UTF-8
+    [InlineData("tokèn", "tökèn", false)]
+    public void Tokens_are_equal_only_when_identical(string given, string expected, bool equal)
+    {
+        Assert.Equal(equal, BearerTokenFilter.TokenEquals(given, expected));
+    }
+
+    [Fact]
+    public void Tokens_of_very_different_length_are_compared_without_error()
+    {
+        Assert.False(BearerTokenFilter.TokenEquals(new string('a', 10_000), "a"));
+        Assert.True(BearerTokenFilter.TokenEquals(new string('a', 10_000), new string('a', 10_000)));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("Bearer wrong")]
+    [InlineData("")]
+    public void An_empty_configured_token_leaves_the_api_open(string? header)
+    {
+        var (result, nextCalled, _) = Invoke(configuredToken: "", header);
+        Assert.True(nextCalled);
+        Assert.Same(Next, result);
+    }
+
+    [Theory]
+    [InlineData("Bearer s3cret")]
+    [InlineData("bearer s3cret")]   // the scheme is case-insensitive
+    [InlineData("BEARER s3cret")]
+    [InlineData("Bearer  s3cret ")]
+    public void The_configured_token_lets_the_request_through(string header)
+    {
+        var (result, nextCalled, _) = Invoke("s3cret", header);
+        Assert.True(nextCalled);
+        Assert.Same(Next, result);
+    }
+
+    [Fact]
+    public void A_missing_header_is_refused_as_missing()
+    {
+        var (result, nextCalled, context) = Invoke("s3cret", header: null);
+        AssertUnauthorized(result, nextCalled, context, "missing authorization header");
+    }
+
+    [Theory]
+    [InlineData("Bearer wrong")]
+    [InlineData("Bearer s3cre")]
+    [InlineData("Bearer s3cret-and-more")]
+    [InlineData("Bearer S3CRET")]
+    [InlineData("Basic s3cret")]
+    [InlineData("s3cret")]
+    [InlineData("Bearer")]
+    [InlineData("Bearer ")]
+    [InlineData("Token s3cret")]
+    public void Any_other_credential_is_refused_as_invalid(string header)
+    {
+        var (result, nextCalled, context) = Invoke("s3cret", header);
+        AssertUnauthorized(result, nextCalled, context, "invalid token");
+    }
+
+    private static readonly object Next = new();
+
+    private static void AssertUnauthorized(object? result, bool nextCalled, HttpContext context, string error)
+    {
+        Assert.False(nextCalled);
+        var json = Assert.IsType<JsonHttpResult<ErrorResponse>>(result);
+        Assert.Equal(StatusCodes.Status401Unauthorized, json.StatusCode);
+        Assert.Equal(error, json.Value!.Error);
+        Assert.Equal("Bearer", context.Response.Headers.WWWAuthenticate.ToString());
+    }
+
+    private static (object? Result, bool NextCalled, HttpContext Context) Invoke(string configuredToken, string? header)
+    {
+        var context = new DefaultHttpContext();
+        if (header is not null) context.Request.Headers.Authorization = header;
+        var filter = new BearerTokenFilter(new FixedOptions(new ScoutOptions { AuthToken = configuredToken }));
+        var nextCalled = false;
+        var result = filter.InvokeAsync(new DefaultEndpointFilterInvocationContext(context), _ =>
+        {
+            nextCalled = true;
+            return ValueTask.FromResult<object?>(Next);
+        }).AsTask().GetAwaiter().GetResult();
+        return (result, nextCalled, context);
+    }
+
+    private sealed class FixedOptions(ScoutOptions value) : IOptionsMonitor<ScoutOptions>
+    {
+        public ScoutOptions CurrentValue => value;
+        public ScoutOptions Get(string? name) => value;
+        public IDisposable? OnChange(Action<ScoutOptions, string?> listener) => null;
+    }
+}
