@@ -124,6 +124,10 @@ public sealed class ScoutProfileService(
 
     private async Task ApplyAsync(IKubernetes client, JsonElement resource, CancellationToken cancellationToken)
     {
+        var metadata = resource.TryGetProperty("metadata", out var m) ? m : default;
+        var resourceVersion = metadata.ValueKind == JsonValueKind.Object && metadata.TryGetProperty("resourceVersion", out var rv) ? rv.GetString() : null;
+        // A new watch starts by replaying the current object as ADDED: that version is already in force.
+        if (resourceVersion is not null && Active?.ResourceVersion == resourceVersion) return;
         var spec = resource.TryGetProperty("spec", out var s) ? s : default;
         var overrides = spec.ValueKind == JsonValueKind.Object
             ? ProfileOverrides.FromSpec(spec)
@@ -137,8 +141,6 @@ public sealed class ScoutProfileService(
 
         var before = ProfileOverrides.Effective(configuration);
         profileValues.Replace(overrides.Values);
-        var metadata = resource.TryGetProperty("metadata", out var m) ? m : default;
-        var resourceVersion = metadata.ValueKind == JsonValueKind.Object && metadata.TryGetProperty("resourceVersion", out var rv) ? rv.GetString() : null;
         Active = new ActiveProfile(Name!, resourceVersion, time.GetUtcNow());
         LogChanges(before, $"applied resourceVersion {resourceVersion}");
     }
