@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Publishes Scout with scripts/publish.sh (the Dockerfile's publish) into a temporary folder and starts
+# the output the way the image does (`dotnet ScoutFunctions.dll`, PORT from the environment), against a
+# real redis-server on a free loopback port. Checks /health reports the build arguments, /health/ready
+# and /metrics answer 200. Prints "N passed, N failed" and exits non-zero on any failure.
+# Publishing takes 1-2 minutes, too long for the xunit suite, so CI runs this script beside it.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+work=$(mktemp -d /tmp/scout-smoke-XXXXXX)
+scout_pid=""
+redis_pid=""
+cleanup() {
+  [ -n "$scout_pid" ] && kill "$scout_pid" 2>/dev/null && wait "$scout_pid" 2>/dev/null
+  [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+passed=0
+failed=0
+check() { # name, command...
+  local name=$1; shift
+  if "$@"; then passed=$((passed + 1)); echo "ok   - $name"
+  else failed=$((failed + 1)); echo "FAIL - $name"; fi
+}
+# A ReadyToRun image records its native code in the CLI header's ManagedNativeHeader directory; plain IL has 0 there.
+ready_to_run() {
+  python3 - "$1" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+pe = struct.unpack_from("<I", data, 0x3C)[0]
+magic = struct.unpack_from("<H", data, pe + 24)[0]
+directories = pe + 24 + (96 if magic == 0x10B else 112)
+cli_rva = struct.unpack_from("<I", data, directories + 14 * 8)[0]
+sections = pe + 24 + struct.unpack_from("<H", data, pe + 20)[0]
+for i in range(struct.unpack_from("<H", data, pe + 6)[0]):
+    _, size, rva, _, raw = struct.unpack_from("<8sIIII", data, sections + 40 * i)
+    if rva <= cli_rva < rva + size:
+        native_rva = struct.unpack_from("<I", data, raw + cli_rva - rva + 0x40)[0]
+        sys.exit(0 if native_rva else 1)
+sys.exit(1)
+PY
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+version="9.8.7-smoke.$RANDOM"
+commit="c0ffee$RANDOM"
+build_date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
+if ! timeout 300 bash scripts/publish.sh "$work/app" "$version" "$commit" "$build_date" >"$work/publish.log" 2>&1; then
+  cat "$work/publish.log" >&2
+  echo "publish failed" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+check "the entry dll holds ReadyToRun code (a ManagedNativeHeader in its CLI header)" ready_to_run "$work/app/ScoutFunctions.dll"
+check "publish output ships host.json beside the binary" test -f "$work/app/host.json"
+check "runtimeconfig enables TieredPGO and invariant globalization" \
+  grep -q '"System.Runtime.TieredPGO": true' "$work/app/ScoutFunctions.runtimeconfig.json"
+check "runtimeconfig uses invariant globalization" \
+  grep -q '"System.Globalization.Invariant": true' "$work/app/ScoutFunctions.runtimeconfig.json"
+
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
+redis_pid=$!
+
+port=$(free_port)
+# As in the image: working directory /app, only PORT and Redis settings from the environment, and a
+# HOME that is not writable, so a write outside /tmp shows up as an error.
+(cd "$work/app" && exec env -i PATH="$PATH" HOME=/nonexistent TMPDIR="$work" DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+  PORT="$port" REDIS_ADDR=127.0.0.1 REDIS_PORT="$redis_port" SCOUT_INTERVAL=1h LOG_FORMAT=json \
+  dotnet ScoutFunctions.dll) >"$work/scout.log" 2>&1 &
+scout_pid=$!
+
+health=""
+for _ in $(seq 1 100); do
+  health=$(curl -fsS --max-time 2 "http://127.0.0.1:$port/health" 2>/dev/null) && break
+  health=""
+  kill -0 "$scout_pid" 2>/dev/null || break
+  sleep 0.2
+done
+
+check "/health answers 200 within 20 s" test -n "$health"
+check "/health reports VERSION from the build arguments" grep -q "\"version\":\"$version\"" <<<"$health"
+check "/health reports COMMIT from the build arguments" grep -q "\"commit\":\"$commit\"" <<<"$health"
+check "/health reports BUILD_DATE from the build arguments" grep -q "\"date\":\"$build_date\"" <<<"$health"
+check "/health/ready answers 200 with Redis up" curl -fsS --max-time 5 -o /dev/null "http://127.0.0.1:$port/health/ready"
+metrics=$(curl -fsS --max-time 5 "http://127.0.0.1:$port/metrics" 2>/dev/null || true)
+check "/metrics answers 200 with Scout's metrics" grep -q '^# HELP homerun2_scout_' <<<"$metrics"
+check "the service logged no error" bash -c "! grep -qi '\"LogLevel\":\"\\(Error\\|Critical\\)\"' '$work/scout.log'"
+
+if [ "$failed" -ne 0 ]; then
+  echo "--- health: $health" >&2
+  echo "--- scout log:" >&2
+  tail -n 40 "$work/scout.log" >&2
+fi
+echo "${passed} passed, ${failed} failed"
+[ "$failed" -eq 0 ]
