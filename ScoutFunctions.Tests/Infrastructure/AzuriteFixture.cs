@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Scout.Tests.Infrastructure;
 
@@ -26,42 +24,12 @@ public sealed class AzuriteFixture : IAsyncLifetime
     public async Task StartAsync(int port)
     {
         Port = port;
-        var start = new ProcessStartInfo(FindBinary())
-        {
-            ArgumentList = { "--blobHost", "127.0.0.1", "--blobPort", port.ToString(), "--location", _directory, "--silent", "--skipApiVersionCheck", "--loose" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        _process = Process.Start(start) ?? throw new InvalidOperationException("azurite-blob did not start");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process.HasExited) throw new InvalidOperationException($"azurite-blob exited with code {_process.ExitCode} on port {port}");
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-        throw new TimeoutException($"azurite-blob did not listen on 127.0.0.1:{port} within 20 s");
+        _process = await ServerProcess.StartAsync(FindBinary(),
+            ["--blobHost", "127.0.0.1", "--blobPort", port.ToString(), "--location", _directory, "--silent", "--skipApiVersionCheck", "--loose"],
+            port, TimeSpan.FromSeconds(20));
     }
 
-    public async Task StopAsync()
-    {
-        if (_process is null || _process.HasExited) return;
-        _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
-    }
+    public Task StopAsync() => ServerProcess.StopAsync(_process);
 
     public async Task DisposeAsync()
     {
@@ -69,21 +37,15 @@ public sealed class AzuriteFixture : IAsyncLifetime
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 
-    private static string FindBinary()
+    private static string FindBinary() => ServerProcess.FindBinary(
+        RepositoryCandidates().Concat(ServerProcess.OnPath("azurite-blob")),
+        "Azurite is not installed: the Blob timer store tests need it. Install it with " +
+        "`npm ci --prefix test-tools` from the repository root (or `npm install -g azurite`), " +
+        "or run `bash scripts/test.sh`, which installs it.");
+
+    private static IEnumerable<string> RepositoryCandidates()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var local = Path.Combine(dir.FullName, "test-tools", "node_modules", ".bin", "azurite-blob");
-            if (File.Exists(local)) return local;
-        }
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':'))
-        {
-            var candidate = Path.Combine(dir, "azurite-blob");
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new InvalidOperationException(
-            "Azurite is not installed: the Blob timer store tests need it. Install it with " +
-            "`npm ci --prefix test-tools` from the repository root (or `npm install -g azurite`), " +
-            "or run `bash scripts/test.sh`, which installs it.");
+            yield return Path.Combine(dir.FullName, "test-tools", "node_modules", ".bin", "azurite-blob");
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using StackExchange.Redis;
 
 namespace Scout.Tests.Infrastructure;
@@ -30,44 +28,12 @@ public sealed class RedisServerFixture : IAsyncLifetime
     public async Task StartAsync(int port)
     {
         Port = port;
-        var binary = FindBinary();
-        var start = new ProcessStartInfo(binary)
-        {
-            ArgumentList = { "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process.HasExited) throw new InvalidOperationException($"redis-server exited with code {_process.ExitCode} on port {port}");
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(50);
-            }
-        }
-        throw new TimeoutException($"redis-server did not listen on 127.0.0.1:{port} within 10 s");
+        _process = await ServerProcess.StartAsync(FindBinary(),
+            ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory], port, TimeSpan.FromSeconds(10));
     }
 
     /// <summary>Kills the server (no shutdown save), as a crash would.</summary>
-    public async Task StopAsync()
-    {
-        if (_process is null || _process.HasExited) return;
-        _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
-    }
+    public Task StopAsync() => ServerProcess.StopAsync(_process);
 
     public async Task FlushAsync() => await Database.ExecuteAsync("FLUSHALL");
 
@@ -78,17 +44,10 @@ public sealed class RedisServerFixture : IAsyncLifetime
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 
-    private static string FindBinary()
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Append("/usr/bin").Append("/usr/sbin"))
-        {
-            var candidate = Path.Combine(dir, "redis-server");
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new InvalidOperationException(
-            "redis-server is not installed: the integration tests need it. Install it with " +
-            "`apt-get install -y redis-server` (Debian), or run `bash scripts/test.sh`, which installs it.");
-    }
+    private static string FindBinary() => ServerProcess.FindBinary(
+        ServerProcess.OnPath("redis-server").Append("/usr/bin/redis-server"),
+        "redis-server is not installed: the integration tests need it. Install it with " +
+        "`apt-get install -y redis-server` (Debian), or run `bash scripts/test.sh`, which installs it.");
 }
 
 /// <summary>Shares one redis-server between the test classes of a collection.</summary>
