@@ -2,7 +2,8 @@
 # Publishes Scout with scripts/publish.sh (the Dockerfile's publish) into a temporary folder and starts
 # the output the way the image does (`dotnet ScoutFunctions.dll`, PORT from the environment), against a
 # real redis-server on a free loopback port. Checks /health reports the build arguments, /health/ready
-# and /metrics answer 200, and the http/timers split of keda/ works with its setting names. Prints "N passed, N failed" and exits non-zero on any failure.
+# and /metrics answer 200, and the http/timers split of keda/ works with its setting names.
+# Prints "N passed, N failed" and exits non-zero on any failure.
 # Publishing takes 1-2 minutes, too long for the xunit suite, so CI runs this script beside it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
