@@ -167,6 +167,8 @@ function checkSplit(all) {
   const http = all.find((d) => d.kind === "Deployment" && d.metadata?.name === "scout-http");
   const timers = all.find((d) => d.kind === "Deployment" && d.metadata?.name === "scout-timers");
   if (!http || !timers) return ["keda/ needs Deployments scout-http and scout-timers"];
+  // Redis Stack shares the namespace: `kubectl delete -k keda/` must never take it down.
+  if (all.some((d) => d.kind === "Namespace")) errors.push("keda/ must not manage the Namespace");
   if (!isDeepStrictEqual(disabledFunctions(http), [...FUNCTIONS.timers].sort())) errors.push(`scout-http must disable exactly the timer functions, disables ${disabledFunctions(http)}`);
   if (!isDeepStrictEqual(disabledFunctions(timers), [...FUNCTIONS.analytics].sort())) errors.push(`scout-timers must disable exactly the analytics functions, disables ${disabledFunctions(timers)}`);
   if (http.spec.template.spec.containers[0].image !== timers.spec.template.spec.containers[0].image) errors.push("scout-http and scout-timers must run the same image");
