@@ -2,16 +2,17 @@
 # Publishes Scout with scripts/publish.sh (the Dockerfile's publish) into a temporary folder and starts
 # the output the way the image does (`dotnet ScoutFunctions.dll`, PORT from the environment), against a
 # real redis-server on a free loopback port. Checks /health reports the build arguments, /health/ready
-# and /metrics answer 200. Prints "N passed, N failed" and exits non-zero on any failure.
+# and /metrics answer 200, and the http/timers split of keda/ works with its setting names.
+# Prints "N passed, N failed" and exits non-zero on any failure.
 # Publishing takes 1-2 minutes, too long for the xunit suite, so CI runs this script beside it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 work=$(mktemp -d /tmp/scout-smoke-XXXXXX)
-scout_pid=""
 redis_pid=""
+scout_pids=()
 cleanup() {
-  [ -n "$scout_pid" ] && kill "$scout_pid" 2>/dev/null && wait "$scout_pid" 2>/dev/null
+  for pid in "${scout_pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
   [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
   rm -rf "$work"
 }
@@ -56,7 +57,7 @@ if ! timeout 300 bash scripts/publish.sh "$work/app" "$version" "$commit" "$buil
 fi
 check "the entry dll holds ReadyToRun code (a ManagedNativeHeader in its CLI header)" ready_to_run "$work/app/ScoutFunctions.dll"
 check "publish output ships host.json beside the binary" test -f "$work/app/host.json"
-check "runtimeconfig enables TieredPGO and invariant globalization" \
+check "runtimeconfig enables TieredPGO" \
   grep -q '"System.Runtime.TieredPGO": true' "$work/app/ScoutFunctions.runtimeconfig.json"
 check "runtimeconfig uses invariant globalization" \
   grep -q '"System.Globalization.Invariant": true' "$work/app/ScoutFunctions.runtimeconfig.json"
@@ -65,35 +66,49 @@ redis_port=$(free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
 redis_pid=$!
 
-port=$(free_port)
-# As in the image: working directory /app, only PORT and Redis settings from the environment, and a
-# HOME that is not writable, so a write outside /tmp shows up as an error.
-(cd "$work/app" && exec env -i PATH="$PATH" HOME=/nonexistent TMPDIR="$work" DOTNET_CLI_TELEMETRY_OPTOUT=1 \
-  PORT="$port" REDIS_ADDR=127.0.0.1 REDIS_PORT="$redis_port" SCOUT_INTERVAL=1h LOG_FORMAT=json \
-  dotnet ScoutFunctions.dll) >"$work/scout.log" 2>&1 &
-scout_pid=$!
+# Starts the published output as the image does: working directory /app, settings only from the
+# environment, no HOME to write to, TMPDIR as the only scratch space. Sets $port.
+scout_pids=()
+start_scout() { # log name, extra VAR=value settings...
+  local log=$1; shift
+  port=$(free_port)
+  (cd "$work/app" && exec env -i PATH="$PATH" HOME=/nonexistent TMPDIR="$work" DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+    PORT="$port" REDIS_ADDR=127.0.0.1 REDIS_PORT="$redis_port" SCOUT_INTERVAL=1h LOG_FORMAT=json "$@" \
+    dotnet ScoutFunctions.dll) >"$work/$log.log" 2>&1 &
+  scout_pids+=($!)
+  local pid=$!
+  for _ in $(seq 1 100); do
+    curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.2
+  done
+  return 1
+}
+status() { curl -s --max-time 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$1"; }
 
-health=""
-for _ in $(seq 1 100); do
-  health=$(curl -fsS --max-time 2 "http://127.0.0.1:$port/health" 2>/dev/null) && break
-  health=""
-  kill -0 "$scout_pid" 2>/dev/null || break
-  sleep 0.2
-done
-
+start_scout scout
+health=$(curl -fsS --max-time 2 "http://127.0.0.1:$port/health" 2>/dev/null || true)
 check "/health answers 200 within 20 s" test -n "$health"
 check "/health reports VERSION from the build arguments" grep -q "\"version\":\"$version\"" <<<"$health"
 check "/health reports COMMIT from the build arguments" grep -q "\"commit\":\"$commit\"" <<<"$health"
 check "/health reports BUILD_DATE from the build arguments" grep -q "\"date\":\"$build_date\"" <<<"$health"
-check "/health/ready answers 200 with Redis up" curl -fsS --max-time 5 -o /dev/null "http://127.0.0.1:$port/health/ready"
+check "/health/ready answers 200 with Redis up" test "$(status /health/ready)" = 200
 metrics=$(curl -fsS --max-time 5 "http://127.0.0.1:$port/metrics" 2>/dev/null || true)
 check "/metrics answers 200 with Scout's metrics" grep -q '^# HELP homerun2_scout_' <<<"$metrics"
-check "the service logged no error" bash -c "! grep -qi '\"LogLevel\":\"\\(Error\\|Critical\\)\"' '$work/scout.log'"
+
+# keda/'s split, with the setting names its Deployments use (deploy-tests/validate.mjs holds them to these).
+start_scout timers AzureWebJobs.AnalyticsSummary.Disabled=true AzureWebJobs.AnalyticsSystems.Disabled=true AzureWebJobs.AnalyticsAlerts.Disabled=true
+check "a timers pod has no analytics API (404)" test "$(status /analytics/summary)" = 404
+check "a timers pod keeps /health/ready and /metrics for its probes and scrapes" test "$(status /health/ready)$(status /metrics)" = 200200
+start_scout http AzureWebJobs.AggregateAnalytics.Disabled=true AzureWebJobs.EvaluateAlerts.Disabled=true AzureWebJobs.PruneRetention.Disabled=true
+check "an http pod serves the analytics API (answers, not 404)" test "$(status /analytics/summary)" != 404
+check "an http pod logs that its timer functions are disabled" grep -q 'Function AggregateAnalytics is disabled by AzureWebJobs.AggregateAnalytics.Disabled' "$work/http.log"
+check "no pod logged an error" bash -c "! grep -qi '\"LogLevel\":\"\\(Error\\|Critical\\)\"' '$work'/scout.log '$work'/timers.log '$work'/http.log"
 
 if [ "$failed" -ne 0 ]; then
   echo "--- health: $health" >&2
   echo "--- scout log:" >&2
-  tail -n 40 "$work/scout.log" >&2
+  tail -n 20 "$work"/*.log >&2
 fi
 echo "${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]

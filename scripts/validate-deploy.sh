@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Validates Scout's Kubernetes manifests (keda/, kcl/rendered/, tests/) with deploy-tests/validate.mjs:
+# Kubernetes, KEDA and Gateway API schemas, the ScoutProfile CRD, Scout's own deployment invariants
+# and a negative self-check. Needs Node.js and npm; installs the pinned packages from package-lock.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+npm ci --prefix deploy-tests --prefer-offline --no-audit --no-fund --loglevel=error
+node deploy-tests/validate.mjs
