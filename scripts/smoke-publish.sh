@@ -4,7 +4,7 @@
 # real redis-server on a free loopback port. Checks /health reports the build arguments, /health/ready
 # and /metrics answer 200, and the http/timers split of keda/ works with its setting names.
 # Prints "N passed, N failed" and exits non-zero on any failure.
-# Publishing takes 1-2 minutes, too long for the xunit suite, so CI runs this script beside it.
+# Run by the test suite (Deployment/DeploymentScriptTests) and on its own; publishing takes 1-2 minutes.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Scout.Tests.Deployment;
+
+/// <summary>
+/// The deployment checks that live in scripts, run from the test suite so their results count in the report:
+/// the manifest validator (npm schemas) and the publish-and-run smoke test of the image's publish command.
+/// </summary>
+public sealed class DeploymentScriptTests
+{
+    [Fact]
+    public async Task Every_manifest_validates_against_the_kubernetes_keda_and_crd_schemas()
+    {
+        var (exitCode, output) = await RunAsync("scripts/validate-deploy.sh", TimeSpan.FromMinutes(6));
+        Assert.True(exitCode == 0, $"validate-deploy.sh exited with {exitCode}:\n{output}");
+        Assert.Matches(@"validate-deploy: \d+ passed, 0 failed", output);
+    }
+
+    [Fact]
+    public async Task The_images_publish_output_starts_and_serves_health_and_metrics()
+    {
+        var (exitCode, output) = await RunAsync("scripts/smoke-publish.sh", TimeSpan.FromMinutes(8));
+        Assert.True(exitCode == 0, $"smoke-publish.sh exited with {exitCode}:\n{output}");
+        Assert.Matches(@"\b\d+ passed, 0 failed", output);
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string script, TimeSpan bound)
+    {
+        var start = new ProcessStartInfo("bash")
+        {
+            ArgumentList = { script },
+            WorkingDirectory = RepositoryFiles.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var output = new StringBuilder();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var timeout = new CancellationTokenSource(bound);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{script} did not finish within {bound.TotalMinutes} min:\n{output}");
+        }
+        process.WaitForExit();
+        lock (output) return (process.ExitCode, output.ToString());
+    }
+}
