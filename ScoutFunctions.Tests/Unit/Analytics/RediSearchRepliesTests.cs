@@ -184,6 +184,28 @@ public sealed class RediSearchRepliesTests
         Assert.Equal(new IndexDefinition("messages", IndexKeyType.Json, TimestampKind.Text), RediSearchReplies.ParseInfo("messages", reply));
     }
 
+    [Fact]
+    public void Info_as_a_resp3_map_of_redisearch_2_8_reads_the_same_definition()
+    {
+        var reply = RespReader.Read(Encoding.ASCII.GetBytes(
+            "%3\r\n+index_name\r\n+messages_num\r\n+index_definition\r\n%1\r\n+key_type\r\n+HASH\r\n+attributes\r\n*2\r\n" +
+            "%3\r\n+identifier\r\n+severity\r\n+attribute\r\n+severity\r\n+type\r\n+TEXT\r\n" +
+            "%4\r\n+identifier\r\n+timestamp\r\n+attribute\r\n+timestamp\r\n+type\r\n+NUMERIC\r\n+flags\r\n*1\r\n+SORTABLE\r\n"));
+        Assert.Equal(RediSearchReplies.ParseInfo("messages_num", Recorded("info_numeric_index", "resp2")), RediSearchReplies.ParseInfo("messages_num", reply));
+    }
+
+    [Theory]
+    [InlineData("ERROR", "2", "5", "error", 2, 5)]
+    [InlineData("Critical", "0", "1", "critical", 0, 1)]
+    [InlineData("info", null, "3", "info", 0, 3)]      // an unparseable timestamp has a null bucket: counted in "all" only
+    [InlineData("info", "1.0", "3", "info", 1, 3)]     // RESP3 engines may send the bucket as a double
+    [InlineData(null, "3", "4", "unknown", 3, 4)]      // a message without severity
+    public void A_row_becomes_a_windowed_count(string? sev, string? bucket, string count, string severity, int expectedBucket, long expectedCount)
+    {
+        var row = new Dictionary<string, string?> { ["sev"] = sev, ["system"] = "Edge Proxy", ["bucket"] = bucket, ["count"] = count };
+        Assert.Equal(new WindowedCount(severity, "Edge Proxy", expectedBucket, expectedCount), RediSearchIndex.ToCount(row));
+    }
+
     [Theory]
     [MemberData(nameof(Protocols))]
     public void The_first_cursor_page_gives_its_rows_and_the_cursor_to_read_on(string protocol)
