@@ -58,23 +58,37 @@ public static class GoDuration
     public static TimeSpan Parse(string text) =>
         TryParse(text, out var value) ? value : throw new FormatException($"\"{text}\" is not {AcceptedForm}");
 
-    /// <summary>Formats like Go's Duration.String() ("1h30m0s", "5m0s", "1.5s"), used for uptime.</summary>
+    /// <summary>
+    /// Formats like Go's Duration.String() ("1h30m0s", "5m0s", "1.5s", "500µs", "100ns"), exact to the tick,
+    /// so <see cref="Parse"/> reads back the same value.
+    /// </summary>
     public static string Format(TimeSpan value)
     {
         if (value == TimeSpan.Zero) return "0s";
-        var sb = new StringBuilder();
-        if (value < TimeSpan.Zero)
+        var sign = value < TimeSpan.Zero ? "-" : "";
+        var ticks = value.Ticks == long.MinValue ? (ulong)long.MaxValue + 1 : (ulong)Math.Abs(value.Ticks);
+        if (ticks < TimeSpan.TicksPerSecond)
         {
-            sb.Append('-');
-            value = value.Negate();
+            // Below one second Go picks the largest unit that fits: ns, µs or ms (one tick is 100 ns).
+            if (ticks < 10) return sign + (ticks * 100).ToString(CultureInfo.InvariantCulture) + "ns";
+            if (ticks < TimeSpan.TicksPerMillisecond) return sign + Fixed(ticks, 10) + "µs";
+            return sign + Fixed(ticks, TimeSpan.TicksPerMillisecond) + "ms";
         }
-        if (value < TimeSpan.FromSeconds(1))
-            return sb.Append(value.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture)).Append("ms").ToString();
-        var hours = (long)value.TotalHours;
-        if (hours > 0) sb.Append(hours).Append('h');
-        if (hours > 0 || value.Minutes > 0) sb.Append(value.Minutes).Append('m');
-        var seconds = value.Seconds + value.Milliseconds / 1000.0;
-        sb.Append(seconds.ToString("0.###", CultureInfo.InvariantCulture)).Append('s');
-        return sb.ToString();
+        var sb = new StringBuilder(sign);
+        var hours = ticks / TimeSpan.TicksPerHour;
+        var minutes = ticks / TimeSpan.TicksPerMinute % 60;
+        if (hours > 0) sb.Append(hours.ToString(CultureInfo.InvariantCulture)).Append('h');
+        if (hours > 0 || minutes > 0) sb.Append(minutes.ToString(CultureInfo.InvariantCulture)).Append('m');
+        return sb.Append(Fixed(ticks % TimeSpan.TicksPerMinute, TimeSpan.TicksPerSecond)).Append('s').ToString();
+    }
+
+    /// <summary><paramref name="ticks"/> in units of <paramref name="unit"/> ticks, with the fraction's trailing zeros dropped.</summary>
+    private static string Fixed(ulong ticks, long unit)
+    {
+        var whole = (ticks / (ulong)unit).ToString(CultureInfo.InvariantCulture);
+        var fraction = ticks % (ulong)unit;
+        if (fraction == 0) return whole;
+        var digits = unit.ToString(CultureInfo.InvariantCulture).Length - 1;
+        return whole + "." + fraction.ToString(CultureInfo.InvariantCulture).PadLeft(digits, '0').TrimEnd('0');
     }
 }

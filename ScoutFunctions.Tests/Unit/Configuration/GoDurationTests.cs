@@ -97,6 +97,35 @@ public sealed class GoDurationTests
     }
 
     [Theory]
+    [InlineData(1, "100ns")]            // one tick, TimeSpan's resolution
+    [InlineData(5, "500ns")]
+    [InlineData(10, "1µs")]
+    [InlineData(5_000, "500µs")]
+    [InlineData(12_345, "1.2345ms")]
+    [InlineData(15_000, "1.5ms")]
+    [InlineData(10_005_000, "1.0005s")]
+    [InlineData(12_345_678_901, "20m34.5678901s")]
+    [InlineData(-5_000, "-500µs")]
+    public void Format_picks_the_unit_and_keeps_the_fraction_like_go_below_a_millisecond_and_beyond(long ticks, string expected)
+    {
+        // Go: below 1s the largest of ns, µs, ms that fits, fractions without trailing zeros.
+        Assert.Equal(expected, GoDuration.Format(TimeSpan.FromTicks(ticks)));
+    }
+
+    [Theory]
+    [InlineData(1L)]
+    [InlineData(7L)]
+    [InlineData(12_345L)]
+    [InlineData(10_005_001L)]
+    [InlineData(864_000_000_001L)]
+    [InlineData(-3L)]
+    public void Format_round_trips_every_tick(long ticks)
+    {
+        var value = TimeSpan.FromTicks(ticks);
+        Assert.Equal(value, GoDuration.Parse(GoDuration.Format(value)));
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(999)]
