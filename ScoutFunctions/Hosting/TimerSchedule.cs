@@ -23,13 +23,14 @@ public abstract class TimerSchedule
             source = text[1..^1];
             text = settings[source]?.Trim() ?? throw new ConfigurationError(source, null, AcceptedForm);
         }
-        if (text.Contains(' '))
+        if (text.Any(char.IsWhiteSpace))
         {
-            var fields = text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
-            if (CronExpression.TryParse(text, fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard, out var cron))
+            var fields = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (CronExpression.TryParse(string.Join(' ', fields), fields.Length == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard, out var cron))
                 return new CronTimerSchedule(cron, text);
         }
-        else if (TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero)
+        // A bare number would be a TimeSpan in days ("10" = ten days): almost surely meant as seconds, so refused.
+        else if (text.Contains(':') && TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero)
             return new IntervalTimerSchedule(span, text);
         else if (GoDuration.TryParse(text, out var duration) && duration > TimeSpan.Zero)
             return new IntervalTimerSchedule(duration, text);

@@ -86,10 +86,20 @@ public sealed class TimerScheduleTests
     }
 
     [Fact]
-    public void A_bare_number_is_a_timespan_in_days_as_in_azure_functions()
+    public void A_bare_number_is_refused_rather_than_read_as_days()
     {
-        // TimeSpan.Parse("10") is ten days; Functions reads a TimerTrigger schedule the same way.
-        Assert.Equal(TimeSpan.FromDays(10), Assert.IsType<IntervalTimerSchedule>(Parse("10")).Interval);
+        // TimeSpan.Parse("10") is ten days; an operator writing ALERT_SCHEDULE=10 means something else.
+        var error = Assert.Throws<ConfigurationError>(() => Parse("%ALERT_SCHEDULE%", ("ALERT_SCHEDULE", "10")));
+        Assert.Contains("ALERT_SCHEDULE=\"10\"", error.Message);
+        Assert.Equal(TimeSpan.FromDays(10), Assert.IsType<IntervalTimerSchedule>(Parse("10.00:00:00")).Interval);
+    }
+
+    [Fact]
+    public void Cron_fields_may_be_separated_by_tabs_or_several_spaces()
+    {
+        var schedule = Assert.IsType<CronTimerSchedule>(Parse("0\t*/5  * * * *"));
+        var at = DateTimeOffset.Parse("2026-11-25T10:01:00Z");
+        Assert.Equal(DateTimeOffset.Parse("2026-11-25T10:05:00Z"), schedule.GetNext(at));
     }
 
     [Fact]
