@@ -135,7 +135,9 @@ public sealed class ScoutProfileService(
         foreach (var warning in overrides.Warnings) logger.LogWarning("ScoutProfile {Name}: {Warning}", Name, warning);
         if (overrides.PitcherTokenSecret is { } reference)
         {
-            var token = await ReadSecretAsync(client, reference, cancellationToken);
+            // An unreadable Secret keeps the token read from it before, as the warning says.
+            var token = await ReadSecretAsync(client, reference, cancellationToken)
+                ?? (profileValues.TryGet("ALERT_PITCHER_TOKEN", out var current) ? current : null);
             if (token is not null) overrides.Values["ALERT_PITCHER_TOKEN"] = token;
         }
 
