@@ -35,14 +35,7 @@ public sealed class HealthAndMetricsTests(RedisServerFixture redis) : IAsyncLife
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
     }
 
-    /// <summary>The value of one sample in the Prometheus text exposition, or null when the series is absent.</summary>
-    private static double? Sample(string exposition, string series)
-    {
-        foreach (var line in exposition.Split('\n'))
-            if (line.StartsWith(series + " ", StringComparison.Ordinal))
-                return double.Parse(line[(series.Length + 1)..].Trim(), CultureInfo.InvariantCulture);
-        return null;
-    }
+    private static double? Sample(string exposition, string series) => PrometheusText.Sample(exposition, series);
 
     [Fact]
     public async Task Health_reports_build_uptime_profile_and_each_timer_function()
