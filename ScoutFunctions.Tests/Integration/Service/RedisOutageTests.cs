@@ -81,6 +81,10 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
             await using var app = await ScoutApp.StartAsync(Settings(), new PlainRedisSearchIndex(redis.Database));
 
             await AssertUnavailableAsync(app);
+            // The scrape still answers, and the timer counts the occurrences it had to skip without its store.
+            await Messages.EventuallyAsync(async () => PrometheusText.Sample(await app.Client.GetStringAsync("/metrics"),
+                    "homerun2_scout_function_invocations_total{function=\"AggregateAnalytics\",outcome=\"skipped\"}") >= 1,
+                "a skipped occurrence is counted", seconds: 8);
 
             await redis.StartAsync(port);
             await SeedAsync("critical", "billing");
