@@ -41,10 +41,19 @@ public sealed class TimerHost(
         return Task.WhenAll(loops);
     }
 
+    /// <summary>After the grace ran out, how long cancelled runs get to record their outcome and release their leases.</summary>
+    private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(2);
+
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        await using var abort = cancellationToken.Register(_abortRuns.Cancel);
+        // base.StopAsync returns when the grace runs out; a registration on the grace token could be disposed
+        // before it fired, so the runs still going are cancelled here, after it returned.
         await base.StopAsync(cancellationToken);
+        if (ExecuteTask is { IsCompleted: false } running)
+        {
+            await _abortRuns.CancelAsync();
+            await running.WaitAsync(AbortGrace).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
     }
 
     public override void Dispose()
@@ -163,7 +172,7 @@ public sealed class TimerHost(
         {
             var now = time.GetUtcNow();
             // Another replica already ran this occurrence and set the next one: follow the shared schedule.
-            if (!force && previous is { } shared && shared.ScheduleStatus.Next > due + ClockTolerance)
+            if (!force && previous is { } shared && shared.ScheduleStatus.Next > due + Tolerance(schedule, due))
                 return shared.ScheduleStatus.Next;
 
             var timer = new TimerInfo(previous?.ScheduleStatus, IsPastDue: now - due > ClockTolerance && previous is not null);
@@ -181,6 +190,16 @@ public sealed class TimerHost(
             }
             return next;
         }
+    }
+
+    /// <summary>
+    /// The clock tolerance, but at most half the schedule's period: with a one-second schedule the next
+    /// occurrence is itself within a second, and would otherwise be taken for this one and run twice.
+    /// </summary>
+    private static TimeSpan Tolerance(TimerSchedule schedule, DateTimeOffset due)
+    {
+        var period = schedule.GetNext(due) - due;
+        return period / 2 < ClockTolerance ? period / 2 : ClockTolerance;
     }
 
     private DateTimeOffset NextAfter(TimerSchedule schedule, DateTimeOffset due)

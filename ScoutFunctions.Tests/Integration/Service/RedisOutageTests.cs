@@ -1,0 +1,168 @@
+using System.Net;
+using System.Text.Json;
+using Scout.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace Scout.Tests.Integration.Service;
+
+/// <summary>
+/// The real app while its redis-server is down, killed and restarted on the same port, and while
+/// aggregation fails: the process keeps serving, readiness follows Redis, snapshots are never lost to a failure.
+/// </summary>
+public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+{
+    public Task InitializeAsync() => redis.FlushAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private Dictionary<string, string?> Settings() => ScoutApp.Settings(redis.Port, ("SCOUT_INTERVAL", "1s"));
+
+    private static async Task<JsonElement> JsonAsync(HttpResponseMessage response)
+    {
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+    }
+
+    private static async Task AssertUnavailableAsync(ScoutApp app)
+    {
+        var ready = await app.Client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal("unavailable", (await JsonAsync(ready)).GetProperty("status").GetString());
+
+        var health = await app.Client.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        var body = await JsonAsync(health);
+        Assert.Equal("ok", body.GetProperty("status").GetString());
+        Assert.Contains("Redis unreachable", body.GetProperty("functionsError").GetString());
+
+        foreach (var view in new[] { "summary", "systems", "alerts" })
+        {
+            var analytics = await app.Client.SendAsync(app.Get("/analytics/" + view));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, analytics.StatusCode);
+            Assert.NotNull(analytics.Headers.RetryAfter?.Delta);
+            Assert.True(analytics.Headers.RetryAfter!.Delta > TimeSpan.Zero);
+            Assert.False(string.IsNullOrEmpty((await JsonAsync(analytics)).GetProperty("error").GetString()));
+        }
+    }
+
+    /// <summary>Seeds once the fixture's own connection has found the restarted server again.</summary>
+    private async Task SeedAsync(string severity, string system)
+    {
+        await Messages.EventuallyAsync(async () =>
+        {
+            try
+            {
+                await Messages.AddAsync(redis.Database, severity, system, DateTimeOffset.UtcNow);
+                return true;
+            }
+            catch (RedisException)
+            {
+                return false;
+            }
+        }, "the test's own connection reaches the restarted redis-server", seconds: 10);
+    }
+
+    private static async Task<double?> ErrorsAsync(ScoutApp app) =>
+        PrometheusText.Sample(await app.Client.GetStringAsync("/metrics"), "homerun2_scout_aggregation_errors_total");
+
+    private static async Task<JsonElement?> SummaryAsync(ScoutApp app)
+    {
+        var response = await app.Client.SendAsync(app.Get("/analytics/summary"));
+        return response.IsSuccessStatusCode ? await JsonAsync(response) : null;
+    }
+
+    [Fact]
+    public async Task Started_while_redis_is_down_it_serves_health_then_becomes_ready_and_aggregates_once_redis_is_up()
+    {
+        var port = redis.Port;
+        await redis.StopAsync();
+        try
+        {
+            await using var app = await ScoutApp.StartAsync(Settings(), new PlainRedisSearchIndex(redis.Database));
+
+            await AssertUnavailableAsync(app);
+            // The scrape still answers, and the timer counts the occurrences it had to skip without its store.
+            await Messages.EventuallyAsync(async () => PrometheusText.Sample(await app.Client.GetStringAsync("/metrics"),
+                    "homerun2_scout_function_invocations_total{function=\"AggregateAnalytics\",outcome=\"skipped\"}") >= 1,
+                "a skipped occurrence is counted", seconds: 8);
+
+            await redis.StartAsync(port);
+            await SeedAsync("critical", "billing");
+            await Messages.EventuallyAsync(async () => (await app.Client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK,
+                "ready once redis is up", seconds: 15);
+            JsonElement? summary = null;
+            await Messages.EventuallyAsync(async () => (summary = await SummaryAsync(app)) is not null,
+                "an aggregation cycle stores a snapshot", seconds: 10);
+            Assert.Equal(1, summary!.Value.GetProperty("totalMessages").GetInt64());
+        }
+        finally
+        {
+            await redis.StartAsync(port);
+        }
+    }
+
+    [Fact]
+    public async Task Redis_killed_after_a_snapshot_leaves_the_process_serving_and_unready_until_it_returns()
+    {
+        var port = redis.Port;
+        await Messages.AddAsync(redis.Database, "error", "api-gateway", DateTimeOffset.UtcNow);
+        await using var app = await ScoutApp.StartAsync(Settings(), new PlainRedisSearchIndex(redis.Database));
+        await Messages.EventuallyAsync(async () => await SummaryAsync(app) is not null, "the first snapshot", seconds: 10);
+
+        await redis.StopAsync();
+        try
+        {
+            await Messages.EventuallyAsync(async () => (await app.Client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.ServiceUnavailable,
+                "unready once redis is gone", seconds: 10);
+            await AssertUnavailableAsync(app);
+            // Timer cycles keep failing quietly; the process is still up a couple of intervals later.
+            await Task.Delay(TimeSpan.FromSeconds(1.5));
+            Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/health")).StatusCode);
+        }
+        finally
+        {
+            await redis.StartAsync(port);
+        }
+
+        // The restarted server is empty (no persistence): readiness returns and aggregation stores a new snapshot.
+        await SeedAsync("warning", "auth");
+        await SeedAsync("warning", "auth");
+        await Messages.EventuallyAsync(async () => (await app.Client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK,
+            "ready again once redis is back", seconds: 15);
+        await Messages.EventuallyAsync(async () => (await SummaryAsync(app))?.GetProperty("totalMessages").GetInt64() == 2,
+            "the analytics serve a snapshot of the restarted server", seconds: 10);
+    }
+
+    [Fact]
+    public async Task A_failing_aggregation_keeps_the_previous_snapshot_and_counts_the_error()
+    {
+        await Messages.AddAsync(redis.Database, "error", "api-gateway", DateTimeOffset.UtcNow);
+        var index = new PlainRedisSearchIndex(redis.Database);
+        await using var app = await ScoutApp.StartAsync(Settings(), index);
+        await Messages.EventuallyAsync(async () => await SummaryAsync(app) is not null, "the first snapshot", seconds: 10);
+        Assert.Equal(0, await ErrorsAsync(app));
+
+        index.Failure = new InvalidOperationException("simulated RediSearch failure");
+        // Cycles run every second: the snapshot to keep is the one in place once the first failure is counted.
+        await Messages.EventuallyAsync(async () => await ErrorsAsync(app) >= 1, "a failed cycle is counted", seconds: 5);
+        var lastUpdated = (await SummaryAsync(app))!.Value.GetProperty("lastUpdated").GetString();
+        var errors = await ErrorsAsync(app);
+        await Messages.AddAsync(redis.Database, "critical", "billing", DateTimeOffset.UtcNow);
+        await Messages.EventuallyAsync(async () => await ErrorsAsync(app) >= errors + 2, "two more failed cycles are counted", seconds: 6);
+
+        var kept = (await SummaryAsync(app))!.Value;
+        Assert.Equal(lastUpdated, kept.GetProperty("lastUpdated").GetString());
+        Assert.Equal(1, kept.GetProperty("totalMessages").GetInt64());
+        var metrics = await app.Client.GetStringAsync("/metrics");
+        Assert.True(PrometheusText.Sample(metrics, "homerun2_scout_function_invocations_total{function=\"AggregateAnalytics\",outcome=\"failed\"}") >= 2);
+        var health = await JsonAsync(await app.Client.GetAsync("/health"));
+        var aggregate = health.GetProperty("functions").GetProperty("AggregateAnalytics");
+        Assert.Equal("failed", aggregate.GetProperty("lastOutcome").GetString());
+
+        // Once the engine answers again the next cycle replaces the snapshot.
+        index.Failure = null;
+        await Messages.EventuallyAsync(async () => (await SummaryAsync(app))?.GetProperty("totalMessages").GetInt64() == 2,
+            "a successful cycle after the failures", seconds: 6);
+        Assert.NotEqual(lastUpdated, (await SummaryAsync(app))!.Value.GetProperty("lastUpdated").GetString());
+    }
+}

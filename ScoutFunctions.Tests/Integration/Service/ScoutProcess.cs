@@ -1,0 +1,103 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Scout.Tests.Integration.Service;
+
+/// <summary>
+/// The built service (ScoutFunctions.dll from its project's build output) started as a real process with
+/// the environment given, its standard output and error collected line by line.
+/// </summary>
+public sealed class ScoutProcess : IAsyncDisposable
+{
+    // Inherited settings that would change what the process does; each test states the ones it wants.
+    private static readonly string[] InheritedPrefixes =
+        ["PORT", "REDIS", "SCOUT_", "AUTH_TOKEN", "LOG_", "ALERT_", "AzureWebJobs", "AzureFunctions", "ASPNETCORE_", "DOTNET_URLS", "urls", "POD_NAMESPACE", "KUBERNETES_"];
+
+    private readonly Process _process;
+
+    private ScoutProcess(Process process) => _process = process;
+
+    public ConcurrentQueue<string> Output { get; } = new();
+
+    public ConcurrentQueue<string> Error { get; } = new();
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>ScoutFunctions/bin/&lt;configuration&gt;/&lt;framework&gt;/ScoutFunctions.dll beside this test project's own output.</summary>
+    public static string ServiceDll()
+    {
+        // <repo>/ScoutFunctions.Tests/bin/<configuration>/<framework>/
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = output.Name;
+        var configuration = output.Parent!.Name;
+        var repository = output.Parent.Parent!.Parent!.Parent!.FullName;
+        var dll = Path.Combine(repository, "ScoutFunctions", "bin", configuration, framework, "ScoutFunctions.dll");
+        if (!File.Exists(dll))
+            throw new InvalidOperationException(
+                $"The built service is missing at {dll}: build it first (`dotnet build -c {configuration}` from the repository root).");
+        return dll;
+    }
+
+    public static ScoutProcess Start(params (string Key, string Value)[] environment)
+    {
+        var dll = ServiceDll();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { dll },
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var key in start.Environment.Keys.ToList())
+            if (InheritedPrefixes.Any(p => key.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
+                start.Environment.Remove(key);
+        foreach (var (key, value) in environment) start.Environment[key] = value;
+
+        var process = new Process { StartInfo = start };
+        var scout = new ScoutProcess(process);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) scout.Output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) scout.Error.Enqueue(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return scout;
+    }
+
+    /// <summary>True when the process exited within the bound; its output is then read to the end.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan bound)
+    {
+        using var timeout = new CancellationTokenSource(bound);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Sends SIGTERM, as Kubernetes does when it stops a pod.</summary>
+    public async Task TerminateAsync()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()]);
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+}
