@@ -60,10 +60,15 @@ public sealed class ScoutProfileService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var backoff = TimeSpan.FromSeconds(1);
+        var reconnecting = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                // A new watch replays only objects that exist, so a deletion missed while disconnected must be read.
+                if (reconnecting && Active is not null && await GetAsync(_client!, stoppingToken) is null)
+                    Clear("not found after the watch reconnected");
+                reconnecting = true;
                 var events = _client!.CustomObjects.WatchListNamespacedCustomObjectAsync(
                     Group, Version, Namespace, Plural, fieldSelector: $"metadata.name={Name}", cancellationToken: stoppingToken);
                 await foreach (var (type, resource) in events)
