@@ -114,6 +114,31 @@ public sealed class ProfileStartupTests(RedisServerFixture redis) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task A_missing_kubeconfig_file_leaves_the_environment_values_with_one_warning()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "scout-no-such-dir-" + Guid.NewGuid(), "config");
+        await using var scout = await ProfiledScout.StartAsync(redis, missing, ("SCOUT_INTERVAL", "1h"), ("SCOUT_WINDOWS", "1h,24h"));
+
+        AssertEnvironmentValues(scout);
+        Assert.Single(scout.ProfileWarnings, w => w.Message.Contains("could not be read"));
+        await AssertHealthShowsEnvironmentAsync(scout);
+    }
+
+    [Fact]
+    public async Task Without_SCOUT_PROFILE_NAME_no_profile_is_read_and_health_says_environment()
+    {
+        _api.PutProfile(Ns, Name, ProfiledScout.Spec("""{"scoutInterval":"30m"}"""));
+        await using var scout = await ProfiledScout.StartAsync(redis, _api.Kubeconfig.Path, ("SCOUT_PROFILE_NAME", null), ("SCOUT_INTERVAL", "1h"));
+
+        Assert.Equal(TimeSpan.FromHours(1), scout.Options.Interval);
+        Assert.Empty(_api.Requests);
+        Assert.Empty(scout.ProfileWarnings);
+        var profile = (await scout.HealthAsync()).GetProperty("profile");
+        Assert.Equal("environment", profile.GetProperty("source").GetString());
+        Assert.False(profile.TryGetProperty("name", out _));
+    }
+
+    [Fact]
     public async Task A_hanging_api_server_delays_start_up_only_up_to_the_bound()
     {
         _api.Hang = true;

@@ -164,20 +164,29 @@ public sealed class ProfileWatchTests(RedisServerFixture redis) : IAsyncLifetime
         _api.PutProfile(Ns, Name, ProfiledScout.Spec("""{"scoutInterval":"30m"}"""));
         await using var scout = await StartAsync();
         await WaitForWatchAsync();
-        Assert.Equal(1, _api.WatchRequests);
 
-        // The change is made while no watch is open, so only the reconnected watch can deliver it.
-        _api.FailWith = HttpStatusCode.ServiceUnavailable;
-        var requests = _api.Requests.Count;
         _api.DropWatches();
-        await EventuallyAsync(() => _api.Requests.Count > requests, "Scout tries to reconnect");
+        // Made before Scout's reconnect (which waits for its backoff), so only the new watch can deliver it.
         _api.PutProfile(Ns, Name, ProfiledScout.Spec("""{"scoutInterval":"35m"}"""));
-        _api.FailWith = null;
+        var changedAt = DateTimeOffset.UtcNow;
 
-        await EventuallyAsync(() => scout.Options.Interval == TimeSpan.FromMinutes(35), "the reconnected watch applies the change", seconds: 8);
+        await EventuallyAsync(() => scout.Options.Interval == TimeSpan.FromMinutes(35), "the reconnected watch applies the change");
         Assert.Equal(1, _api.OpenWatches);
-        Assert.True(_api.WatchRequests >= 2);
-        Assert.Contains(scout.ProfileWarnings, w => w.Message.Contains("watch dropped") && w.Message.Contains("HTTP 503"));
+        Assert.True(_api.Requests.Last(r => r.Watch).At > changedAt, "the change was made while no watch was open");
+    }
+
+    [Fact]
+    public async Task Watch_retries_back_off_while_the_api_server_refuses()
+    {
+        _api.FailWith = HttpStatusCode.Forbidden;
+        await using var scout = await StartAsync();
+
+        await EventuallyAsync(() => _api.WatchRequests >= 3, "three watch attempts");
+        var attempts = _api.Requests.Where(r => r.Watch).Select(r => r.At).ToList();
+        // Lower bounds only (a loaded machine adds delay, never removes it): 1 s, then 2 s between attempts.
+        Assert.True(attempts[1] - attempts[0] >= TimeSpan.FromSeconds(0.9), $"first retry after {attempts[1] - attempts[0]}");
+        Assert.True(attempts[2] - attempts[1] >= TimeSpan.FromSeconds(1.9), $"second retry after {attempts[2] - attempts[1]}");
+        Assert.Contains(scout.ProfileWarnings, w => w.Message.Contains("watch dropped (HTTP 403)"));
     }
 
     [Fact]
