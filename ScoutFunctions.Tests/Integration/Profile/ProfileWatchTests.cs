@@ -96,6 +96,25 @@ public sealed class ProfileWatchTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Switching_retention_on_and_shortening_its_ttl_live_deletes_expired_messages()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var old = await Messages.AddAsync(redis.Database, "info", "billing", now.AddHours(-3));
+        var recent = await Messages.AddAsync(redis.Database, "info", "billing", now.AddMinutes(-10));
+        _api.PutProfile(Ns, Name, ProfiledScout.Spec("""{"scoutInterval":"1s","retention":{"enabled":false} }"""));
+        await using var scout = await StartAsync(("SCOUT_RETENTION_TTL", "48h"));
+        await WaitForWatchAsync();
+        // PruneRetention shares the 1s schedule: it came due and was skipped as disabled.
+        await EventuallyAsync(() => scout.Logs.From<TimerHost>().Any(e => e.Message.Contains("PruneRetention is disabled")), "retention is due and disabled");
+        Assert.True(await redis.Database.KeyExistsAsync(old));
+
+        _api.PutProfile(Ns, Name, ProfiledScout.Spec("""{"scoutInterval":"1s","retention":{"enabled":true,"ttl":"1h"} }"""));
+
+        await Messages.EventuallyAsync(async () => !await redis.Database.KeyExistsAsync(old), "the 3 h old message is pruned with the 1 h TTL", seconds: 6);
+        Assert.True(await redis.Database.KeyExistsAsync(recent));
+    }
+
+    [Fact]
     public async Task A_changed_inline_token_is_logged_masked()
     {
         const string first = "inline-first-4c2b";
