@@ -26,6 +26,9 @@ public sealed class ScoutProfileService(
     public static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
 
+    /// <summary>Shorter than <see cref="StartupTimeout"/>: a slow Secret must not hold back the rest of the profile.</summary>
+    private static readonly TimeSpan SecretTimeout = TimeSpan.FromSeconds(2);
+
     private IKubernetes? _client;
 
     public ActiveProfile? Active { get; private set; }
@@ -152,15 +155,18 @@ public sealed class ScoutProfileService(
 
     private async Task<string?> ReadSecretAsync(IKubernetes client, ProfileOverrides.SecretReference reference, CancellationToken cancellationToken)
     {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(SecretTimeout);
         try
         {
-            var secret = await client.CoreV1.ReadNamespacedSecretAsync(reference.Name, Namespace, cancellationToken: cancellationToken);
+            var secret = await client.CoreV1.ReadNamespacedSecretAsync(reference.Name, Namespace, cancellationToken: bounded.Token);
             if (secret.Data?.TryGetValue(reference.Key, out var bytes) == true) return Encoding.UTF8.GetString(bytes).Trim();
             logger.LogWarning("ScoutProfile {Name}: secret {Secret} has no key {Key}; pitcher token unchanged", Name, reference.Name, reference.Key);
         }
-        catch (Exception error) when (error is not OperationCanceledException)
+        catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning("ScoutProfile {Name}: secret {Secret} could not be read ({Reason}); pitcher token unchanged", Name, reference.Name, Reason(error));
+            var reason = error is OperationCanceledException ? $"no answer within {SecretTimeout.TotalSeconds:0}s" : Reason(error);
+            logger.LogWarning("ScoutProfile {Name}: secret {Secret} could not be read ({Reason}); pitcher token unchanged", Name, reference.Name, reason);
         }
         return null;
     }

@@ -254,6 +254,23 @@ public sealed class ProfileStartupTests(RedisServerFixture redis) : IAsyncLifeti
         Assert.Single(scout.ProfileWarnings, w => w.Message.Contains("no-such-secret") && w.Message.Contains("pitcher token unchanged"));
     }
 
+    [Fact]
+    public async Task A_hanging_secret_read_does_not_hold_back_the_rest_of_the_profile()
+    {
+        _api.HangSecrets = true;
+        _api.PutProfile(Ns, Name, ProfiledScout.Spec("""
+            {"scoutInterval":"20m","alerting":{"pitcherTokenSecretRef":{"name":"pitcher-auth","key":"token"} } }
+            """));
+        await using var scout = await ProfiledScout.StartAsync(redis, _api.Kubeconfig.Path, ("SCOUT_INTERVAL", "1h"), ("ALERT_PITCHER_TOKEN", "env-token-31"));
+
+        Assert.True(scout.StartUp < StartUpBound, $"start-up took {scout.StartUp}");
+        Assert.Contains(_api.Requests, r => r.Path == $"/api/v1/namespaces/{Ns}/secrets/pitcher-auth");
+        Assert.Equal(TimeSpan.FromMinutes(20), scout.Options.Interval);
+        Assert.Equal("env-token-31", scout.Options.PitcherToken);
+        Assert.Single(scout.ProfileWarnings, w => w.Message.Contains("pitcher-auth") && w.Message.Contains("pitcher token unchanged"));
+        Assert.Equal("ScoutProfile", (await scout.HealthAsync()).GetProperty("profile").GetProperty("source").GetString());
+    }
+
     private Task WaitForWatchAsync() =>
         Messages.EventuallyAsync(() => Task.FromResult(_api.OpenWatches == 1), "Scout opens its watch", seconds: 5);
 
