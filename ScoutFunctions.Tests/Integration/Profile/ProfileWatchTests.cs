@@ -131,6 +131,23 @@ public sealed class ProfileWatchTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Other_profiles_in_the_namespace_are_ignored()
+    {
+        _api.PutProfile(Ns, Name, ProfiledScout.Spec("""{"scoutInterval":"30m"}"""));
+        await using var scout = await StartAsync();
+        await WaitForWatchAsync();
+
+        _api.PutProfile(Ns, "another-scout", ProfiledScout.Spec("""{"scoutInterval":"5m"}"""));
+        _api.DeleteProfile(Ns, "another-scout");
+        _api.PutProfile(Ns, Name, ProfiledScout.Spec("""{"scoutInterval":"40m"}"""));
+
+        // Events arrive in order: once the last one is applied, the other profile's would have been too.
+        await EventuallyAsync(() => scout.Options.Interval == TimeSpan.FromMinutes(40), "this profile's change applies");
+        Assert.Contains("fieldSelector=metadata.name%3D" + Name, _api.Requests.Last(r => r.Watch).Query);
+        Assert.DoesNotContain(scout.Logs.From<ScoutProfileService>(), e => e.Message.Contains("→ 5m") || e.Message.Contains("back to environment"));
+    }
+
+    [Fact]
     public async Task Deleting_the_profile_returns_to_the_environment_values()
     {
         _api.PutProfile(Ns, Name, ProfiledScout.Spec("""{"scoutInterval":"30m","windows":"15m","alerting":{"errorThreshold":6}}"""));
