@@ -54,6 +54,9 @@ public sealed partial class FakeKubernetesApi : IAsyncDisposable
     /// <summary>When true, every request is accepted and never answered (until it is aborted or the server stops).</summary>
     public bool Hang { get; set; }
 
+    /// <summary>When true, Secret reads are accepted and never answered; profiles are still served.</summary>
+    public bool HangSecrets { get; set; }
+
     public IReadOnlyList<ApiRequest> Requests => [.. _requests];
 
     public int WatchRequests => _requests.Count(r => r.Watch);
@@ -144,7 +147,7 @@ public sealed partial class FakeKubernetesApi : IAsyncDisposable
             request.Headers.Authorization.ToString(), watch, DateTimeOffset.UtcNow));
         using var aborted = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
 
-        if (Hang)
+        if (Hang || HangSecrets && SecretItem().IsMatch(request.Path.Value ?? ""))
         {
             try
             {

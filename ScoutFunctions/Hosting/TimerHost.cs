@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Primitives;
 using Scout.Observability;
 
 namespace Scout.Hosting;
@@ -74,20 +75,18 @@ public sealed class TimerHost(
         if (function.RunOnStartup && due > now) due = now;
         string? disabledReason = null;
 
+        // Taken before each wait or run, so a settings change during a run is not missed either.
+        var changes = settings.Settings.GetReloadToken();
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (!await WaitUntilAsync(due, stoppingToken))
+            if (changes.HasChanged)
+            {
+                changes = settings.Settings.GetReloadToken();
+                (schedule, due) = Reschedule(function, schedule, due);
+            }
+            if (!await WaitUntilAsync(due, changes, stoppingToken))
             {
                 if (stoppingToken.IsCancellationRequested) return;
-                // Settings changed (e.g. a ScoutProfile): follow a new schedule from now on.
-                var updated = TryParseSchedule(function, schedule);
-                if (updated.ToString() != schedule.ToString())
-                {
-                    logger.LogInformation("Timer function {Function} rescheduled: {Old} → {New}", function.Name, schedule, updated);
-                    schedule = updated;
-                    var sooner = schedule.GetNext(time.GetUtcNow());
-                    if (sooner < due) due = sooner;
-                }
                 continue;
             }
             var reason = function.DisabledReason;
@@ -102,13 +101,23 @@ public sealed class TimerHost(
         }
     }
 
+    /// <summary>Settings changed (e.g. a ScoutProfile): follow a new schedule from now on.</summary>
+    private (TimerSchedule Schedule, DateTimeOffset Due) Reschedule(ITimerFunction function, TimerSchedule schedule, DateTimeOffset due)
+    {
+        var updated = TryParseSchedule(function, schedule);
+        if (updated.ToString() == schedule.ToString()) return (schedule, due);
+        logger.LogInformation("Timer function {Function} rescheduled: {Old} → {New}", function.Name, schedule, updated);
+        var sooner = updated.GetNext(time.GetUtcNow());
+        return (updated, sooner < due ? sooner : due);
+    }
+
     /// <summary>Sleeps until <paramref name="due"/>; false when woken early by shutdown or a settings change.</summary>
-    private async Task<bool> WaitUntilAsync(DateTimeOffset due, CancellationToken stoppingToken)
+    private async Task<bool> WaitUntilAsync(DateTimeOffset due, IChangeToken changes, CancellationToken stoppingToken)
     {
         var wait = due - time.GetUtcNow();
         if (wait <= TimeSpan.Zero) return true;
         using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        using var onChange = settings.Settings.GetReloadToken().RegisterChangeCallback(_ => wake.Cancel(), null);
+        using var onChange = changes.RegisterChangeCallback(_ => wake.Cancel(), null);
         try
         {
             await Task.Delay(wait, time, wake.Token);
@@ -171,8 +180,12 @@ public sealed class TimerHost(
         await using (lease)
         {
             var now = time.GetUtcNow();
-            // Another replica already ran this occurrence and set the next one: follow the shared schedule.
-            if (!force && previous is { } shared && shared.ScheduleStatus.Next > due + Tolerance(schedule, due))
+            // Another replica already ran this occurrence and set the next one: follow the shared schedule —
+            // unless that Next lies beyond this schedule's own next one, i.e. it comes from an older, longer
+            // schedule (a ScoutProfile shortened the interval) and would delay the new one.
+            var tolerance = Tolerance(schedule, due);
+            if (!force && previous is { } shared && shared.ScheduleStatus.Next > due + tolerance
+                && shared.ScheduleStatus.Next <= schedule.GetNext(due) + tolerance)
                 return shared.ScheduleStatus.Next;
 
             var timer = new TimerInfo(previous?.ScheduleStatus, IsPastDue: now - due > ClockTolerance && previous is not null);

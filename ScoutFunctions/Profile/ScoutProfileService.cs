@@ -26,6 +26,9 @@ public sealed class ScoutProfileService(
     public static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
 
+    /// <summary>Shorter than <see cref="StartupTimeout"/>: a slow Secret must not hold back the rest of the profile.</summary>
+    private static readonly TimeSpan SecretTimeout = TimeSpan.FromSeconds(2);
+
     private IKubernetes? _client;
 
     public ActiveProfile? Active { get; private set; }
@@ -60,10 +63,15 @@ public sealed class ScoutProfileService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var backoff = TimeSpan.FromSeconds(1);
+        var reconnecting = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                // A new watch replays only objects that exist, so a deletion missed while disconnected must be read.
+                if (reconnecting && Active is not null && await GetAsync(_client!, stoppingToken) is null)
+                    Clear("not found after the watch reconnected");
+                reconnecting = true;
                 var events = _client!.CustomObjects.WatchListNamespacedCustomObjectAsync(
                     Group, Version, Namespace, Plural, fieldSelector: $"metadata.name={Name}", cancellationToken: stoppingToken);
                 await foreach (var (type, resource) in events)
@@ -149,15 +157,18 @@ public sealed class ScoutProfileService(
 
     private async Task<string?> ReadSecretAsync(IKubernetes client, ProfileOverrides.SecretReference reference, CancellationToken cancellationToken)
     {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(SecretTimeout);
         try
         {
-            var secret = await client.CoreV1.ReadNamespacedSecretAsync(reference.Name, Namespace, cancellationToken: cancellationToken);
+            var secret = await client.CoreV1.ReadNamespacedSecretAsync(reference.Name, Namespace, cancellationToken: bounded.Token);
             if (secret.Data?.TryGetValue(reference.Key, out var bytes) == true) return Encoding.UTF8.GetString(bytes).Trim();
             logger.LogWarning("ScoutProfile {Name}: secret {Secret} has no key {Key}; pitcher token unchanged", Name, reference.Name, reference.Key);
         }
-        catch (Exception error) when (error is not OperationCanceledException)
+        catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning("ScoutProfile {Name}: secret {Secret} could not be read ({Reason}); pitcher token unchanged", Name, reference.Name, Reason(error));
+            var reason = error is OperationCanceledException ? $"no answer within {SecretTimeout.TotalSeconds:0}s" : Reason(error);
+            logger.LogWarning("ScoutProfile {Name}: secret {Secret} could not be read ({Reason}); pitcher token unchanged", Name, reference.Name, reason);
         }
         return null;
     }

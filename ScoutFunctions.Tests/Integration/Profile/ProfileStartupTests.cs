@@ -114,6 +114,31 @@ public sealed class ProfileStartupTests(RedisServerFixture redis) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task A_missing_kubeconfig_file_leaves_the_environment_values_with_one_warning()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "scout-no-such-dir-" + Guid.NewGuid(), "config");
+        await using var scout = await ProfiledScout.StartAsync(redis, missing, ("SCOUT_INTERVAL", "1h"), ("SCOUT_WINDOWS", "1h,24h"));
+
+        AssertEnvironmentValues(scout);
+        Assert.Single(scout.ProfileWarnings, w => w.Message.Contains("could not be read"));
+        await AssertHealthShowsEnvironmentAsync(scout);
+    }
+
+    [Fact]
+    public async Task Without_SCOUT_PROFILE_NAME_no_profile_is_read_and_health_says_environment()
+    {
+        _api.PutProfile(Ns, Name, ProfiledScout.Spec("""{"scoutInterval":"30m"}"""));
+        await using var scout = await ProfiledScout.StartAsync(redis, _api.Kubeconfig.Path, ("SCOUT_PROFILE_NAME", null), ("SCOUT_INTERVAL", "1h"));
+
+        Assert.Equal(TimeSpan.FromHours(1), scout.Options.Interval);
+        Assert.Empty(_api.Requests);
+        Assert.Empty(scout.ProfileWarnings);
+        var profile = (await scout.HealthAsync()).GetProperty("profile");
+        Assert.Equal("environment", profile.GetProperty("source").GetString());
+        Assert.False(profile.TryGetProperty("name", out _));
+    }
+
+    [Fact]
     public async Task A_hanging_api_server_delays_start_up_only_up_to_the_bound()
     {
         _api.Hang = true;
@@ -227,6 +252,23 @@ public sealed class ProfileStartupTests(RedisServerFixture redis) : IAsyncLifeti
         _api.PutProfile(Ns, Name, ProfiledScout.Spec("""{"scoutInterval":"25m"}"""));
         await Messages.EventuallyAsync(() => Task.FromResult(scout.Options.Interval == TimeSpan.FromMinutes(25)), "the next version applies", seconds: 5);
         Assert.Single(scout.ProfileWarnings, w => w.Message.Contains("no-such-secret") && w.Message.Contains("pitcher token unchanged"));
+    }
+
+    [Fact]
+    public async Task A_hanging_secret_read_does_not_hold_back_the_rest_of_the_profile()
+    {
+        _api.HangSecrets = true;
+        _api.PutProfile(Ns, Name, ProfiledScout.Spec("""
+            {"scoutInterval":"20m","alerting":{"pitcherTokenSecretRef":{"name":"pitcher-auth","key":"token"} } }
+            """));
+        await using var scout = await ProfiledScout.StartAsync(redis, _api.Kubeconfig.Path, ("SCOUT_INTERVAL", "1h"), ("ALERT_PITCHER_TOKEN", "env-token-31"));
+
+        Assert.True(scout.StartUp < StartUpBound, $"start-up took {scout.StartUp}");
+        Assert.Contains(_api.Requests, r => r.Path == $"/api/v1/namespaces/{Ns}/secrets/pitcher-auth");
+        Assert.Equal(TimeSpan.FromMinutes(20), scout.Options.Interval);
+        Assert.Equal("env-token-31", scout.Options.PitcherToken);
+        Assert.Single(scout.ProfileWarnings, w => w.Message.Contains("pitcher-auth") && w.Message.Contains("pitcher token unchanged"));
+        Assert.Equal("ScoutProfile", (await scout.HealthAsync()).GetProperty("profile").GetProperty("source").GetString());
     }
 
     private Task WaitForWatchAsync() =>

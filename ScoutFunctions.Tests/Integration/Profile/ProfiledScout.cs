@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Scout.Analytics;
 using Scout.Configuration;
 using Scout.Tests.Infrastructure;
 
@@ -36,7 +37,12 @@ public sealed class ProfiledScout : IAsyncDisposable
     public ScoutOptions Options => App.Services.GetRequiredService<IOptionsMonitor<ScoutOptions>>().CurrentValue;
 
     /// <summary>Starts Scout with SCOUT_PROFILE_NAME, POD_NAMESPACE and KUBECONFIG set (a null value leaves the setting out).</summary>
-    public static async Task<ProfiledScout> StartAsync(RedisServerFixture redis, string kubeconfig, params (string Key, string? Value)[] settings)
+    public static Task<ProfiledScout> StartAsync(RedisServerFixture redis, string kubeconfig, params (string Key, string? Value)[] settings) =>
+        StartAsync(redis, kubeconfig, index => index, settings);
+
+    /// <summary>As above, with the search index wrapped, e.g. to hold a timer run at a known point.</summary>
+    public static async Task<ProfiledScout> StartAsync(RedisServerFixture redis, string kubeconfig,
+        Func<PlainRedisSearchIndex, ISearchIndex> wrapIndex, params (string Key, string? Value)[] settings)
     {
         var all = ScoutApp.Settings(redis.Port,
             [("SCOUT_PROFILE_NAME", Name), ("POD_NAMESPACE", Namespace), ("KUBECONFIG", kubeconfig), ("LOG_LEVEL", "info"), .. settings]);
@@ -44,7 +50,7 @@ public sealed class ProfiledScout : IAsyncDisposable
         var logs = new CapturedLogs();
         var index = new PlainRedisSearchIndex(redis.Database);
         var clock = Stopwatch.StartNew();
-        var app = await ScoutApp.StartAsync(all, index, services =>
+        var app = await ScoutApp.StartAsync(all, wrapIndex(index), services =>
         {
             // Only the capture: the console output of every test would bury the test results.
             services.RemoveAll<ILoggerProvider>();
