@@ -127,7 +127,7 @@ public sealed class PitchDeliveryFailureTests(RedisServerFixture redis) : IAsync
         await app.EvaluateAsync();
 
         // Two 1 s attempts plus at most one jittered backoff (~2.75 s).
-        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(7));
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(8));
         Assert.Equal(2, _pitcher.Requests.Count);
         Assert.Equal(1, await app.MetricAsync(Failed, Critical));
         Assert.False(await redis.CooldownHeldAsync("critical"));
