@@ -64,7 +64,8 @@ public sealed partial class RetentionPruner(
                 // Stop between batches: everything deleted so far is counted and reported.
                 if (bounded || cancellationToken.IsCancellationRequested) break;
             }
-            trimmed = await TrimStreamAsync(o, cutoff);
+            // A cancelled run stops here (shutdown, timeout or lost lease): the next run trims the stream.
+            if (!cancellationToken.IsCancellationRequested) trimmed = await TrimStreamAsync(o, cutoff);
             completed = !cancellationToken.IsCancellationRequested;
         }
         finally

@@ -79,6 +79,8 @@ public sealed class RetentionBatchingTests(RedisServerFixture redis) : IAsyncLif
     public async Task Cancellation_stops_after_the_batch_in_hand_and_reports_exactly_what_is_gone()
     {
         var expired = await redis.AddAgedAsync(10, Expired);
+        var oldEntry = $"{(DateTimeOffset.UtcNow - Expired).ToUnixTimeMilliseconds()}-0";
+        await redis.Database.StreamAddAsync(RetentionApp.Stream, "messageID", expired[0], messageId: oldEntry);
         using var cancel = new CancellationTokenSource();
         var index = new PlainRedisSearchIndex(redis.Database, pageSize: 4);
         await using var app = await RetentionApp.StartAsync(redis, new CancelOnPageIndex(index, cancel, page: 2));
@@ -89,9 +91,11 @@ public sealed class RetentionBatchingTests(RedisServerFixture redis) : IAsyncLif
         Assert.Equal(2, index.ExpiryPagesRead);
         Assert.Equal(2, await RemainingAsync(expired));
         Assert.Equal(expired.Count - 2, await MetricsScrape.ValueAsync(app, "homerun2_scout_retention_deleted_total"));
+        // A cancelled run stops: the stream is trimmed by the next run, not after the cancellation.
+        Assert.Equal(1, await redis.Database.StreamLengthAsync(RetentionApp.Stream));
 
         var next = await app.PruneAsync();
-        Assert.Equal(2, next.Deleted);
+        Assert.Equal((2, 1), (next.Deleted, next.Trimmed));
         Assert.Equal(0, await RemainingAsync(expired));
     }
 }
