@@ -43,7 +43,17 @@ public sealed class AlertEvaluator(
             return;
         }
 
-        var result = await pitcher.SendAsync(PitchMessage.From(alert), cancellationToken);
+        DeliveryResult result;
+        try
+        {
+            result = await pitcher.SendAsync(PitchMessage.From(alert), cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Cut short (shutdown, timeout, lost lease): not delivered, so another replica may send it next cycle.
+            await cooldowns.ReleaseAsync(alert.Rule.Name, claim);
+            throw;
+        }
         if (result.Delivered)
         {
             metrics.AlertsSent.WithLabels(alert.Rule.Name).Inc();

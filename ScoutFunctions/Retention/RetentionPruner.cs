@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Scout.Analytics;
 using Scout.Configuration;
@@ -16,7 +17,7 @@ public sealed record RetentionRun(long Deleted, long Unparseable, long Trimmed, 
 /// Deletes indexed messages older than the TTL and trims the stream. Only keys the index returns are
 /// deleted, in batches of one UNLINK each; messages whose timestamp does not parse are kept and reported.
 /// </summary>
-public sealed class RetentionPruner(
+public sealed partial class RetentionPruner(
     ISearchIndex index,
     RedisConnection redis,
     IOptionsMonitor<ScoutOptions> options,
@@ -25,6 +26,8 @@ public sealed class RetentionPruner(
     ILogger<RetentionPruner> logger)
 {
     private const int ExampleCount = 5;
+    private static readonly double MinUnixSeconds = DateTimeOffset.MinValue.ToUnixTimeSeconds();
+    private static readonly double MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
 
     public async Task<RetentionRun> RunAsync(CancellationToken cancellationToken)
     {
@@ -61,7 +64,8 @@ public sealed class RetentionPruner(
                 // Stop between batches: everything deleted so far is counted and reported.
                 if (bounded || cancellationToken.IsCancellationRequested) break;
             }
-            trimmed = await TrimStreamAsync(o, cutoff);
+            // A cancelled run stops here (shutdown, timeout or lost lease): the next run trims the stream.
+            if (!cancellationToken.IsCancellationRequested) trimmed = await TrimStreamAsync(o, cutoff);
             completed = !cancellationToken.IsCancellationRequested;
         }
         finally
@@ -88,13 +92,21 @@ public sealed class RetentionPruner(
         DateTimeOffset instant;
         if (kind == TimestampKind.Numeric)
         {
-            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)) return Expiry.Unparseable;
+            // Beyond the calendar (or NaN) names no instant: keep it rather than fail every run on it.
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
+                || !(seconds >= MinUnixSeconds && seconds <= MaxUnixSeconds)) return Expiry.Unparseable;
             instant = DateTimeOffset.UnixEpoch.AddSeconds(seconds);
         }
-        else if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out instant))
+        // Only RFC 3339 (as Go's time.RFC3339 parsing accepted it): a lenient parse would delete e.g.
+        // "2020-01-01" or "01/02/2020" on a guess.
+        else if (!Rfc3339().IsMatch(text)
+                 || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out instant))
             return Expiry.Unparseable;
         return instant < cutoff ? Expiry.Expired : Expiry.Live;
     }
+
+    [GeneratedRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$", RegexOptions.CultureInvariant)]
+    private static partial Regex Rfc3339();
 
     private async Task<long> UnlinkAsync(List<RedisKey> keys)
     {

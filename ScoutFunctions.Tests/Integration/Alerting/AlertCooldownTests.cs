@@ -83,4 +83,30 @@ public sealed class AlertCooldownTests(RedisServerFixture redis) : IAsyncLifetim
         Assert.Equal(2, _pitcher.Requests.Count);
         Assert.Equal(2, await app.MetricAsync("homerun2_scout_alerts_sent_total", ("rule", "critical")));
     }
+
+    [Fact]
+    public async Task A_failed_delivery_releases_only_its_own_claim_not_a_newer_one_from_another_replica()
+    {
+        await redis.SeedRecentAsync("critical", 1);
+        await using var hanging = await FakePitcher.StartAsync();
+        hanging.Always(FakePitcher.Reply.Hanging);
+        (string, string?)[] criticalOnly = [("ALERT_ERROR_THRESHOLD", "0"), ("ALERT_CRITICAL_THRESHOLD", "1")];
+        // Replica A's claim lapses (1 s) while its delivery is still failing (two 2 s attempts).
+        await using var slow = await AlertingApp.StartAsync(redis, hanging.BaseUrl, [.. criticalOnly, ("ALERT_COOLDOWN", "1s"), ("ALERT_TIMEOUT", "2s")]);
+        await using var fast = await AlertingApp.StartAsync(redis, _pitcher.BaseUrl, criticalOnly);
+
+        var failing = slow.EvaluateAsync();
+        await Messages.EventuallyAsync(async () => hanging.Requests.Count > 0 && !await redis.CooldownHeldAsync("critical"),
+            "replica A is delivering and its 1 s claim has lapsed", seconds: 5);
+        await fast.EvaluateAsync();
+        Assert.False(failing.IsCompleted, "replica A must still be delivering, or the test proves nothing");
+        await failing;
+
+        Assert.Equal(1, await slow.MetricAsync("homerun2_scout_alerts_failed_total", ("rule", "critical")));
+        Assert.Single(_pitcher.Requests);
+        // Replica B's 1 h claim survived A's release.
+        Assert.True(await redis.CooldownHeldAsync("critical"), "replica A's release deleted replica B's claim");
+        var ttl = await redis.Database.KeyTimeToLiveAsync(Scout.Redis.ScoutKeys.AlertCooldown("critical"));
+        Assert.InRange(ttl!.Value, TimeSpan.FromMinutes(59), TimeSpan.FromHours(1));
+    }
 }

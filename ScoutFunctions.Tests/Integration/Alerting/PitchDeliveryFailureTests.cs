@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Scout.Alerting;
 using Scout.Tests.Infrastructure;
 using Reply = Scout.Tests.Infrastructure.FakePitcher.Reply;
 
@@ -127,9 +129,25 @@ public sealed class PitchDeliveryFailureTests(RedisServerFixture redis) : IAsync
         await app.EvaluateAsync();
 
         // Two 1 s attempts plus at most one jittered backoff (~2.75 s).
-        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(7));
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(8));
         Assert.Equal(2, _pitcher.Requests.Count);
         Assert.Equal(1, await app.MetricAsync(Failed, Critical));
+        Assert.False(await redis.CooldownHeldAsync("critical"));
+    }
+
+    [Fact]
+    public async Task A_delivery_cut_short_by_shutdown_frees_the_cooldown_for_the_next_replica()
+    {
+        _pitcher.Always(Reply.Hanging);
+        await using var app = await StartAsync(settings: ("ALERT_TIMEOUT", "5s"));
+        using var shutdown = new CancellationTokenSource();
+
+        var evaluation = app.Services.GetRequiredService<AlertEvaluator>().EvaluateAsync(shutdown.Token);
+        await Messages.EventuallyAsync(() => Task.FromResult(_pitcher.Requests.Count > 0), "the delivery is under way", seconds: 5);
+        await shutdown.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => evaluation);
+        // Not delivered: another replica's next cycle must not wait out the cooldown.
         Assert.False(await redis.CooldownHeldAsync("critical"));
     }
 

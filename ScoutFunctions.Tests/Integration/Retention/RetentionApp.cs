@@ -1,0 +1,86 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.DependencyInjection;
+using Scout.Analytics;
+using Scout.Retention;
+using Scout.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace Scout.Tests.Integration.Retention;
+
+/// <summary>The real app's RetentionPruner over a plain redis-server; retention runs only when a test asks.</summary>
+internal static class RetentionApp
+{
+    public const string Stream = "messages";
+
+    /// <summary>
+    /// TTL 1h; every timer waits an hour and aggregation is off, so nothing else touches Redis
+    /// (command statistics stay the pruner's own).
+    /// </summary>
+    public static Task<ScoutApp> StartAsync(RedisServerFixture redis, ISearchIndex index, params (string Key, string? Value)[] overrides) =>
+        ScoutApp.StartAsync(ScoutApp.Settings(redis.Port,
+        [
+            ("SCOUT_RETENTION_ENABLED", "true"),
+            ("SCOUT_RETENTION_TTL", "1h"),
+            ("SCOUT_RETENTION_SCHEDULE", "1h"),
+            ("SCOUT_STREAM", Stream),
+            ("AzureWebJobs.AggregateAnalytics.Disabled", "true"),
+            .. overrides,
+        ]), index);
+
+    public static async Task<RetentionRun> PruneAsync(this ScoutApp app, CancellationToken cancellationToken = default)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(TimeSpan.FromSeconds(20));
+        return await app.Services.GetRequiredService<RetentionPruner>().RunAsync(bound.Token);
+    }
+
+    public static Task<string> AddAgedAsync(this RedisServerFixture redis, TimeSpan age, string severity = "info") =>
+        Messages.AddAsync(redis.Database, severity, "api-gateway", DateTimeOffset.UtcNow - age);
+
+    public static async Task<List<string>> AddAgedAsync(this RedisServerFixture redis, int count, TimeSpan age)
+    {
+        var keys = new List<string>();
+        for (var i = 0; i < count; i++) keys.Add(await redis.AddAgedAsync(age));
+        return keys;
+    }
+
+    public static async Task<HashSet<string>> KeysAsync(this RedisServerFixture redis)
+    {
+        var server = redis.Connection.GetServers().First();
+        var keys = new HashSet<string>();
+        await foreach (var key in server.KeysAsync(pattern: "*")) keys.Add(key!);
+        return keys;
+    }
+
+    /// <summary>Calls of a command since the last CONFIG RESETSTAT, from INFO commandstats (0 when never called).</summary>
+    public static async Task<long> CommandCallsAsync(this RedisServerFixture redis, string command)
+    {
+        var info = (string)(await redis.Database.ExecuteAsync("INFO", "commandstats"))!;
+        var line = info.Split('\n').FirstOrDefault(l => l.StartsWith($"cmdstat_{command}:", StringComparison.Ordinal));
+        if (line is null) return 0;
+        var calls = line.Split(':', 2)[1].Split(',').First(p => p.StartsWith("calls=", StringComparison.Ordinal));
+        return long.Parse(calls["calls=".Length..]);
+    }
+
+    public static Task ResetCommandStatsAsync(this RedisServerFixture redis) => redis.Database.ExecuteAsync("CONFIG", "RESETSTAT");
+}
+
+/// <summary>Cancels the run's token as it hands out page <paramref name="page"/> (1-based): a shutdown arriving mid-run.</summary>
+internal sealed class CancelOnPageIndex(ISearchIndex inner, CancellationTokenSource cancel, int page) : ISearchIndex
+{
+    public Task<IndexDefinition> EnsureIndexAsync(CancellationToken cancellationToken) => inner.EnsureIndexAsync(cancellationToken);
+
+    public Task<IReadOnlyList<WindowedCount>> CountByWindowAsync(IndexDefinition index, WindowPlan plan, CancellationToken cancellationToken) =>
+        inner.CountByWindowAsync(index, plan, cancellationToken);
+
+    public async IAsyncEnumerable<IReadOnlyList<ExpiryCandidate>> FindExpiredAsync(
+        IndexDefinition index, DateTimeOffset cutoff, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var served = 0;
+        await foreach (var candidates in inner.FindExpiredAsync(index, cutoff, cancellationToken))
+        {
+            if (++served == page) await cancel.CancelAsync();
+            yield return candidates;
+        }
+    }
+}

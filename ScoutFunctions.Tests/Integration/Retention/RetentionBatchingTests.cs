@@ -1,0 +1,101 @@
+using Scout.Tests.Infrastructure;
+
+namespace Scout.Tests.Integration.Retention;
+
+/// <summary>How a run deletes: one UNLINK per page, at most SCOUT_RETENTION_MAX_DELETES, stopping between batches.</summary>
+[Collection(RedisCollection.Name)]
+public sealed class RetentionBatchingTests(RedisServerFixture redis) : IAsyncLifetime
+{
+    public Task InitializeAsync() => redis.FlushAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private static readonly TimeSpan Expired = TimeSpan.FromHours(3);
+    private static readonly TimeSpan Live = TimeSpan.FromMinutes(10);
+
+    private async Task<int> RemainingAsync(IEnumerable<string> keys)
+    {
+        var count = 0;
+        foreach (var key in keys) if (await redis.Database.KeyExistsAsync(key)) count++;
+        return count;
+    }
+
+    [Fact]
+    public async Task Each_page_of_expired_keys_is_one_UNLINK_and_nothing_uses_DEL()
+    {
+        var expired = await redis.AddAgedAsync(10, Expired);
+        var live = await redis.AddAgedAsync(3, Live);
+        var index = new PlainRedisSearchIndex(redis.Database, pageSize: 4);
+        await using var app = await RetentionApp.StartAsync(redis, index);
+        await redis.ResetCommandStatsAsync();
+
+        var run = await app.PruneAsync();
+
+        Assert.Equal(10, run.Deleted);
+        Assert.Equal(3, index.ExpiryPagesRead); // pages of 4, 4 and 2 expired candidates
+        Assert.Equal(3, await redis.CommandCallsAsync("unlink"));
+        Assert.Equal(0, await redis.CommandCallsAsync("del"));
+        Assert.Equal(0, await RemainingAsync(expired));
+        Assert.Equal(3, await RemainingAsync(live));
+    }
+
+    [Fact]
+    public async Task A_page_of_only_unparseable_candidates_sends_no_UNLINK()
+    {
+        for (var i = 0; i < 3; i++) await Messages.AddAsync(redis.Database, "error", "s", "garbage");
+        var index = new PlainRedisSearchIndex(redis.Database, pageSize: 3);
+        await using var app = await RetentionApp.StartAsync(redis, index);
+        await redis.ResetCommandStatsAsync();
+
+        var run = await app.PruneAsync();
+
+        Assert.Equal((0, 3), (run.Deleted, run.Unparseable));
+        Assert.Equal(1, index.ExpiryPagesRead);
+        Assert.Equal(0, await redis.CommandCallsAsync("unlink"));
+    }
+
+    [Fact]
+    public async Task A_run_deletes_at_most_MAX_DELETES_and_the_next_runs_take_the_rest()
+    {
+        var expired = await redis.AddAgedAsync(12, Expired);
+        var live = await redis.AddAgedAsync(2, Live);
+        await using var app = await RetentionApp.StartAsync(redis, new PlainRedisSearchIndex(redis.Database, pageSize: 3),
+            ("SCOUT_RETENTION_MAX_DELETES", "5"));
+
+        var runs = new List<(long, bool)>();
+        for (var i = 0; i < 3; i++)
+        {
+            var run = await app.PruneAsync();
+            runs.Add((run.Deleted, run.Bounded));
+            Assert.Equal(12 - runs.Sum(r => r.Item1), await RemainingAsync(expired));
+        }
+
+        Assert.Equal([(5, true), (5, true), (2, false)], runs);
+        Assert.Equal(2, await RemainingAsync(live));
+        Assert.Equal(12, await MetricsScrape.ValueAsync(app, "homerun2_scout_retention_deleted_total"));
+    }
+
+    [Fact]
+    public async Task Cancellation_stops_after_the_batch_in_hand_and_reports_exactly_what_is_gone()
+    {
+        var expired = await redis.AddAgedAsync(10, Expired);
+        var oldEntry = $"{(DateTimeOffset.UtcNow - Expired).ToUnixTimeMilliseconds()}-0";
+        await redis.Database.StreamAddAsync(RetentionApp.Stream, "messageID", expired[0], messageId: oldEntry);
+        using var cancel = new CancellationTokenSource();
+        var index = new PlainRedisSearchIndex(redis.Database, pageSize: 4);
+        await using var app = await RetentionApp.StartAsync(redis, new CancelOnPageIndex(index, cancel, page: 2));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => app.PruneAsync(cancel.Token));
+
+        // Cancelled while page 2 was handed out: pages 1 and 2 are deleted, page 3 is never read.
+        Assert.Equal(2, index.ExpiryPagesRead);
+        Assert.Equal(2, await RemainingAsync(expired));
+        Assert.Equal(expired.Count - 2, await MetricsScrape.ValueAsync(app, "homerun2_scout_retention_deleted_total"));
+        // A cancelled run stops: the stream is trimmed by the next run, not after the cancellation.
+        Assert.Equal(1, await redis.Database.StreamLengthAsync(RetentionApp.Stream));
+
+        var next = await app.PruneAsync();
+        Assert.Equal((2, 1), (next.Deleted, next.Trimmed));
+        Assert.Equal(0, await RemainingAsync(expired));
+    }
+}
