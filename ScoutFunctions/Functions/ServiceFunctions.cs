@@ -14,19 +14,19 @@ public static class ServiceFunctions
 {
     public static readonly EndpointInfo[] Endpoints =
     [
-        new("/health", "Health check (returns version, commit, uptime, timer status)", "none"),
-        new("/health/ready", "Readiness: 200 when Redis answers, else 503", "none"),
-        new("/analytics/summary", "Severity counts, total messages (?window=)", "bearer"),
-        new("/analytics/systems", "Per-system message counts, top 20 (?window=)", "bearer"),
-        new("/analytics/alerts", "Alert frequency, top alerting systems (?window=)", "bearer"),
-        new("/metrics", "Prometheus metrics", "none"),
+        new("/health", "Health check (returns version, commit, uptime, timer status)", "none", "Health"),
+        new("/health/ready", "Readiness: 200 when Redis answers, else 503", "none", "Ready"),
+        new("/analytics/summary", "Severity counts, total messages (?window=)", "bearer", "AnalyticsSummary"),
+        new("/analytics/systems", "Per-system message counts, top 20 (?window=)", "bearer", "AnalyticsSystems"),
+        new("/analytics/alerts", "Alert frequency, top alerting systems (?window=)", "bearer", "AnalyticsAlerts"),
+        new("/metrics", "Prometheus metrics", "none", "Metrics"),
     ];
 
     public static IEndpointRouteBuilder MapServiceFunctions(this IEndpointRouteBuilder routes, FunctionsHostSettings host, ScoutMetrics metrics)
     {
         if (!host.IsDisabled("Index"))
             routes.MapGet("/", (BuildInfo build) =>
-                TypedResults.Ok(new IndexView(BuildInfo.ServiceName, build.Version, Endpoints.Select(e => e with { Path = Prefixed(host, e.Path) }).ToList())));
+                TypedResults.Ok(new IndexView(BuildInfo.ServiceName, build.Version, Endpoints.Where(e => !host.IsDisabled(e.Function)).Select(e => e with { Path = Prefixed(host, e.Path) }).ToList())));
         if (!host.IsDisabled("Health"))
             routes.MapGet("/health", HealthAsync);
         if (!host.IsDisabled("Ready"))
@@ -78,7 +78,8 @@ public static class ServiceFunctions
     private static string Prefixed(FunctionsHostSettings host, string path) =>
         host.RoutePrefix.Length == 0 ? path : "/" + host.RoutePrefix + path;
 
-    public sealed record EndpointInfo(string Path, string Description, string Auth);
+    /// <summary>An endpoint as GET / lists it; <see cref="Function"/> names the function that serves it (not serialized).</summary>
+    public sealed record EndpointInfo(string Path, string Description, string Auth, [property: System.Text.Json.Serialization.JsonIgnore] string Function);
 
     private sealed record IndexView(string Service, string Version, IReadOnlyList<EndpointInfo> Endpoints);
 

@@ -34,7 +34,9 @@ public sealed class FunctionsHostSettings
 
     public static FunctionsHostSettings From(IConfiguration config)
     {
-        var timeoutText = config["functionTimeout"];
+        // App settings override host.json the Functions way: AzureFunctionsJobHost__<path>.
+        string? HostJson(string path) => config["AzureFunctionsJobHost:" + path] ?? config[path];
+        var timeoutText = HostJson("functionTimeout");
         TimeSpan? timeout = DefaultFunctionTimeout;
         if (timeoutText is "-1") timeout = null;
         else if (!string.IsNullOrWhiteSpace(timeoutText))
@@ -46,7 +48,7 @@ public sealed class FunctionsHostSettings
         return new FunctionsHostSettings
         {
             FunctionTimeout = timeout,
-            RoutePrefix = (config["extensions:http:routePrefix"] ?? "api").Trim('/'),
+            RoutePrefix = (HostJson("extensions:http:routePrefix") ?? "api").Trim('/'),
             Settings = config,
         };
     }

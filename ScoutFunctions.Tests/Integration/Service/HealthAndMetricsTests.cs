@@ -195,5 +195,12 @@ public sealed class HealthAndMetricsTests(RedisServerFixture redis) : IAsyncLife
         Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Get("/analytics/systems"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Get("/analytics/alerts"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/health")).StatusCode);
+
+        // The index lists only what is served.
+        var listed = (await JsonAsync(await app.Client.GetAsync("/"))).GetProperty("endpoints").EnumerateArray()
+            .Select(e => e.GetProperty("path").GetString()).ToList();
+        Assert.DoesNotContain("/analytics/summary", listed);
+        Assert.Contains("/analytics/systems", listed);
+        Assert.DoesNotContain(listed, p => p is null);
     }
 }

@@ -74,6 +74,15 @@ public sealed class FunctionsHostSettingsTests
     }
 
     [Fact]
+    public void App_settings_override_host_json_the_functions_way()
+    {
+        var settings = From(("extensions:http:routePrefix", ""), ("functionTimeout", "00:05:00"),
+            ("AzureFunctionsJobHost:extensions:http:routePrefix", "scout"), ("AzureFunctionsJobHost:functionTimeout", "00:00:30"));
+        Assert.Equal("scout", settings.RoutePrefix);
+        Assert.Equal(TimeSpan.FromSeconds(30), settings.FunctionTimeout);
+    }
+
+    [Fact]
     public void The_repositorys_host_json_gives_a_five_minute_timeout_and_the_go_services_routes()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
