@@ -29,7 +29,9 @@ public sealed class RedisServerFixture : IAsyncLifetime
     {
         Port = port;
         _process = await ServerProcess.StartAsync(FindBinary(),
-            ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory], port, TimeSpan.FromSeconds(10));
+            ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory,
+                // DEBUG SLEEP lets fault tests make Redis slow rather than gone.
+                "--enable-debug-command", "local"], port, TimeSpan.FromSeconds(10));
     }
 
     /// <summary>Kills the server (no shutdown save), as a crash would.</summary>

@@ -43,16 +43,16 @@ public sealed class AlertEvaluator(
             return;
         }
 
-        DeliveryResult result;
+        DeliveryResult? result = null;
         try
         {
             result = await pitcher.SendAsync(PitchMessage.From(alert), cancellationToken);
         }
-        catch (OperationCanceledException)
+        finally
         {
-            // Cut short (shutdown, timeout, lost lease): not delivered, so another replica may send it next cycle.
-            await cooldowns.ReleaseAsync(alert.Rule.Name, claim);
-            throw;
+            // Delayed, never lost: whatever stopped the delivery (an answer, shutdown, an open circuit),
+            // the claim is freed so this or another replica tries again next cycle.
+            if (result is not { Delivered: true }) await ReleaseQuietlyAsync(alert.Rule.Name, claim);
         }
         if (result.Delivered)
         {
@@ -60,10 +60,20 @@ public sealed class AlertEvaluator(
             logger.LogInformation("Alert {Rule} sent: {Message}", alert.Rule.Name, alert.Message);
             return;
         }
-
-        // Delayed, never lost: free the cooldown so the next cycle tries again.
-        await cooldowns.ReleaseAsync(alert.Rule.Name, claim);
         metrics.AlertsFailed.WithLabels(alert.Rule.Name).Inc();
         logger.LogWarning("Alert {Rule} not delivered ({Detail}); will retry next cycle", alert.Rule.Name, result.Detail);
+    }
+
+    private async Task ReleaseQuietlyAsync(string rule, string claim)
+    {
+        try
+        {
+            await cooldowns.ReleaseAsync(rule, claim);
+        }
+        catch (Exception error)
+        {
+            // The claim then expires with its cooldown: the alert is late, and the log says why.
+            logger.LogWarning("Alert {Rule}: cooldown claim could not be released ({Error})", rule, error.Message);
+        }
     }
 }

@@ -51,8 +51,8 @@ public sealed class PitcherClient(IHttpClientFactory clients, IOptionsMonitor<Sc
                 ? new DeliveryResult(true, $"HTTP {(int)response.StatusCode}")
                 : new DeliveryResult(false, $"HTTP {(int)response.StatusCode} {Describe(response.StatusCode)}");
         }
-        catch (Exception error) when (error is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException
-                                          || error is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        // Any failure but our own shutdown is a failed delivery: transport errors, timeouts, an open circuit.
+        catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             return new DeliveryResult(false, error.GetType().Name + ": " + error.Message);
         }

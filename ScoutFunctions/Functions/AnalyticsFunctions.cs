@@ -41,7 +41,7 @@ public static class AnalyticsFunctions
         {
             snapshot = await services.Store.GetAsync(name);
         }
-        catch (RedisException)
+        catch (Exception error) when (error is RedisException or TimeoutException or System.Text.Json.JsonException)
         {
             return Unavailable(services.Http, "analytics store unavailable", TimeSpan.FromSeconds(5));
         }

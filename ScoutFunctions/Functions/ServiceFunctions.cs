@@ -22,6 +22,11 @@ public static class ServiceFunctions
         new("/metrics", "Prometheus metrics", "none", "Metrics"),
     ];
 
+    // Like every other route: other methods get 405.
+    private static readonly HttpMethodMetadata GetOnly = new(["GET"]);
+
+    private static readonly TimeSpan StoreReadBound = TimeSpan.FromSeconds(1);
+
     public static IEndpointRouteBuilder MapServiceFunctions(this IEndpointRouteBuilder routes, FunctionsHostSettings host, ScoutMetrics metrics)
     {
         if (!host.IsDisabled("Index"))
@@ -30,9 +35,9 @@ public static class ServiceFunctions
         if (!host.IsDisabled("Health"))
             routes.MapGet("/health", HealthAsync);
         if (!host.IsDisabled("Ready"))
-            routes.MapHealthChecks("/health/ready", new HealthCheckOptions { ResponseWriter = WriteReadinessAsync });
+            routes.MapHealthChecks("/health/ready", new HealthCheckOptions { ResponseWriter = WriteReadinessAsync }).WithMetadata(GetOnly);
         if (!host.IsDisabled("Metrics"))
-            routes.MapMetrics("/metrics", metrics.Registry);
+            routes.MapMetrics("/metrics", metrics.Registry).WithMetadata(GetOnly);
         return routes;
     }
 
@@ -44,10 +49,11 @@ public static class ServiceFunctions
         string? functionsError = null;
         try
         {
-            foreach (var timer in timers)
+            // Liveness must answer within the probe's timeout whatever the store does: bounded, in parallel.
+            var reads = timers.Select(async timer => (timer.Name, Record: await store.GetRecordAsync(timer.Name).WaitAsync(StoreReadBound)));
+            foreach (var (name, record) in await Task.WhenAll(reads))
             {
-                var record = await store.GetRecordAsync(timer.Name);
-                functions[timer.Name] = record is null
+                functions[name] = record is null
                     ? new FunctionHealth(null, null, "never run", null)
                     : new FunctionHealth(
                         record.ScheduleStatus.Last is { } last ? AnalyticsViews.Rfc3339(last) : null,
@@ -60,7 +66,7 @@ public static class ServiceFunctions
         {
             // Liveness must not depend on Redis; readiness reports it.
             functions = null;
-            functionsError = "timer status unavailable: Redis unreachable";
+            functionsError = "timer status unavailable: timer store unreachable or slow";
         }
         return TypedResults.Ok(new HealthView("ok", build.Version, build.Commit, build.Date,
             GoDuration.Format(TimeSpan.FromSeconds(Math.Floor((now - start.At).TotalSeconds))), ProfileHealth.From(profile), functions, functionsError));

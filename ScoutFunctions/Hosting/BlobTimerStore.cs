@@ -81,7 +81,7 @@ public sealed class BlobTimerStore : ITimerStore
         try
         {
             var content = await _container.GetBlobClient(StatusBlobName(function)).DownloadContentAsync();
-            return content.Value.Content.ToObjectFromJson<StatusDocument>(StatusJson)?.ToRecord();
+            return TimerRecords.Parse(() => content.Value.Content.ToObjectFromJson<StatusDocument>(StatusJson)?.ToRecord());
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -146,7 +146,7 @@ public sealed class BlobTimerStore : ITimerStore
             {
                 await lease.ReleaseAsync();
             }
-            catch (Exception e) when (e is RequestFailedException or HttpRequestException or AggregateException)
+            catch (Exception)
             {
                 // Storage is gone or the lease was taken over: it expires on its own.
             }

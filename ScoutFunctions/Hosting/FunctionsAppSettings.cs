@@ -16,12 +16,19 @@ public static class FunctionsAppSettings
     {
         var sources = (IConfigurationBuilder)configuration;
         sources.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = Defaults });
-        sources.Sources.Insert(1, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+        try
         {
-            Path = "host.json",
-            Optional = true,
-            FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(directory),
-        });
+            sources.Sources.Insert(1, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+            {
+                Path = "host.json",
+                Optional = true,
+                FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(directory),
+            });
+        }
+        catch (InvalidDataException error)
+        {
+            throw new Scout.Configuration.ConfigurationError("host.json", null, "a JSON document (" + (error.InnerException ?? error).Message + ")");
+        }
         var localSettings = Path.Combine(directory, "local.settings.json");
         if (File.Exists(localSettings))
             sources.Sources.Insert(2, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = ReadValues(localSettings) });
@@ -29,7 +36,16 @@ public static class FunctionsAppSettings
 
     private static Dictionary<string, string?> ReadValues(string path)
     {
-        using var document = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException error)
+        {
+            throw new Scout.Configuration.ConfigurationError("local.settings.json", null, "a JSON document with a \"Values\" object (" + error.Message + ")");
+        }
+        using var _ = document;
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         if (document.RootElement.TryGetProperty("Values", out var section))
             foreach (var setting in section.EnumerateObject())

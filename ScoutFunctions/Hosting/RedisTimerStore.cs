@@ -25,7 +25,7 @@ public sealed class RedisTimerStore(RedisConnection redis) : ITimerStore
     public async Task<TimerRecord?> GetRecordAsync(string function)
     {
         var json = await redis.Database.StringGetAsync(ScoutKeys.TimerStatus(function));
-        return json.IsNullOrEmpty ? null : JsonSerializer.Deserialize<TimerRecord>(json.ToString(), ScoutJson.Options);
+        return json.IsNullOrEmpty ? null : TimerRecords.Parse(() => JsonSerializer.Deserialize<TimerRecord>(json.ToString(), ScoutJson.Options));
     }
 
     public Task SetRecordAsync(string function, TimerRecord record) =>
@@ -42,9 +42,9 @@ public sealed class RedisTimerStore(RedisConnection redis) : ITimerStore
             {
                 await redis.Database.ScriptEvaluateAsync(ReleaseScript, [key], [token]);
             }
-            catch (RedisException)
+            catch (Exception)
             {
-                // Redis is gone: the lease expires on its own.
+                // Redis is gone or slow (timeouts are not RedisExceptions): the lease expires on its own.
             }
         }
     }

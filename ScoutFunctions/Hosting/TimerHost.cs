@@ -21,6 +21,8 @@ public sealed class TimerHost(
     /// <summary>Replicas' clocks and wake-ups differ a little; an occurrence is identified within this margin.</summary>
     private static readonly TimeSpan ClockTolerance = TimeSpan.FromSeconds(1);
 
+    private static readonly TimeSpan MaxWait = TimeSpan.FromDays(1);
+
     // Cancelled only when the host's shutdown grace runs out: running functions get to finish first.
     private readonly CancellationTokenSource _abortRuns = new();
 
@@ -96,7 +98,16 @@ public sealed class TimerHost(
                 else logger.LogInformation("Function {Function} is disabled: {Reason}", function.Name, reason);
                 disabledReason = reason;
             }
-            due = reason is null ? await RunOccurrenceAsync(function, schedule, due, force) : NextAfter(schedule, due);
+            try
+            {
+                due = reason is null ? await RunOccurrenceAsync(function, schedule, due, force) : NextAfter(schedule, due);
+            }
+            catch (Exception error) when (!stoppingToken.IsCancellationRequested)
+            {
+                // The loop is this function's only scheduler: an unexpected failure must not end it.
+                logger.LogError(error, "Timer function {Function}: unexpected failure in the timer host; next occurrence as scheduled", function.Name);
+                due = NextAfter(schedule, due);
+            }
             force = false;
         }
     }
@@ -114,13 +125,13 @@ public sealed class TimerHost(
     /// <summary>Sleeps until <paramref name="due"/>; false when woken early by shutdown or a settings change.</summary>
     private async Task<bool> WaitUntilAsync(DateTimeOffset due, IChangeToken changes, CancellationToken stoppingToken)
     {
-        var wait = due - time.GetUtcNow();
-        if (wait <= TimeSpan.Zero) return true;
         using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         using var onChange = changes.RegisterChangeCallback(_ => wake.Cancel(), null);
         try
         {
-            await Task.Delay(wait, time, wake.Token);
+            // Task.Delay takes at most ~49 days: a yearly cron (or one that never fires again) waits in steps.
+            for (var wait = due - time.GetUtcNow(); wait > TimeSpan.Zero; wait = due - time.GetUtcNow())
+                await Task.Delay(wait < MaxWait ? wait : MaxWait, time, wake.Token);
             return true;
         }
         catch (OperationCanceledException)
@@ -158,7 +169,7 @@ public sealed class TimerHost(
     /// <summary>Runs one occurrence if no other replica has, and returns when the next one is due.</summary>
     private async Task<DateTimeOffset> RunOccurrenceAsync(ITimerFunction function, TimerSchedule schedule, DateTimeOffset due, bool force)
     {
-        ITimerLease? lease;
+        ITimerLease? lease = null;
         TimerRecord? previous;
         try
         {
@@ -172,6 +183,8 @@ public sealed class TimerHost(
         }
         catch (Exception error)
         {
+            // Give the lease back at once rather than making every replica wait for it to expire.
+            if (lease is not null) await lease.DisposeAsync();
             logger.LogWarning("Function {Function}: timer store unreachable ({Error}); skipping this occurrence", function.Name, error.Message);
             metrics.FunctionInvocations.WithLabels(function.Name, InvocationOutcome.Skipped).Inc();
             return NextAfter(schedule, due);
@@ -184,8 +197,8 @@ public sealed class TimerHost(
             // unless that Next lies beyond this schedule's own next one, i.e. it comes from an older, longer
             // schedule (a ScoutProfile shortened the interval) and would delay the new one.
             var tolerance = Tolerance(schedule, due);
-            if (!force && previous is { } shared && shared.ScheduleStatus.Next > due + tolerance
-                && shared.ScheduleStatus.Next <= schedule.GetNext(due) + tolerance)
+            if (!force && previous is { } shared && shared.ScheduleStatus.Next - due > tolerance
+                && shared.ScheduleStatus.Next - schedule.GetNext(due) <= tolerance)
                 return shared.ScheduleStatus.Next;
 
             var timer = new TimerInfo(previous?.ScheduleStatus, IsPastDue: now - due > ClockTolerance && previous is not null);

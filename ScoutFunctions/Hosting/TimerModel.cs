@@ -54,3 +54,20 @@ public interface ITimerStore
 
     Task SetRecordAsync(string function, TimerRecord record);
 }
+
+public static class TimerRecords
+{
+    /// <summary>A stored record that does not read back (corrupt, or from an incompatible version) counts as none.</summary>
+    public static TimerRecord? Parse(Func<TimerRecord?> deserialize)
+    {
+        try
+        {
+            var record = deserialize();
+            return record?.ScheduleStatus is null || record.LastOutcome is null ? null : record;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+}

@@ -11,6 +11,8 @@ public sealed class ScoutMetrics
     public ScoutMetrics()
     {
         Registry = Metrics.NewCustomRegistry();
+        // process_* and dotnet_* like the Go client's default process and runtime collectors.
+        DotNetStats.Register(Registry);
         var factory = Metrics.WithCustomRegistry(Registry);
         MessagesTotal = factory.CreateGauge("homerun2_scout_messages_total", "Total messages indexed in RediSearch");
         SeverityCount = factory.CreateGauge("homerun2_scout_severity_count", "Message count per severity", "severity");

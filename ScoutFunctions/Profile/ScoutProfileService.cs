@@ -37,7 +37,8 @@ public sealed class ScoutProfileService(
 
     private string Namespace => configuration["POD_NAMESPACE"] is { Length: > 0 } ns ? ns.Trim() : "homerun2";
 
-    private bool Watch => !string.Equals(configuration["SCOUT_PROFILE_WATCH"], "false", StringComparison.OrdinalIgnoreCase);
+    // strconv.ParseBool's false spellings, like every other boolean setting.
+    private bool Watch => configuration["SCOUT_PROFILE_WATCH"]?.Trim() is not ("0" or "f" or "F" or "false" or "FALSE" or "False");
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -22,6 +22,8 @@ public sealed class RedisConnection : IAsyncDisposable
             AbortOnConnectFail = false,
             BacklogPolicy = BacklogPolicy.FailFast,
             ConnectTimeout = 3000,
+            // FT.AGGREGATE may take SCOUT_QUERY_TIMEOUT on the server: the client must not give up first.
+            AsyncTimeout = (int)Math.Max(5000, (o.QueryTimeout + TimeSpan.FromSeconds(5)).TotalMilliseconds),
             // RESP3 lets newer RediSearch report timeouts as warnings; older servers fall back to RESP2.
             Protocol = RedisProtocol.Resp3,
             ClientName = "homerun2-scout",

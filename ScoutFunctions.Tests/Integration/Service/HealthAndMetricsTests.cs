@@ -154,7 +154,7 @@ public sealed class HealthAndMetricsTests(RedisServerFixture redis) : IAsyncLife
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("not found", (await JsonAsync(missing)).GetProperty("error").GetString());
 
-        foreach (var path in new[] { "/health", "/analytics/summary" })
+        foreach (var path in new[] { "/health", "/analytics/summary", "/health/ready", "/metrics", "/" })
         {
             var post = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent("{}") };
             post.Headers.Authorization = new("Bearer", ScoutApp.Token);

@@ -33,7 +33,7 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         var body = await JsonAsync(health);
         Assert.Equal("ok", body.GetProperty("status").GetString());
-        Assert.Contains("Redis unreachable", body.GetProperty("functionsError").GetString());
+        Assert.Contains("timer store unreachable", body.GetProperty("functionsError").GetString());
 
         foreach (var view in new[] { "summary", "systems", "alerts" })
         {
