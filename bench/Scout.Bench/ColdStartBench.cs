@@ -26,7 +26,7 @@ public static class ColdStartBench
                 WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(dll))!,
                 Environment =
                 {
-                    ["PORT"] = port.ToString(), ["REDIS_ADDR"] = "127.0.0.1", ["REDIS_PORT"] = redisPort.ToString(),
+                    ["PORT"] = port.ToString(), ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}", ["REDIS_ADDR"] = "127.0.0.1", ["REDIS_PORT"] = redisPort.ToString(),
                     ["AUTH_TOKEN"] = "bench-token", ["SCOUT_INTERVAL"] = "1h", ["LOG_LEVEL"] = "warn",
                 },
             };

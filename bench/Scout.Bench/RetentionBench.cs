@@ -30,23 +30,20 @@ public static class RetentionBench
         var server = redis.GetServer("127.0.0.1", redisPort);
         var db = redis.GetDatabase();
         var results = new Dictionary<(string Way, int N), (double Seconds, long Calls)>();
+        // Warm-up of both ways (JIT, connection pools), not reported.
+        foreach (var way in new[] { "Scout", "Go" }) await MeasureAsync(server, db, redisPort, way, 2000);
         foreach (var n in sizes)
         {
             foreach (var way in new[] { "Scout", "Go" })
             {
-                await server.FlushAllDatabasesAsync();
-                await SeedAsync(db, n);
-                var watch = Stopwatch.StartNew();
-                long deleted = 0;
-                var calls = await RedisCost.CallsDuringAsync(server, async () =>
-                    deleted = way == "Scout" ? await PruneScoutWayAsync(redisPort, db) : await PruneGoWayAsync(db));
-                watch.Stop();
-                var left = await CountAsync(server, "message:*");
-                if (deleted != n || left != n) throw new InvalidOperationException($"{way} N={n}: deleted {deleted}, {left} keys left (expected {n} live)");
-                results[(way, n)] = (watch.Elapsed.TotalSeconds, calls);
-                Table.Progress($"retention {way} N={n}: {watch.Elapsed.TotalSeconds:F2} s, {calls} commands");
+                // Fastest of a few runs: this machine is shared, and noise only ever adds time.
+                var runs = new List<(double Seconds, long Calls)>();
+                for (var rep = 0; rep < (n >= 100_000 ? 2 : 3); rep++) runs.Add(await MeasureAsync(server, db, redisPort, way, n));
+                var (seconds, calls) = runs.MinBy(r => r.Seconds);
+                results[(way, n)] = (seconds, calls);
+                Table.Progress($"retention {way} N={n}: {string.Join(", ", runs.Select(r => r.Seconds.ToString("F3", CultureInfo.InvariantCulture)))} s, {calls} commands");
                 Table.Row("Retention", $"{way} way, N={n:N0} expired + {n:N0} live: deletes/s",
-                    $"{Table.F(n / watch.Elapsed.TotalSeconds, "N0")} ({Table.F(watch.Elapsed.TotalSeconds, "F2")} s)", "");
+                    $"{Table.F(n / seconds, "N0")} ({Table.F(seconds, "F3")} s)", "");
                 Table.Row("Retention", $"{way} way, N={n:N0}: round trips per 1,000 deleted", Table.F(calls * 1000.0 / n, "F1"),
                     way == "Scout" ? "≈ 2 (page read + UNLINK)" : "");
             }
@@ -61,6 +58,25 @@ public static class RetentionBench
                 $"≤ {factor:F0}× (linear: doubling N at most doubles time)");
         }
         return 0;
+    }
+
+    private static async Task<(double Seconds, long Calls)> MeasureAsync(IServer server, IDatabase db, int redisPort, string way, int n)
+    {
+        await server.FlushAllDatabasesAsync();
+        await SeedAsync(db, n);
+        // Scout's connection is opened (and its handshake commands sent) before the clock starts, as in the service.
+        await using var scout = way == "Scout" ? await ScoutPruner.CreateAsync(redisPort, db) : null;
+        var watch = new Stopwatch();
+        long deleted = 0;
+        var calls = await RedisCost.CallsDuringAsync(server, async () =>
+        {
+            watch.Start();
+            deleted = way == "Scout" ? (await scout!.Pruner.RunAsync(CancellationToken.None)).Deleted : await PruneGoWayAsync(db);
+            watch.Stop();
+        });
+        var left = await CountAsync(server, "message:*");
+        if (deleted != n || left != n) throw new InvalidOperationException($"{way} N={n}: deleted {deleted}, {left} keys left (expected {n} live)");
+        return (watch.Elapsed.TotalSeconds, calls);
     }
 
     /// <summary>N expired and N live messages, as the hash producer stores them, written with pipelining.</summary>
@@ -88,19 +104,25 @@ public static class RetentionBench
         }
     }
 
-    private static async Task<long> PruneScoutWayAsync(int redisPort, IDatabase db)
+    /// <summary>The real RetentionPruner on Scout's own RedisConnection, with the list standing in for the index.</summary>
+    private sealed class ScoutPruner(RedisConnection connection, RetentionPruner pruner) : IAsyncDisposable
     {
-        var options = ScoutSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        public RetentionPruner Pruner => pruner;
+
+        public static async Task<ScoutPruner> CreateAsync(int redisPort, IDatabase db)
         {
-            ["REDIS_ADDR"] = "127.0.0.1", ["REDIS_PORT"] = redisPort.ToString(CultureInfo.InvariantCulture),
-            ["SCOUT_RETENTION_TTL"] = "48h", ["SCOUT_RETENTION_MAX_DELETES"] = "1000000",
-        }).Build());
-        await using var connection = new RedisConnection(Options.Create(options));
-        await connection.Database.PingAsync();
-        var pruner = new RetentionPruner(new ListKeySource(db), connection, new FixedMonitor(options), TimeProvider.System,
-            new ScoutMetrics(), NullLogger<RetentionPruner>.Instance);
-        var run = await pruner.RunAsync(CancellationToken.None);
-        return run.Deleted;
+            var options = ScoutSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["REDIS_ADDR"] = "127.0.0.1", ["REDIS_PORT"] = redisPort.ToString(CultureInfo.InvariantCulture),
+                ["SCOUT_RETENTION_TTL"] = "48h", ["SCOUT_RETENTION_MAX_DELETES"] = "1000000",
+            }).Build());
+            var connection = new RedisConnection(Options.Create(options));
+            await connection.Database.PingAsync();
+            return new ScoutPruner(connection, new RetentionPruner(new ListKeySource(db), connection, new FixedMonitor(options),
+                TimeProvider.System, new ScoutMetrics(), NullLogger<RetentionPruner>.Instance));
+        }
+
+        public ValueTask DisposeAsync() => connection.DisposeAsync();
     }
 
     /// <summary>The Go service: pages of 500 by offset, parse each timestamp, one DEL round trip per expired key.</summary>
