@@ -96,6 +96,14 @@ for round in 1 2; do # interleaved, best of two each: the same noise budget for 
   awk -v a="$s" -v b="$best_scout" 'BEGIN { split(a,x," "); split(b,y," "); exit !(x[1] > y[1]) }' && best_scout=$s
   awk -v a="$f" -v b="$best_floor" 'BEGIN { split(a,x," "); split(b,y," "); exit !(x[1] > y[1]) }' && best_floor=$f
 done
+# Where Scout's time goes: the same pipeline (auth, routing, metrics, JSON error) without the Redis GET and the snapshot JSON.
+n=$(load "scout-no-redis" "$scout_url?window=unknown-window" "Authorization: Bearer $token" 2>/dev/null || true)
+if [ -z "$n" ]; then # wrk counts the 400s as non-2xx: take its figures anyway
+  out=$(wrk -t1 -c16 -d"${WRK_SECONDS:-10}"s --latency -H "Authorization: Bearer $token" "$scout_url?window=unknown-window")
+  n="$(echo "$out" | awk '/Requests\/sec/ {print $2}') $(echo "$out" | awk '$1=="50%" {print $2}' | to_ms) $(echo "$out" | awk '$1=="99%" {print $2}' | to_ms)"
+fi
+log "scout without redis: $n"
+read -r n_rps n_p50 n_p99 <<< "$n"
 read -r s_rps s_p50 s_p99 <<< "$best_scout"
 read -r f_rps f_p50 f_p99 <<< "$best_floor"
 ratio=$(awk -v a="$s_rps" -v b="$f_rps" 'BEGIN { printf "%.2f", a/b }')
@@ -103,6 +111,7 @@ ratio=$(awk -v a="$s_rps" -v b="$f_rps" 'BEGIN { printf "%.2f", a/b }')
   echo "| HTTP serving | Scout GET /analytics/summary (Bearer, ${scout_size} B): req/s, p50, p99 | $(printf '%.0f' "$s_rps") req/s, p50 $s_p50 ms, p99 $s_p99 ms | |"
   echo "| HTTP serving | floor: bare ASP.NET Core endpoint, same ${floor_size} B JSON: req/s, p50, p99 | $(printf '%.0f' "$f_rps") req/s, p50 $f_p50 ms, p99 $f_p99 ms | |"
   echo "| HTTP serving | Scout ÷ floor (req/s) | $ratio | ≥ 0.7 |"
+  echo "| HTTP serving | diagnosis: Scout, same route with an unknown window (auth, routing, metrics, JSON 400; no Redis GET, no snapshot JSON) | $(printf '%.0f' "$n_rps") req/s, p50 $n_p50 ms, p99 $n_p99 ms ($(awk -v a="$n_rps" -v b="$f_rps" 'BEGIN { printf "%.2f", a/b }') of floor) | |"
 } >> "$rows"
 
 log "3/5 Redis cost"
