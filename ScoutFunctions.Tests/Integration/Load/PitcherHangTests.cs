@@ -1,0 +1,56 @@
+using Scout.Tests.Infrastructure;
+using Scout.Tests.Integration.Alerting;
+using Reply = Scout.Tests.Infrastructure.FakePitcher.Reply;
+
+namespace Scout.Tests.Integration.Load;
+
+/// <summary>
+/// A pitcher that accepts and never answers holds EvaluateAlerts for its whole ALERT_TIMEOUT; the other
+/// functions have their own schedules and leases and must not wait for it.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class PitcherHangTests(RedisServerFixture redis)
+{
+    private const string Invocations = "homerun2_scout_function_invocations_total";
+
+    [Fact]
+    public async Task Aggregation_keeps_its_schedule_while_alert_delivery_hangs()
+    {
+        await redis.FlushAsync();
+        await redis.SeedRecentAsync("critical", 1);
+        var pitcher = await FakePitcher.StartAsync();
+        pitcher.Always(Reply.Hanging);
+        await using var app = await AlertingApp.StartAsync(redis, pitcher.BaseUrl,
+            ("ALERT_ERROR_THRESHOLD", "0"), ("ALERT_CRITICAL_THRESHOLD", "1"),
+            ("SCOUT_INTERVAL", "1s"), ("ALERT_SCHEDULE", "1s"), ("ALERT_TIMEOUT", "30s"), ("ALERT_RETRIES", "1"));
+        try
+        {
+            await AssertAggregationKeepsRunning(app, pitcher);
+        }
+        finally
+        {
+            // Closing the pitcher first ends the hanging delivery, so the app stops at once instead of
+            // waiting out the shutdown grace with a run still inside its 30 s attempt.
+            await pitcher.DisposeAsync();
+        }
+    }
+
+    private static async Task AssertAggregationKeepsRunning(ScoutApp app, FakePitcher pitcher)
+    {
+
+        await Messages.EventuallyAsync(() => Task.FromResult(pitcher.Requests.Count >= 1), "EvaluateAlerts reaches the hanging pitcher", seconds: 5);
+        var aggregations = await Aggregations(app);
+        var evaluations = await app.MetricAsync(Invocations, ("function", "EvaluateAlerts"), ("outcome", "succeeded"));
+
+        await Messages.EventuallyAsync(async () => await Aggregations(app) >= aggregations + 3,
+            "three more aggregation cycles run while the delivery hangs", seconds: 6);
+
+        // EvaluateAlerts is still inside its first delivery: no second request, no finished run.
+        Assert.Single(pitcher.Requests);
+        Assert.Equal(evaluations, await app.MetricAsync(Invocations, ("function", "EvaluateAlerts"), ("outcome", "succeeded")));
+        Assert.Equal(200, (int)(await app.Client.SendAsync(app.Get("/analytics/alerts"))).StatusCode);
+    }
+
+    private static Task<double> Aggregations(ScoutApp app) =>
+        app.MetricAsync(Invocations, ("function", "AggregateAnalytics"), ("outcome", "succeeded"));
+}

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Scout.Bench;
+
+/// <summary>
+/// Process start to the first 200 from /health, for one build output, as `dotnet ScoutFunctions.dll` with the
+/// default settings against the bench's redis-server; then the idle RSS (VmRSS) of the last run.
+/// </summary>
+public static class ColdStartBench
+{
+    public static async Task<int> RunAsync(string label, string dll, int redisPort, int runs)
+    {
+        var times = new List<double>();
+        long rssKiB = 0;
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        for (var run = 0; run < runs; run++)
+        {
+            var port = FreePort();
+            var start = new ProcessStartInfo("dotnet", [dll])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(dll))!,
+                Environment =
+                {
+                    ["PORT"] = port.ToString(), ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}", ["REDIS_ADDR"] = "127.0.0.1", ["REDIS_PORT"] = redisPort.ToString(),
+                    ["AUTH_TOKEN"] = "bench-token", ["SCOUT_INTERVAL"] = "1h", ["LOG_LEVEL"] = "warn",
+                },
+            };
+            var watch = Stopwatch.StartNew();
+            using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+            process.OutputDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            try
+            {
+                while (true)
+                {
+                    if (process.HasExited) throw new InvalidOperationException($"{dll} exited with {process.ExitCode}");
+                    if (watch.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException($"{dll}: no 200 from /health in 30 s");
+                    try
+                    {
+                        using var response = await http.GetAsync($"http://127.0.0.1:{port}/health");
+                        if (response.StatusCode == HttpStatusCode.OK) break;
+                    }
+                    catch (HttpRequestException)
+                    {
+                        // Not listening yet.
+                    }
+                    await Task.Delay(2);
+                }
+                times.Add(watch.Elapsed.TotalMilliseconds);
+                if (run == runs - 1)
+                {
+                    // Idle after start-up: the start-up aggregation has run, nothing else is happening.
+                    await Task.Delay(TimeSpan.FromSeconds(3));
+                    rssKiB = VmRssKiB(process.Id);
+                }
+            }
+            finally
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+        }
+        times.Sort();
+        var median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
+        Table.Row("Cold start", $"{label}: start → first 200 /health (median of {runs})",
+            $"{Table.F(median, "F0")} ms (min {Table.F(times[0], "F0")}, max {Table.F(times[^1], "F0")})", "< 500 ms");
+        Table.Row("Cold start", $"{label}: idle RSS after start", $"{Table.F(rssKiB / 1024.0, "F1")} MB", "< 100 MB");
+        return 0;
+    }
+
+    private static long VmRssKiB(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}

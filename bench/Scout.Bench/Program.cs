@@ -1,0 +1,20 @@
+using Scout.Bench;
+
+// One benchmark per mode; each prints markdown table rows (| area | measure | value | goal |) on stdout
+// and progress on stderr. bench/run.sh runs them all and prints one table.
+return args.FirstOrDefault() switch
+{
+    "aggregate" => await AggregationBench.RunAsync(),
+    "seed-snapshot" => await SnapshotSeed.RunAsync(int.Parse(args[1])),
+    "redis-cost" => await RedisCost.PerRequestAsync(int.Parse(args[1]), new Uri(args[2]), args[3], int.Parse(args[4])),
+    "coldstart" => await ColdStartBench.RunAsync(args[1], args[2], int.Parse(args[3]), int.Parse(args[4])),
+    "retention" => await RetentionBench.RunAsync(int.Parse(args[1]), args.Skip(2).Select(int.Parse).ToArray()),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: Scout.Bench aggregate | seed-snapshot REDIS_PORT | redis-cost REDIS_PORT URL TOKEN REQUESTS"
+                            + " | coldstart LABEL DLL REDIS_PORT RUNS | retention REDIS_PORT N...");
+    return 2;
+}

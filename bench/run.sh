@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Runs every Scout benchmark and prints one markdown table at the end (also written to bench/results.md).
+#   usage: bash bench/run.sh            (about 4-6 minutes on 2 cores)
+# Figures, not tests: compare ratios measured in the same run; absolute numbers depend on the machine.
+# Needs: dotnet, redis-server; installs wrk from Debian if missing.
+# SCOUT_PUBLISH_ARGS: extra `dotnet publish` arguments, used only when scripts/publish.sh does not exist.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+work=$(mktemp -d /tmp/scout-bench.XXXXXX)
+rows=$work/rows.md
+: > "$rows"
+pids=()
+
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+log() { echo "[bench] $*" >&2; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_200() { # url, seconds
+  local deadline=$((SECONDS + $2))
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)" = 200 ]; do
+    [ $SECONDS -lt $deadline ] || { log "no 200 from $1"; return 1; }
+    sleep 0.1
+  done
+}
+
+if ! command -v wrk >/dev/null; then
+  log "installing wrk"
+  (apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; })
+fi
+command -v redis-server >/dev/null || { apt-get install -y redis-server >/dev/null; }
+
+log "building"
+dotnet build ScoutFunctions -c Release -v q -nologo >/dev/null
+dotnet build bench/Scout.Bench -c Release -v q -nologo >/dev/null
+dotnet build bench/Floor -c Release -v q -nologo >/dev/null
+if [ -f scripts/publish.sh ]; then
+  publish_label="scripts/publish.sh output"
+  bash scripts/publish.sh "$work/publish" >/dev/null
+else
+  publish_label="dotnet publish ${SCOUT_PUBLISH_ARGS:-}"
+  # shellcheck disable=SC2086
+  dotnet publish ScoutFunctions -c Release -o "$work/publish" ${SCOUT_PUBLISH_ARGS:-} >/dev/null
+fi
+bench=bench/Scout.Bench/bin/Release/net10.0/Scout.Bench
+floor_dll=$root/bench/Floor/bin/Release/net10.0/Floor.dll
+build_dll=$root/ScoutFunctions/bin/Release/net10.0/ScoutFunctions.dll
+publish_dll=$work/publish/ScoutFunctions.dll
+
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >/dev/null 2>&1 &
+pids+=($!)
+until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do sleep 0.1; done
+
+log "1/5 aggregation cycle (client side)"
+"$bench" aggregate >> "$rows"
+
+log "2/5 HTTP serving: Scout vs floor"
+"$bench" seed-snapshot "$redis_port"
+token=bench-token-0123456789
+scout_port=$(free_port)
+(cd "$work/publish" && PORT=$scout_port REDIS_ADDR=127.0.0.1 REDIS_PORT=$redis_port AUTH_TOKEN=$token LOG_LEVEL=warn \
+  SCOUT_INTERVAL=1h AzureWebJobs__AggregateAnalytics__Disabled=true AzureWebJobs__PruneRetention__Disabled=true \
+  exec dotnet "$publish_dll" >/dev/null 2>&1) &
+scout_pid=$!; pids+=($scout_pid)
+wait_200 "http://127.0.0.1:$scout_port/health" 30
+scout_url="http://127.0.0.1:$scout_port/analytics/summary"
+curl -sf -H "Authorization: Bearer $token" "$scout_url" > "$work/body.json"
+floor_port=$(free_port)
+FLOOR_BODY_FILE=$work/body.json ASPNETCORE_URLS=http://127.0.0.1:$floor_port dotnet "$floor_dll" >/dev/null 2>&1 &
+floor_pid=$!; pids+=($floor_pid)
+wait_200 "http://127.0.0.1:$floor_port/health" 30
+floor_url="http://127.0.0.1:$floor_port/analytics/summary"
+scout_size=$(curl -s -H "Authorization: Bearer $token" "$scout_url" | wc -c)
+floor_size=$(curl -s "$floor_url" | wc -c)
+
+# One wrk thread and 16 connections: a bounded load that leaves a core to the server on a 2-core machine.
+to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v) } else if (v ~ /s$/) { sub(/s$/,"",v); v*=1000 }; printf "%.2f", v }'; }
+load() { # name url [header]; prints "rps p50 p99"
+  local out
+  if [ -n "${3:-}" ]; then out=$(wrk -t1 -c16 -d"${WRK_SECONDS:-10}"s --latency -H "$3" "$2"); else out=$(wrk -t1 -c16 -d"${WRK_SECONDS:-10}"s --latency "$2"); fi
+  if echo "$out" | grep -q "Non-2xx"; then log "$1: non-2xx answers"; echo "$out" >&2; return 1; fi
+  echo "$(echo "$out" | awk '/Requests\/sec/ {print $2}') $(echo "$out" | awk '$1=="50%" {print $2}' | to_ms) $(echo "$out" | awk '$1=="99%" {print $2}' | to_ms)"
+}
+wrk -t1 -c16 -d3s -H "Authorization: Bearer $token" "$scout_url" >/dev/null
+wrk -t1 -c16 -d3s "$floor_url" >/dev/null
+best_scout="0 0 0"; best_floor="0 0 0"
+for round in 1 2; do # interleaved, best of two each: the same noise budget for both
+  s=$(load scout "$scout_url" "Authorization: Bearer $token"); log "round $round scout: $s"
+  f=$(load floor "$floor_url"); log "round $round floor: $f"
+  awk -v a="$s" -v b="$best_scout" 'BEGIN { split(a,x," "); split(b,y," "); exit !(x[1] > y[1]) }' && best_scout=$s
+  awk -v a="$f" -v b="$best_floor" 'BEGIN { split(a,x," "); split(b,y," "); exit !(x[1] > y[1]) }' && best_floor=$f
+done
+# Where Scout's time goes: the same pipeline (auth, routing, metrics, JSON error) without the Redis GET and the snapshot JSON.
+n=$(load "scout-no-redis" "$scout_url?window=unknown-window" "Authorization: Bearer $token" 2>/dev/null || true)
+if [ -z "$n" ]; then # wrk counts the 400s as non-2xx: take its figures anyway
+  out=$(wrk -t1 -c16 -d"${WRK_SECONDS:-10}"s --latency -H "Authorization: Bearer $token" "$scout_url?window=unknown-window")
+  n="$(echo "$out" | awk '/Requests\/sec/ {print $2}') $(echo "$out" | awk '$1=="50%" {print $2}' | to_ms) $(echo "$out" | awk '$1=="99%" {print $2}' | to_ms)"
+fi
+log "scout without redis: $n"
+read -r n_rps n_p50 n_p99 <<< "$n"
+read -r s_rps s_p50 s_p99 <<< "$best_scout"
+read -r f_rps f_p50 f_p99 <<< "$best_floor"
+ratio=$(awk -v a="$s_rps" -v b="$f_rps" 'BEGIN { printf "%.2f", a/b }')
+{
+  echo "| HTTP serving | Scout GET /analytics/summary (Bearer, ${scout_size} B): req/s, p50, p99 | $(printf '%.0f' "$s_rps") req/s, p50 $s_p50 ms, p99 $s_p99 ms | |"
+  echo "| HTTP serving | floor: bare ASP.NET Core endpoint, same ${floor_size} B JSON: req/s, p50, p99 | $(printf '%.0f' "$f_rps") req/s, p50 $f_p50 ms, p99 $f_p99 ms | |"
+  echo "| HTTP serving | Scout ÷ floor (req/s) | $ratio | ≥ 0.7 |"
+  echo "| HTTP serving | diagnosis: Scout, same route with an unknown window (auth, routing, metrics, JSON 400; no Redis GET, no snapshot JSON) | $(printf '%.0f' "$n_rps") req/s, p50 $n_p50 ms, p99 $n_p99 ms ($(awk -v a="$n_rps" -v b="$f_rps" 'BEGIN { printf "%.2f", a/b }') of floor) | |"
+} >> "$rows"
+
+log "3/5 Redis cost"
+"$bench" redis-cost "$redis_port" "$scout_url" "$token" 1000 >> "$rows"
+echo "| Redis cost | round trips per aggregation cycle (from the adapter's commands; FT.* needs Redis Stack to count) | 1 FT.INFO + 1 FT.AGGREGATE + ⌈groups/10,000⌉−1 FT.CURSOR READ + 1 MSET: 4 up to 10,000 groups | Go service: 5 queries |" >> "$rows"
+kill "$scout_pid" "$floor_pid"; wait "$scout_pid" "$floor_pid" 2>/dev/null || true
+
+log "4/5 cold start (10 runs each)"
+"$bench" coldstart "dotnet build output" "$build_dll" "$redis_port" 10 >> "$rows"
+"$bench" coldstart "$publish_label" "$publish_dll" "$redis_port" 10 >> "$rows"
+# The same measure for the floor app: what ASP.NET Core and the runtime cost on this machine before any Scout code.
+FLOOR_BODY_FILE=$work/body.json "$bench" coldstart "floor (bare ASP.NET Core, reference)" "$floor_dll" "$redis_port" 10 >> "$rows"
+
+log "5/5 retention (N = 10k, 20k, 100k)"
+"$bench" retention "$redis_port" 10000 20000 100000 >> "$rows"
+
+{
+  echo "Scout benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(dotnet --version) SDK, $(redis-server --version | awk '{print $3}'), $(wrk --version 2>&1 | head -1 | awk '{print $1, $2}')"
+  echo
+  echo "| Area | Measure | Value | Goal |"
+  echo "|---|---|---|---|"
+  cat "$rows"
+} | tee bench/results.md
