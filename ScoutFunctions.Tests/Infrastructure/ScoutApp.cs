@@ -16,6 +16,7 @@ public sealed class ScoutApp : IAsyncDisposable
     public const string Token = "test-token-0123456789";
 
     private readonly WebApplication _app;
+    private bool _stopped;
 
     private ScoutApp(WebApplication app, Uri address)
     {
@@ -70,11 +71,19 @@ public sealed class ScoutApp : IAsyncDisposable
         return request;
     }
 
+    /// <summary>Stops the app as a SIGTERM would, with the given shutdown grace.</summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        if (_stopped) return;
+        _stopped = true;
+        using var stop = new CancellationTokenSource(grace);
+        await _app.StopAsync(stop.Token);
+    }
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await _app.StopAsync(stop.Token);
+        await StopAsync(TimeSpan.FromSeconds(30));
         await _app.DisposeAsync();
     }
 }

@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Scout.Analytics;
 using Scout.Tests.Infrastructure;
-using Scout.Tests.Integration.Profile;
 
 namespace Scout.Tests.Integration.Load;
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Scout.Tests.Infrastructure;
 using Scout.Tests.Integration.Alerting;
 using Reply = Scout.Tests.Infrastructure.FakePitcher.Reply;
@@ -33,6 +35,31 @@ public sealed class PitcherHangTests(RedisServerFixture redis)
             // waiting out the shutdown grace with a run still inside its 30 s attempt.
             await pitcher.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task Shutdown_cancels_a_hanging_delivery_within_the_grace_and_frees_its_claim()
+    {
+        await redis.FlushAsync();
+        await redis.SeedRecentAsync("critical", 1);
+        await using var pitcher = await FakePitcher.StartAsync();
+        pitcher.Always(Reply.Hanging);
+        var logs = new CapturedLogs();
+        var settings = ScoutApp.Settings(redis.Port, ("ALERT_PITCHER_URL", pitcher.BaseUrl), ("ALERT_ERROR_THRESHOLD", "0"),
+            ("ALERT_CRITICAL_THRESHOLD", "1"), ("ALERT_SCHEDULE", "1s"), ("ALERT_TIMEOUT", "30s"), ("ALERT_RETRIES", "1"));
+        await using var app = await ScoutApp.StartAsync(settings, new PlainRedisSearchIndex(redis.Database),
+            services => services.AddSingleton<ILoggerProvider>(logs));
+        await Messages.EventuallyAsync(() => Task.FromResult(pitcher.Requests.Count >= 1), "EvaluateAlerts reaches the hanging pitcher", seconds: 10);
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await app.StopAsync(TimeSpan.FromSeconds(2));
+        watch.Stop();
+
+        // The grace, then at most the host's abort bound (2 s) for the run to end and release what it holds.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(6), $"stopping took {watch.Elapsed.TotalSeconds:F1} s");
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Error);
+        Assert.False(await redis.CooldownHeldAsync("critical"), "the undelivered alert's cooldown claim is released");
+        Assert.False(await redis.Database.KeyExistsAsync(Scout.Redis.ScoutKeys.Lease("EvaluateAlerts")), "the lease is released");
     }
 
     private static async Task AssertAggregationKeepsRunning(ScoutApp app, FakePitcher pitcher)

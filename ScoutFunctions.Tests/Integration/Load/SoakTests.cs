@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Scout.Tests.Infrastructure;
-using Scout.Tests.Integration.Profile;
 using Xunit.Abstractions;
 
 namespace Scout.Tests.Integration.Load;

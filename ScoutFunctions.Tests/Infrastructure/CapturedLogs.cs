@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Scout.Tests.Integration.Profile;
+namespace Scout.Tests.Infrastructure;
 
 /// <summary>Every log entry the app writes, as rendered text, so tests can read warnings and look for leaked secrets.</summary>
 public sealed class CapturedLogs : ILoggerProvider
