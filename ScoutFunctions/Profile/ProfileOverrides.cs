@@ -110,7 +110,13 @@ public static class ProfileOverrides
             if (old == now) continue;
             yield return SecretVariables.Contains(variable)
                 ? $"{variable}: (secret changed)"
-                : string.Create(CultureInfo.InvariantCulture, $"{variable}: {old ?? "(default)"} → {now ?? "(default)"}");
+                : string.Create(CultureInfo.InvariantCulture, $"{variable}: {Loggable(old) ?? "(default)"} → {Loggable(now) ?? "(default)"}");
         }
     }
+
+    /// <summary>A URL's user:password part is a secret too: logged as "***".</summary>
+    private static string? Loggable(string? value) =>
+        value is not null && Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0
+            ? value.Replace(uri.UserInfo + "@", "***@", StringComparison.Ordinal)
+            : value;
 }

@@ -86,4 +86,15 @@ public sealed class ProfileOverridesTests
 
         Assert.Equal(["SCOUT_INTERVAL: 60s → 10s", "ALERT_PITCHER_TOKEN: (secret changed)"], lines);
     }
+
+    [Fact]
+    public void Credentials_inside_a_pitcher_url_are_masked()
+    {
+        var before = new Dictionary<string, string?> { ["ALERT_PITCHER_URL"] = null };
+        var after = new Dictionary<string, string?> { ["ALERT_PITCHER_URL"] = "https://scout:hunter2@pitcher:8443/pitch" };
+
+        var line = Assert.Single(ProfileOverrides.Describe(before, after));
+
+        Assert.Equal("ALERT_PITCHER_URL: (default) → https://***@pitcher:8443/pitch", line);
+    }
 }
