@@ -71,6 +71,7 @@ public static class Program
         builder.Services.AddSingleton<RedisConnection>();
         builder.Services.AddSingleton<ISearchIndex, RediSearchIndex>();
         builder.Services.AddSingleton<ISnapshotStore, RedisSnapshotStore>();
+        builder.Services.AddSingleton<SnapshotCache>();
         // Like the Functions host: timer state in AzureWebJobsStorage when it is set, else in Redis.
         if (builder.Configuration["AzureWebJobsStorage"] is { Length: > 0 } storage)
             builder.Services.AddSingleton<ITimerStore>(BlobTimerStore.Create(storage, host.HostId));

@@ -58,5 +58,5 @@ public static class AnalyticsFunctions
 
     private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
 
-    private sealed record SnapshotServices(ISnapshotStore Store, IOptionsMonitor<ScoutOptions> Options, HttpContext Http);
+    private sealed record SnapshotServices(SnapshotCache Store, IOptionsMonitor<ScoutOptions> Options, HttpContext Http);
 }
