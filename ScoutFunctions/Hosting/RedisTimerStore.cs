@@ -5,20 +5,14 @@ using StackExchange.Redis;
 
 namespace Scout.Hosting;
 
-/// <summary>Timer leases (SET NX PX with a random token) and schedule status in Redis.</summary>
+/// <summary>Timer leases (token locks: SET NX PX, extended and released only by their holder) and schedule status in Redis.</summary>
 public sealed class RedisTimerStore(RedisConnection redis) : ITimerStore
 {
-    // Renew and release only while the key still holds our token, atomically.
-    private const string RenewScript =
-        "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
-    private const string ReleaseScript =
-        "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
-
     public async Task<ITimerLease?> TryAcquireLeaseAsync(string function, TimeSpan duration)
     {
         var key = ScoutKeys.Lease(function);
         var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        var acquired = await redis.Database.StringSetAsync(key, token, duration, When.NotExists);
+        var acquired = await redis.Database.LockTakeAsync(key, token, duration);
         return acquired ? new Lease(redis, key, token, duration) : null;
     }
 
@@ -33,14 +27,13 @@ public sealed class RedisTimerStore(RedisConnection redis) : ITimerStore
 
     private sealed class Lease(RedisConnection redis, string key, string token, TimeSpan duration) : ITimerLease
     {
-        public async Task<bool> RenewAsync() =>
-            (long)await redis.Database.ScriptEvaluateAsync(RenewScript, [key], [token, (long)duration.TotalMilliseconds]) == 1;
+        public Task<bool> RenewAsync() => redis.Database.LockExtendAsync(key, token, duration);
 
         public async ValueTask DisposeAsync()
         {
             try
             {
-                await redis.Database.ScriptEvaluateAsync(ReleaseScript, [key], [token]);
+                await redis.Database.LockReleaseAsync(key, token);
             }
             catch (Exception)
             {

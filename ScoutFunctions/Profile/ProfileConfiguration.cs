@@ -6,8 +6,6 @@ namespace Scout.Profile;
 /// </summary>
 public sealed class ProfileConfigurationProvider : ConfigurationProvider
 {
-    public IReadOnlyDictionary<string, string?> Values => new Dictionary<string, string?>(Data, StringComparer.OrdinalIgnoreCase);
-
     public void Replace(IReadOnlyDictionary<string, string> values)
     {
         Data = new Dictionary<string, string?>(values.ToDictionary(kv => kv.Key, kv => (string?)kv.Value), StringComparer.OrdinalIgnoreCase);

@@ -111,15 +111,14 @@ public sealed partial class RetentionPruner(
     private async Task<long> UnlinkAsync(List<RedisKey> keys)
     {
         if (keys.Count == 0) return 0;
-        // One variadic UNLINK per batch: one round trip, memory freed off the main thread.
-        return (long)await redis.Database.ExecuteAsync("UNLINK", keys.Cast<object>().ToArray());
+        // One variadic delete per batch, sent as UNLINK (memory freed off the main thread): one round trip.
+        return await redis.Database.KeyDeleteAsync([.. keys]);
     }
 
     private async Task<long> TrimStreamAsync(ScoutOptions o, DateTimeOffset cutoff)
     {
         var minId = cutoff.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-        object[] args = o.RetentionApproximate ? [o.Stream, "MINID", "~", minId] : [o.Stream, "MINID", minId];
-        return (long)await redis.Database.ExecuteAsync("XTRIM", args);
+        return await redis.Database.StreamTrimByMinIdAsync(o.Stream, minId, useApproximateMaxLength: o.RetentionApproximate);
     }
 
     private void Report(long deleted, long unparseable, long trimmed, bool bounded, bool completed, List<string> examples, ScoutOptions o, DateTimeOffset cutoff)
