@@ -18,6 +18,13 @@ if [ ! -x test-tools/node_modules/.bin/azurite-blob ]; then
   npm ci --prefix test-tools --no-audit --no-fund --loglevel=error
 fi
 
+# What the deployment tests use, installed here so the tests themselves stay off the network: the npm
+# schema packages (pinned in deploy-tests/package-lock.json) and the runtime packs of the image's publish.
+if [ ! -d deploy-tests/node_modules ]; then
+  npm ci --prefix deploy-tests --no-audit --no-fund --loglevel=error
+fi
+bash scripts/publish.sh --restore-only >/dev/null
+
 rm -rf TestResults
 dotnet test Scout.sln -c Release \
   --logger "trx;LogFileName=scout.trx" \

@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-npm ci --prefix deploy-tests --prefer-offline --no-audit --no-fund --loglevel=error
+[ -d deploy-tests/node_modules ] || npm ci --prefix deploy-tests --prefer-offline --no-audit --no-fund --loglevel=error
 node deploy-tests/validate.mjs

@@ -37,9 +37,18 @@ public sealed class RediSearchContractTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         if (_redis is null) return;
-        foreach (var index in new[] { _run + "_json", _run + "_hash", _run + "_created" })
+        // DD deletes the indexed documents: only for this run's own indexes, whose PREFIX holds nothing else.
+        // The producer-schema index has no PREFIX (it covers every JSON key), so it is dropped without DD.
+        foreach (var (index, deleteDocuments) in new[] { (_run + "_json", true), (_run + "_hash", true), (_run + "_created", false) })
         {
-            try { await Db.ExecuteAsync("FT.DROPINDEX", index, "DD"); } catch (RedisServerException) { }
+            try
+            {
+                if (deleteDocuments) await Db.ExecuteAsync("FT.DROPINDEX", index, "DD");
+                else await Db.ExecuteAsync("FT.DROPINDEX", index);
+            }
+            catch (RedisServerException)
+            {
+            }
         }
         if (_connection is not null) await _connection.DisposeAsync();
         await _redis.CloseAsync();
@@ -158,13 +167,20 @@ public sealed class RediSearchContractTests : IAsyncLifetime
 
     private RediSearchIndex Adapter(string index)
     {
-        var target = Environment.GetEnvironmentVariable(RedisStackFactAttribute.Variable)!;
-        var separator = target.LastIndexOf(':');
+        // host:port, optionally with StackExchange.Redis options (",password=…").
+        var target = ConfigurationOptions.Parse(Environment.GetEnvironmentVariable(RedisStackFactAttribute.Variable)!);
+        var (host, port) = target.EndPoints[0] switch
+        {
+            System.Net.DnsEndPoint dns => (dns.Host, dns.Port),
+            System.Net.IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+            var other => throw new InvalidOperationException($"{RedisStackFactAttribute.Variable}: unsupported endpoint {other}"),
+        };
         var options = new ScoutOptions
         {
             Index = index,
-            RedisAddr = target[..separator],
-            RedisPort = int.Parse(target[(separator + 1)..], CultureInfo.InvariantCulture),
+            RedisAddr = host,
+            RedisPort = port,
+            RedisPassword = target.Password ?? "",
         };
         _connection ??= new RedisConnection(Options.Create(options));
         return new RediSearchIndex(_connection, new FixedOptions(options), NullLogger<RediSearchIndex>.Instance);

@@ -7,8 +7,11 @@ namespace Scout.Tests.Deployment;
 /// The deployment checks that live in scripts, run from the test suite so their results count in the report:
 /// the manifest validator (npm schemas) and the publish-and-run smoke test of the image's publish command.
 /// </summary>
+[Collection(Name)]
 public sealed class DeploymentScriptTests
 {
+    public const string Name = "deployment-scripts";
+
     [Fact]
     public async Task Every_manifest_validates_against_the_kubernetes_keda_and_crd_schemas()
     {
@@ -56,3 +59,7 @@ public sealed class DeploymentScriptTests
         lock (output) return (process.ExitCode, output.ToString());
     }
 }
+
+/// <summary>A publish compiles with every core: run alone, so the timing-sensitive tests never share the machine with it.</summary>
+[CollectionDefinition(DeploymentScriptTests.Name, DisableParallelization = true)]
+public sealed class DeploymentScriptCollection;

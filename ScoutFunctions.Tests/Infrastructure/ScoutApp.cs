@@ -42,6 +42,16 @@ public sealed class ScoutApp : IAsyncDisposable
             ["LOG_FORMAT"] = "json",
             ["LOG_LEVEL"] = "warn",
             ["SCOUT_INTERVAL"] = "1h",
+            // Program.Build layers these over the environment: blank out what a developer's shell could
+            // set, so a test never writes to a real storage account, pages a real pitcher or reads a cluster.
+            ["AzureWebJobsStorage"] = "",
+            ["ALERT_PITCHER_URL"] = "",
+            ["ALERT_PITCHER_TOKEN"] = "",
+            ["SCOUT_PROFILE_NAME"] = "",
+            ["KUBECONFIG"] = "",
+            ["REDIS_PASSWORD"] = "",
+            ["SCOUT_WINDOWS"] = "1h,24h",
+            ["REDISEARCH_INDEX"] = "messages",
         };
         foreach (var (key, value) in overrides) settings[key] = value;
         return settings;
