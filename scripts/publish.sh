@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 project=ScoutFunctions/ScoutFunctions.csproj
-properties=(-r linux-x64 --self-contained false
+# SelfContained as a property: `dotnet restore` does not take --self-contained, and both must agree.
+properties=(-r linux-x64 -p:SelfContained=false
   -p:PublishReadyToRun=true -p:TieredPGO=true -p:InvariantGlobalization=true -p:UseAppHost=false)
 
 if [ "${1:-}" = "--restore-only" ]; then
