@@ -26,8 +26,16 @@ public static class Program
             Console.Error.WriteLine(error.Message);
             return 2;
         }
+        return await RunAsync(app);
+    }
+
+    /// <summary>Runs until shutdown; exit code 1 when the host stopped because a background service failed.</summary>
+    public static async Task<int> RunAsync(WebApplication app)
+    {
+        // Resolved before running: the host disposes its services when RunAsync returns.
+        var background = app.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList();
         await app.RunAsync();
-        return 0;
+        return background.Any(s => s.ExecuteTask is { IsFaulted: true }) ? 1 : 0;
     }
 
     /// <summary>
