@@ -57,14 +57,7 @@ public sealed class RediSearchContractTests : IAsyncLifetime
     [RedisStackFact]
     public async Task Json_index_counts_match_the_data_set_for_every_window()
     {
-        var documents = LoadDocuments();
-        var index = _run + "_json";
-        await Db.ExecuteAsync("FT.CREATE", index, "ON", "JSON", "PREFIX", "1", index + ":", "SCHEMA",
-            "$.severity", "AS", "severity", "TEXT", "$.system", "AS", "system", "TEXT", "$.timestamp", "AS", "timestamp", "TEXT");
-        foreach (var d in documents)
-            await Db.ExecuteAsync("JSON.SET", $"{index}:{d.Key}", "$",
-                JsonSerializer.Serialize(new { severity = d.Severity, system = d.System, timestamp = d.Timestamp }));
-        await WaitIndexedAsync(index, documents.Count);
+        var (index, documents) = await SeedJsonIndexAsync();
 
         await AssertCountsAsync(index, documents, IndexKeyType.Json, TimestampKind.Text);
     }
@@ -72,13 +65,7 @@ public sealed class RediSearchContractTests : IAsyncLifetime
     [RedisStackFact]
     public async Task Hash_index_with_numeric_timestamps_counts_match_the_data_set()
     {
-        var documents = LoadDocuments().Where(d => d.Unix is not null).ToList();
-        var index = _run + "_hash";
-        await Db.ExecuteAsync("FT.CREATE", index, "ON", "HASH", "PREFIX", "1", index + ":", "SCHEMA",
-            "severity", "TEXT", "system", "TEXT", "timestamp", "NUMERIC", "SORTABLE");
-        foreach (var d in documents)
-            await Db.HashSetAsync($"{index}:{d.Key}", [new("severity", d.Severity), new("system", d.System), new("timestamp", d.Unix!.Value)]);
-        await WaitIndexedAsync(index, documents.Count);
+        var (index, documents) = await SeedHashIndexAsync();
 
         await AssertCountsAsync(index, documents, IndexKeyType.Hash, TimestampKind.Numeric);
     }
@@ -86,14 +73,7 @@ public sealed class RediSearchContractTests : IAsyncLifetime
     [RedisStackFact]
     public async Task Expired_keys_of_a_json_index_are_exactly_the_documents_before_the_cutoff_plus_unparseable_ones()
     {
-        var documents = LoadDocuments();
-        var index = _run + "_json";
-        await Db.ExecuteAsync("FT.CREATE", index, "ON", "JSON", "PREFIX", "1", index + ":", "SCHEMA",
-            "$.severity", "AS", "severity", "TEXT", "$.system", "AS", "system", "TEXT", "$.timestamp", "AS", "timestamp", "TEXT");
-        foreach (var d in documents)
-            await Db.ExecuteAsync("JSON.SET", $"{index}:{d.Key}", "$",
-                JsonSerializer.Serialize(new { severity = d.Severity, system = d.System, timestamp = d.Timestamp }));
-        await WaitIndexedAsync(index, documents.Count);
+        var (index, documents) = await SeedJsonIndexAsync();
 
         var returned = await ExpiredKeysAsync(index, IndexKeyType.Json, TimestampKind.Text);
 
@@ -108,6 +88,31 @@ public sealed class RediSearchContractTests : IAsyncLifetime
     [RedisStackFact]
     public async Task Expired_keys_of_a_hash_index_with_numeric_timestamps_are_exactly_the_documents_before_the_cutoff()
     {
+        var (index, documents) = await SeedHashIndexAsync();
+
+        var returned = await ExpiredKeysAsync(index, IndexKeyType.Hash, TimestampKind.Numeric);
+
+        var cutoff = (ReferenceNow - TimeSpan.FromHours(24)).ToUnixTimeSeconds();
+        Assert.Equal(documents.Where(d => d.Unix < cutoff).Select(d => $"{index}:{d.Key}").Order(), returned.Keys.Order());
+    }
+
+    /// <summary>The data set as the producer writes it: JSON documents with RFC 3339 text timestamps.</summary>
+    private async Task<(string Index, List<Document> Documents)> SeedJsonIndexAsync()
+    {
+        var documents = LoadDocuments();
+        var index = _run + "_json";
+        await Db.ExecuteAsync("FT.CREATE", index, "ON", "JSON", "PREFIX", "1", index + ":", "SCHEMA",
+            "$.severity", "AS", "severity", "TEXT", "$.system", "AS", "system", "TEXT", "$.timestamp", "AS", "timestamp", "TEXT");
+        foreach (var d in documents)
+            await Db.ExecuteAsync("JSON.SET", $"{index}:{d.Key}", "$",
+                JsonSerializer.Serialize(new { severity = d.Severity, system = d.System, timestamp = d.Timestamp }));
+        await WaitIndexedAsync(index, documents.Count);
+        return (index, documents);
+    }
+
+    /// <summary>The data set as the older producer wrote it: hashes with a NUMERIC timestamp (parseable ones only).</summary>
+    private async Task<(string Index, List<Document> Documents)> SeedHashIndexAsync()
+    {
         var documents = LoadDocuments().Where(d => d.Unix is not null).ToList();
         var index = _run + "_hash";
         await Db.ExecuteAsync("FT.CREATE", index, "ON", "HASH", "PREFIX", "1", index + ":", "SCHEMA",
@@ -115,11 +120,7 @@ public sealed class RediSearchContractTests : IAsyncLifetime
         foreach (var d in documents)
             await Db.HashSetAsync($"{index}:{d.Key}", [new("severity", d.Severity), new("system", d.System), new("timestamp", d.Unix!.Value)]);
         await WaitIndexedAsync(index, documents.Count);
-
-        var returned = await ExpiredKeysAsync(index, IndexKeyType.Hash, TimestampKind.Numeric);
-
-        var cutoff = (ReferenceNow - TimeSpan.FromHours(24)).ToUnixTimeSeconds();
-        Assert.Equal(documents.Where(d => d.Unix < cutoff).Select(d => $"{index}:{d.Key}").Order(), returned.Keys.Order());
+        return (index, documents);
     }
 
     private async Task<Dictionary<string, string?>> ExpiredKeysAsync(string index, IndexKeyType keyType, TimestampKind timestamp)

@@ -271,6 +271,25 @@ public sealed class ProfileStartupTests(RedisServerFixture redis) : IAsyncLifeti
         Assert.Equal("ScoutProfile", (await scout.HealthAsync()).GetProperty("profile").GetProperty("source").GetString());
     }
 
+    [Fact]
+    public async Task An_unreadable_secret_keeps_the_token_read_from_it_before()
+    {
+        const string secretToken = "rotating-secret-5e1f";
+        _api.PutSecret(Ns, "pitcher-auth", new() { ["token"] = secretToken });
+        const string refSpec = """ "alerting":{"pitcherTokenSecretRef":{"name":"pitcher-auth","key":"token"}} """;
+        _api.PutProfile(Ns, Name, ProfiledScout.Spec("{\"scoutInterval\":\"20m\"," + refSpec + "}"));
+        await using var scout = await ProfiledScout.StartAsync(redis, _api.Kubeconfig.Path, ("ALERT_PITCHER_TOKEN", "env-token-1"));
+        Assert.True(secretToken == scout.Options.PitcherToken, string.Join("\n", scout.Logs.Entries.Select(e => e.Message)));
+        await WaitForWatchAsync();
+
+        // The key disappears from the Secret, then the profile changes: the new version applies, the token stays.
+        _api.PutSecret(Ns, "pitcher-auth", new() { ["other"] = "x" });
+        _api.PutProfile(Ns, Name, ProfiledScout.Spec("{\"scoutInterval\":\"25m\"," + refSpec + "}"));
+        await Messages.EventuallyAsync(() => Task.FromResult(scout.Options.Interval == TimeSpan.FromMinutes(25)), "the next version applies", seconds: 5);
+        Assert.True(secretToken == scout.Options.PitcherToken, string.Join("\n", scout.Logs.Entries.Select(e => e.Message)));
+        Assert.Contains(scout.ProfileWarnings, w => w.Message.Contains("pitcher token unchanged"));
+    }
+
     private Task WaitForWatchAsync() =>
         Messages.EventuallyAsync(() => Task.FromResult(_api.OpenWatches == 1), "Scout opens its watch", seconds: 5);
 
