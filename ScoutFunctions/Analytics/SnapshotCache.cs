@@ -23,7 +23,7 @@ public sealed class SnapshotCache(ISnapshotStore store, TimeProvider time)
         {
             snapshot = await store.GetAsync(window);
         }
-        catch (Exception error) when (error is StackExchange.Redis.RedisException or TimeoutException && entry?.Snapshot is not null)
+        catch (Exception error) when ((error is StackExchange.Redis.RedisException or TimeoutException) && entry?.Snapshot is not null)
         {
             return entry!.Snapshot;
         }

@@ -11,6 +11,7 @@ public sealed class ScoutOptions
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(60);
     public string IntervalText { get; set; } = "60s";
     public string ProfileName { get; set; } = "";
+    public bool ProfileWatch { get; set; } = true;
     public TimeSpan RetentionTtl { get; set; } = TimeSpan.FromHours(48);
     public bool RetentionEnabled { get; set; } = true;
     public bool RetentionApproximate { get; set; }

@@ -22,6 +22,7 @@ public static class ScoutSettings
         o.IntervalText = Text(config, "SCOUT_INTERVAL", o.IntervalText);
         o.Interval = PositiveDuration(config, "SCOUT_INTERVAL", o.Interval);
         o.ProfileName = config["SCOUT_PROFILE_NAME"]?.Trim() ?? "";
+        o.ProfileWatch = Bool(config, "SCOUT_PROFILE_WATCH", o.ProfileWatch);
         o.RetentionTtl = PositiveDuration(config, "SCOUT_RETENTION_TTL", o.RetentionTtl);
         o.RetentionEnabled = Bool(config, "SCOUT_RETENTION_ENABLED", o.RetentionEnabled);
         o.RetentionApproximate = Bool(config, "SCOUT_RETENTION_APPROX", o.RetentionApproximate);
@@ -70,7 +71,7 @@ public static class ScoutSettings
     }
 
     // strconv.ParseBool's spellings, as the Go service accepted them.
-    private static bool Bool(IConfiguration config, string name, bool fallback)
+    internal static bool Bool(IConfiguration config, string name, bool fallback)
     {
         var raw = Raw(config, name);
         return raw switch

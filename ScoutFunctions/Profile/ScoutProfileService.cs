@@ -37,8 +37,8 @@ public sealed class ScoutProfileService(
 
     private string Namespace => configuration["POD_NAMESPACE"] is { Length: > 0 } ns ? ns.Trim() : "homerun2";
 
-    // strconv.ParseBool's false spellings, like every other boolean setting.
-    private bool Watch => configuration["SCOUT_PROFILE_WATCH"]?.Trim() is not ("0" or "f" or "F" or "false" or "FALSE" or "False");
+    // Validated at start-up with every other boolean setting.
+    private bool Watch => Scout.Configuration.ScoutSettings.Bool(configuration, "SCOUT_PROFILE_WATCH", fallback: true);
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -43,6 +43,7 @@ public sealed class ScoutSettingsTests
         ["ALERT_TIMEOUT"] = o => GoDuration.Format(o.AlertTimeout),
         ["ALERT_RETRIES"] = o => o.AlertRetries.ToString(),
         ["SCOUT_RETENTION_APPROX"] = o => o.RetentionApproximate ? "true" : "false",
+        ["SCOUT_PROFILE_WATCH"] = o => o.ProfileWatch ? "true" : "false",
         ["SCOUT_RETENTION_MAX_DELETES"] = o => o.RetentionMaxDeletes.ToString(),
         // Documented as "defaults to the index name".
         ["SCOUT_STREAM"] = o => o.Stream == o.Index ? "REDISEARCH_INDEX" : o.Stream,
@@ -51,7 +52,7 @@ public sealed class ScoutSettingsTests
     // Read by the timer functions and the profile service, not ScoutOptions; their defaults are tested
     // there (schedules fall back to %SCOUT_INTERVAL%, the profile namespace to homerun2, the watch to on).
     private static readonly HashSet<string> ReadOutsideScoutOptions =
-        ["ALERT_SCHEDULE", "SCOUT_RETENTION_SCHEDULE", "SCOUT_PROFILE_WATCH", "POD_NAMESPACE", "KUBECONFIG"];
+        ["ALERT_SCHEDULE", "SCOUT_RETENTION_SCHEDULE", "POD_NAMESPACE", "KUBECONFIG"];
 
     private static string CanonicalDuration(string text) => GoDuration.Format(GoDuration.Parse(text));
 
@@ -235,6 +236,7 @@ public sealed class ScoutSettingsTests
     [InlineData("SCOUT_RETENTION_TTL", "1d", "a Go duration such as 60s, 5m, 1h30m or 48h (greater than zero)")]
     [InlineData("SCOUT_RETENTION_TTL", "0s", "a Go duration such as 60s, 5m, 1h30m or 48h (greater than zero)")]
     [InlineData("SCOUT_RETENTION_ENABLED", "yes", "true or false")]
+    [InlineData("SCOUT_PROFILE_WATCH", "off", "true or false")]
     [InlineData("SCOUT_RETENTION_APPROX", "maybe", "true or false")]
     [InlineData("SCOUT_RETENTION_MAX_DELETES", "0", "an integer from 1 to 2147483647")]
     [InlineData("SCOUT_RETENTION_MAX_DELETES", "1e6", "an integer from 1 to 2147483647")]
