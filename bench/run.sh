@@ -3,6 +3,8 @@
 #   usage: bash bench/run.sh            (about 4-6 minutes on 2 cores)
 # Figures, not tests: compare ratios measured in the same run; absolute numbers depend on the machine.
 # Needs: dotnet, redis-server; installs wrk from Debian if missing.
+# SCOUT_TEST_REDIS_STACK=host:port[,password=…]: also the end-to-end cycle on a live Redis Stack
+#   (SCOUT_BENCH_DOCUMENTS documents, default 300,000, under an index and prefix of its own, dropped at the end).
 # SCOUT_PUBLISH_ARGS: extra `dotnet publish` arguments, used only when scripts/publish.sh does not exist.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,8 +59,13 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --d
 pids+=($!)
 until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do sleep 0.1; done
 
-log "1/5 aggregation cycle (client side)"
+log "1/5 aggregation cycle (client side; end to end when SCOUT_TEST_REDIS_STACK is set)"
 "$bench" aggregate >> "$rows"
+if [ -n "${SCOUT_TEST_REDIS_STACK:-}" ]; then
+  "$bench" e2e "$SCOUT_TEST_REDIS_STACK" "${SCOUT_BENCH_DOCUMENTS:-300000}" 5 >> "$rows"
+else
+  echo "| Aggregation (end to end) | cycle on ${SCOUT_BENCH_DOCUMENTS:-300000} seeded documents vs the Go service's five queries | skipped: needs SCOUT_TEST_REDIS_STACK=host:port (Redis Stack) | ≤ 1.0 |" >> "$rows"
+fi
 
 log "2/5 HTTP serving: Scout vs floor"
 "$bench" seed-snapshot "$redis_port"

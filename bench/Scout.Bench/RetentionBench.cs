@@ -169,13 +169,4 @@ public static class RetentionBench
             }
         }
     }
-
-    private sealed class FixedMonitor(ScoutOptions value) : IOptionsMonitor<ScoutOptions>
-    {
-        public ScoutOptions CurrentValue => value;
-
-        public ScoutOptions Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<ScoutOptions, string?> listener) => null;
-    }
 }

@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Scout.Analytics;
+using Scout.Configuration;
+using Scout.Hosting;
+using Scout.Redis;
+using StackExchange.Redis;
+
+namespace Scout.Bench;
+
+/// <summary>
+/// The whole aggregation cycle on a live Redis Stack (SCOUT_TEST_REDIS_STACK=host:port[,password=…]), side by
+/// side in the same run with the Go service's five queries (REFERENCE.md), which compute the all-time views only.
+/// Seeds N producer-shaped JSON documents under a prefix and an index of its own, times both ways interleaved,
+/// checks that both count every document, then drops its index with its documents (nothing else is touched:
+/// Scout's snapshots are serialised but not written, so a Scout using the same Redis is not disturbed).
+/// </summary>
+public static class EndToEndBench
+{
+    private const string Area = "Aggregation (end to end)";
+    private static readonly string[] Severities = ["info", "INFO", "warning", "Warning", "error", "ERROR", "critical", "debug"];
+
+    public static async Task<int> RunAsync(string target, int documents, int runs)
+    {
+        var run = "scoutbench" + Guid.NewGuid().ToString("N")[..8];
+        var endpoint = ConfigurationOptions.Parse(target);
+        var (host, port) = endpoint.EndPoints[0] switch
+        {
+            System.Net.DnsEndPoint dns => (dns.Host, dns.Port),
+            System.Net.IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+            var other => throw new InvalidOperationException($"SCOUT_TEST_REDIS_STACK: unsupported endpoint {other}"),
+        };
+        var options = ScoutSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["REDIS_ADDR"] = host, ["REDIS_PORT"] = port.ToString(CultureInfo.InvariantCulture),
+            ["REDIS_PASSWORD"] = endpoint.Password, ["REDISEARCH_INDEX"] = run,
+        }).Build());
+        await using var scout = new RedisConnection(Options.Create(options));
+        // The Go service's client: RESP2, as REFERENCE.md notes.
+        endpoint.Protocol = RedisProtocol.Resp2;
+        endpoint.AsyncTimeout = 60_000;
+        endpoint.AllowAdmin = true; // INFO commandstats, to count round trips as the server sees them
+        await using var go = await ConnectionMultiplexer.ConnectAsync(endpoint);
+        var db = go.GetDatabase();
+        try
+        {
+            await SeedAsync(db, run, documents);
+            var adapter = new RediSearchIndex(scout, new FixedMonitor(options), NullLogger<RediSearchIndex>.Instance);
+            var scoutTimes = new List<double>();
+            var goTimes = new List<double>();
+            long scoutTotal = 0, goTotal = 0;
+            for (var i = -1; i < runs; i++) // the first round warms both up and is not counted
+            {
+                var watch = Stopwatch.StartNew();
+                goTotal = await GoQueriesAsync(db, run);
+                if (i >= 0) goTimes.Add(watch.Elapsed.TotalMilliseconds);
+
+                watch.Restart();
+                scoutTotal = await ScoutCycleAsync(adapter, options);
+                if (i >= 0) scoutTimes.Add(watch.Elapsed.TotalMilliseconds);
+                Table.Progress($"end to end round {i + 1}: Go {goTimes.LastOrDefault():F0} ms, Scout {scoutTimes.LastOrDefault():F0} ms");
+            }
+            if (scoutTotal != documents || goTotal != documents)
+                throw new InvalidOperationException($"counts disagree: seeded {documents}, Scout counted {scoutTotal}, the Go queries {goTotal}");
+
+            var server = go.GetServer(go.GetEndPoints()[0]);
+            var scoutCalls = await RedisCost.CallsDuringAsync(server, () => ScoutCycleAsync(adapter, options));
+            var goCalls = await RedisCost.CallsDuringAsync(server, () => GoQueriesAsync(db, run));
+            var windows = string.Join("/", options.Windows.Select(w => w.Name));
+            Table.Row(Area, $"{documents:N0} documents: Scout cycle (all + {windows}; FT.INFO, FT.AGGREGATE with cursor, snapshots built and serialised), median of {runs}",
+                Summary(scoutTimes), "");
+            Table.Row(Area, $"{documents:N0} documents: the Go service's five queries (all-time views only), median of {runs}", Summary(goTimes), "");
+            Table.Row(Area, "Scout cycle ÷ Go queries (time); both counted every document",
+                Table.F(Median(scoutTimes) / Median(goTimes), "F2"), "≤ 1.0");
+            Table.Row(Area, "round trips per cycle", $"Scout {scoutCalls} (+1 MSET of the snapshots, not sent here); Go {goCalls}", "");
+            return 0;
+        }
+        finally
+        {
+            // DD deletes the documents of this index only: its PREFIX is this run's own.
+            try
+            {
+                await db.ExecuteAsync("FT.DROPINDEX", run, "DD");
+            }
+            catch (RedisServerException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Producer-shaped documents (RFC 3339 text timestamps over the last 48 h, mixed-case severities), pipelined.</summary>
+    private static async Task SeedAsync(IDatabase db, string run, int documents)
+    {
+        var create = RediSearchCommands.CreateProducerIndex(run).Args.ToList();
+        create.InsertRange(create.IndexOf("SCHEMA"), ["PREFIX", "1", run + ":"]);
+        try
+        {
+            await db.ExecuteAsync("FT.CREATE", [.. create]);
+        }
+        catch (RedisServerException error) when (error.Message.Contains("unknown command", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException("SCOUT_TEST_REDIS_STACK must point at Redis Stack (RediSearch + RedisJSON): " + error.Message, error);
+        }
+        var now = DateTimeOffset.UtcNow;
+        var random = new Random(42);
+        var seeding = Stopwatch.StartNew();
+        for (var start = 0; start < documents; start += 2_000)
+        {
+            var writes = new List<Task>();
+            for (var i = start; i < Math.Min(documents, start + 2_000); i++)
+            {
+                var system = $"system-{random.Next(60):D2}";
+                var document = JsonSerializer.Serialize(new
+                {
+                    title = $"message {i}",
+                    message = "benchmark document",
+                    severity = Severities[random.Next(Severities.Length)],
+                    author = "scout-bench",
+                    timestamp = (now - TimeSpan.FromSeconds(random.Next(48 * 3600))).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                    system,
+                    tags = "bench",
+                });
+                writes.Add(db.ExecuteAsync("JSON.SET", $"{run}:{Guid.NewGuid()}-{system}", "$", document));
+            }
+            await Task.WhenAll(writes);
+        }
+        Table.Progress($"seeded {documents:N0} documents in {seeding.Elapsed.TotalSeconds:F1} s; waiting for the index");
+        await WaitIndexedAsync(db, run, documents);
+    }
+
+    private static async Task WaitIndexedAsync(IDatabase db, string index, int documents)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromMinutes(10))
+        {
+            var info = (RedisResult[])(await db.ExecuteAsync("FT.INFO", index))!;
+            var fields = new Dictionary<string, string>();
+            for (var i = 0; i + 1 < info.Length; i += 2)
+                if (info[i + 1].Resp2Type is ResultType.Integer or ResultType.BulkString or ResultType.SimpleString)
+                    fields[info[i].ToString()] = info[i + 1].ToString();
+            if (fields.GetValueOrDefault("num_docs") == documents.ToString(CultureInfo.InvariantCulture)
+                && fields.GetValueOrDefault("indexing", "0") == "0")
+                return;
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"{index}: not every document indexed after 10 minutes");
+    }
+
+    /// <summary>Scout's cycle as AggregateAnalytics runs it, minus the snapshot write; returns the all-time total.</summary>
+    private static async Task<long> ScoutCycleAsync(RediSearchIndex adapter, ScoutOptions options)
+    {
+        var watch = Stopwatch.StartNew();
+        var definition = await adapter.EnsureIndexAsync(CancellationToken.None);
+        var plan = new WindowPlan(options.Windows, DateTimeOffset.UtcNow);
+        var counts = await adapter.CountByWindowAsync(definition, plan, CancellationToken.None);
+        var snapshots = SnapshotBuilder.Build(counts, plan, watch.Elapsed);
+        foreach (var snapshot in snapshots) JsonSerializer.SerializeToUtf8Bytes(snapshot, ScoutJson.Options);
+        return snapshots[0].TotalMessages;
+    }
+
+    /// <summary>REFERENCE.md's five queries, one after the other as the Go service sends them; returns the summary's total.</summary>
+    private static async Task<long> GoQueriesAsync(IDatabase db, string index)
+    {
+        var summary = (RedisResult[])(await db.ExecuteAsync("FT.AGGREGATE", index, "*",
+            "GROUPBY", "1", "@severity", "REDUCE", "COUNT", "0", "AS", "count", "TIMEOUT", "30000"))!;
+        await db.ExecuteAsync("FT.AGGREGATE", index, "*",
+            "GROUPBY", "1", "@system", "REDUCE", "COUNT", "0", "AS", "count", "SORTBY", "2", "@count", "DESC", "MAX", "20", "TIMEOUT", "30000");
+        foreach (var severity in new[] { "ERROR", "CRITICAL" })
+            await db.ExecuteAsync("FT.AGGREGATE", index, $"@severity:({severity})",
+                "GROUPBY", "0", "REDUCE", "COUNT", "0", "AS", "count", "TIMEOUT", "30000");
+        await db.ExecuteAsync("FT.AGGREGATE", index, "@severity:(ERROR|CRITICAL)",
+            "GROUPBY", "1", "@system", "REDUCE", "COUNT", "0", "AS", "count", "SORTBY", "2", "@count", "DESC", "MAX", "10", "TIMEOUT", "30000");
+        // RESP2 rows: [total, [field, value, ...], ...]; totalMessages is the sum of the count fields.
+        long total = 0;
+        foreach (var row in summary.Skip(1).Select(r => (RedisResult[])r!))
+            for (var i = 0; i + 1 < row.Length; i += 2)
+                if (row[i].ToString() == "count") total += long.Parse(row[i + 1].ToString(), CultureInfo.InvariantCulture);
+        return total;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static string Summary(List<double> times) =>
+        $"{Table.F(Median(times), "F0")} ms (min {Table.F(times.Min(), "F0")}, max {Table.F(times.Max(), "F0")})";
+}
