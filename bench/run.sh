@@ -131,6 +131,10 @@ log "4/5 cold start (10 runs each)"
 "$bench" coldstart "$publish_label" "$publish_dll" "$redis_port" 10 >> "$rows"
 # The same measure for the floor app: what ASP.NET Core and the runtime cost on this machine before any Scout code.
 FLOOR_BODY_FILE=$work/body.json "$bench" coldstart "floor (bare ASP.NET Core, reference)" "$floor_dll" "$redis_port" 10 >> "$rows"
+# The ratio to the floor measured minutes apart on the same machine moves less with the machine's load than the absolute figure.
+median_ms() { awk -F'|' -v label="$1: start" 'index($3, label) { split($4, v, " "); print v[1] }' "$rows"; }
+publish_ms=$(median_ms "$publish_label"); floor_ms=$(median_ms "floor (bare ASP.NET Core, reference)")
+echo "| Cold start | $publish_label ÷ floor (start → first 200, medians of this run) | $(awk -v a="$publish_ms" -v b="$floor_ms" 'BEGIN { printf "%.2f", a/b }') | |" >> "$rows"
 
 log "5/5 retention (N = 10k, 20k, 100k)"
 "$bench" retention "$redis_port" 10000 20000 100000 >> "$rows"

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Prometheus;
 
@@ -6,15 +7,15 @@ namespace Scout.Observability;
 /// <summary>
 /// Request count and duration per route, under the names prometheus-net's middleware uses
 /// (<c>http_requests_received_total</c>, which the KEDA scaler queries, and <c>http_request_duration_seconds</c>).
-/// Measured at a third of Scout's serving cost, prometheus-net's middleware was replaced by this one: it reads only
-/// the matched route pattern, bounds every label, and keeps the labelled series it has already resolved.
+/// prometheus-net's three HTTP middlewares took about 8% of the CPU of a request in a profile (bench/run.sh load);
+/// this one reads only the matched route pattern, bounds every label, and keeps the series it has resolved.
 /// </summary>
 public sealed class HttpRequestMetrics
 {
     private static readonly string[] KnownMethods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"];
     private readonly Counter _requests;
     private readonly Histogram _duration;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Code, string Method, string Endpoint), Series> _series = new();
+    private readonly ConcurrentDictionary<(int Code, string Method, string Endpoint), Series> _series = new();
 
     public HttpRequestMetrics(ScoutMetrics metrics)
     {
