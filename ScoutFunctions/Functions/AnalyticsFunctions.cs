@@ -37,7 +37,7 @@ public static class AnalyticsFunctions
             .WithName(name);
     }
 
-    private static async Task<Results<FileContentHttpResult, JsonHttpResult<ErrorResponse>>> ServeAsync(
+    private static async Task<Results<Utf8ContentHttpResult, JsonHttpResult<ErrorResponse>>> ServeAsync(
         string? window, SnapshotServices services, Func<AnalyticsSnapshot, byte[]> render)
     {
         var options = services.Options.CurrentValue;
@@ -57,7 +57,7 @@ public static class AnalyticsFunctions
         }
         return snapshot is null
             ? Unavailable(services.Http, $"no analytics snapshot for window {name} yet; the first aggregation cycle has not completed", options.Interval)
-            : TypedResults.Bytes(render(snapshot), JsonContentType);
+            : TypedResults.Text(render(snapshot), JsonContentType);
     }
 
     private static JsonHttpResult<ErrorResponse> Unavailable(HttpContext http, string error, TimeSpan retryAfter)

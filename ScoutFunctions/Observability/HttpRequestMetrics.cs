@@ -15,7 +15,8 @@ public sealed class HttpRequestMetrics
     private static readonly string[] KnownMethods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"];
     private readonly Counter _requests;
     private readonly Histogram _duration;
-    private readonly ConcurrentDictionary<(int Code, string Method, string Endpoint), Series> _series = new();
+    // Keyed by the endpoint object (reference equality: no string hashing per request); null = no route matched.
+    private readonly ConcurrentDictionary<(Endpoint? Endpoint, int Code, string Method), Series> _series = new();
 
     public HttpRequestMetrics(ScoutMetrics metrics)
     {
@@ -44,17 +45,17 @@ public sealed class HttpRequestMetrics
     private void Observe(HttpContext context, TimeSpan elapsed)
     {
         // Unmatched paths share one label value, and unknown methods another, so hostile requests cannot grow the series.
-        var endpoint = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "";
-        var method = Normalize(context.Request.Method);
-        var series = _series.GetOrAdd((context.Response.StatusCode, method, endpoint), Resolve);
+        var endpoint = context.GetEndpoint() as RouteEndpoint;
+        var series = _series.GetOrAdd((endpoint, context.Response.StatusCode, Normalize(context.Request.Method)), Resolve);
         series.Requests.Inc();
         series.Duration.Observe(elapsed.TotalSeconds);
     }
 
-    private Series Resolve((int Code, string Method, string Endpoint) key)
+    private Series Resolve((Endpoint? Endpoint, int Code, string Method) key)
     {
         var code = key.Code.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return new Series(_requests.WithLabels(code, key.Method, key.Endpoint), _duration.WithLabels(code, key.Method, key.Endpoint));
+        var route = (key.Endpoint as RouteEndpoint)?.RoutePattern.RawText ?? "";
+        return new Series(_requests.WithLabels(code, key.Method, route), _duration.WithLabels(code, key.Method, route));
     }
 
     private static string Normalize(string method)
