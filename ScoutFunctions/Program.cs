@@ -47,7 +47,9 @@ public static class Program
         IEnumerable<KeyValuePair<string, string?>>? settings = null,
         Action<IServiceCollection>? overrideServices = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The slim builder leaves out what Scout does not use (HTTPS, IIS, hosting startup assemblies, regex route
+        // constraints): about 25 ms less start-up on 2 cores (bench/run.sh, cold start).
+        var builder = WebApplication.CreateSlimBuilder(args);
         builder.Configuration.AddFunctionsAppSettings(AppContext.BaseDirectory);
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         // Last source, so a ScoutProfile's values win over the environment and reload the options when they change.
@@ -62,7 +64,11 @@ public static class Program
         builder.Logging.AddScoutLogging(options, logLevelSet: !string.IsNullOrWhiteSpace(builder.Configuration["LOG_LEVEL"]));
         builder.WebHost.UseUrls(builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? $"http://*:{options.Port}");
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(25));
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = ScoutJson.Options.DefaultIgnoreCondition);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.DefaultIgnoreCondition = ScoutJson.Options.DefaultIgnoreCondition;
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ScoutJsonContext.Default);
+        });
 
         builder.Services.AddOptions<ScoutOptions>().Configure<IConfiguration>((o, config) => ScoutSettings.Bind(config, o));
         builder.Services.AddSingleton<IOptionsChangeTokenSource<ScoutOptions>>(new ConfigurationChangeTokenSource<ScoutOptions>(builder.Configuration));
