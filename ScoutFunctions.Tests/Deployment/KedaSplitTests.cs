@@ -70,5 +70,14 @@ public sealed class KedaSplitTests(RedisServerFixture redis) : IAsyncLifetime
             "the HTTP pod serves the snapshot once the timers pod has aggregated", seconds: 8);
         var summary = JsonDocument.Parse(await served!.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(3, summary.GetProperty("totalMessages").GetInt64());
+
+        // The HTTP ScaledObject scales on a metric the HTTP pod really exports, and it counts the requests served.
+        var query = System.Text.RegularExpressions.Regex.Match(RepositoryFiles.Read("keda/scaledobject-http.yaml"), @"query: sum\(rate\((\w+)\{");
+        Assert.True(query.Success, "no sum(rate(<metric>{...})) query in keda/scaledobject-http.yaml");
+        var exposition = await http.Client.GetStringAsync("/metrics");
+        var served200 = exposition.Split('\n')
+            .Where(line => line.StartsWith(query.Groups[1].Value + "{", StringComparison.Ordinal) && line.Contains("code=\"200\""))
+            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(served200 >= 1, $"{query.Groups[1].Value} counts no 200 answer in the HTTP pod's /metrics");
     }
 }
