@@ -5,7 +5,7 @@ namespace Scout.Tests.Infrastructure;
 
 /// <summary>
 /// A real redis-server on a free loopback port, started for a test class and stopped after it.
-/// No persistence, so nothing is written outside its temporary directory.
+/// No persistence unless <see cref="Persistent"/>; either way nothing is written outside its temporary directory.
 /// </summary>
 public sealed class RedisServerFixture : IAsyncLifetime
 {
@@ -13,6 +13,9 @@ public sealed class RedisServerFixture : IAsyncLifetime
     private readonly string _directory = Directory.CreateTempSubdirectory("scout-redis-").FullName;
 
     public int Port { get; private set; }
+
+    /// <summary>An append-only file synced on every write, so a killed and restarted server keeps its keys and their expiries.</summary>
+    public bool Persistent { get; init; }
 
     public ConnectionMultiplexer Connection { get; private set; } = null!;
 
@@ -29,7 +32,8 @@ public sealed class RedisServerFixture : IAsyncLifetime
     {
         Port = port;
         _process = await ServerProcess.StartAsync(FindBinary(),
-            ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory,
+            ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--dir", _directory,
+                "--appendonly", Persistent ? "yes" : "no", "--appendfsync", "always",
                 // DEBUG SLEEP lets fault tests make Redis slow rather than gone.
                 "--enable-debug-command", "local"], port, TimeSpan.FromSeconds(10));
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Scout.Analytics;
 using Scout.Tests.Infrastructure;
 using StackExchange.Redis;
@@ -179,5 +180,38 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
         await Messages.EventuallyAsync(async () => (await SummaryAsync(app))?.GetProperty("totalMessages").GetInt64() == 2,
             "a successful cycle after the failures", seconds: 6);
         Assert.NotEqual(lastUpdated, (await SummaryAsync(app))!.Value.GetProperty("lastUpdated").GetString());
+    }
+
+    [Fact]
+    public async Task A_lease_a_crash_left_behind_expires_within_its_duration_and_the_timers_resume()
+    {
+        // A persistent server: after the crash it comes back with the lease of the run it interrupted.
+        await using var server = new RedisServerFixture { Persistent = true };
+        await server.InitializeAsync();
+        await Messages.AddAsync(server.Database, "error", "api-gateway", DateTimeOffset.UtcNow);
+        var gate = new Profile.GatedSearchIndex(new PlainRedisSearchIndex(server.Database));
+        await using var app = await ScoutApp.StartAsync(ScoutApp.Settings(server.Port, ("SCOUT_INTERVAL", "1s")), gate);
+        var lease = Scout.Redis.ScoutKeys.Lease("AggregateAnalytics");
+        await gate.Entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(await server.Database.KeyExistsAsync(lease), "the start-up run holds its lease");
+
+        await server.StopAsync();
+        gate.Released.TrySetResult();
+        // The interrupted run fails against the dead server, and so does the release of its lease.
+        await Messages.EventuallyAsync(async () => await MetricsScrape.ValueAsync(app, "homerun2_scout_function_invocations_total",
+            ("function", "AggregateAnalytics"), ("outcome", "failed")) >= 1, "the interrupted run fails", seconds: 10);
+        await server.StartAsync(server.Port);
+        var restarted = DateTimeOffset.UtcNow;
+
+        var left = await server.Database.KeyTimeToLiveAsync(lease);
+        Assert.NotNull(left); // the crash really left the lease behind, with the expiry it was given
+        Assert.InRange(left.Value, TimeSpan.Zero, Scout.Hosting.TimerHost.LeaseDuration);
+        var store = app.Services.GetRequiredService<Scout.Hosting.ITimerStore>();
+        await Messages.EventuallyAsync(async () => await store.GetRecordAsync("AggregateAnalytics") is { LastOutcome: "succeeded" } record
+                                                    && record.ScheduleStatus.LastUpdated > restarted,
+            "a successful aggregation once the stale lease has expired",
+            seconds: (int)(Scout.Hosting.TimerHost.LeaseDuration.TotalSeconds + 5));
+        Assert.True(DateTimeOffset.UtcNow - restarted <= left.Value + TimeSpan.FromSeconds(5),
+            $"the timers resumed {DateTimeOffset.UtcNow - restarted} after the restart; the stale lease had {left.Value} left");
     }
 }
