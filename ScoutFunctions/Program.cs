@@ -47,9 +47,11 @@ public static class Program
         IEnumerable<KeyValuePair<string, string?>>? settings = null,
         Action<IServiceCollection>? overrideServices = null)
     {
-        // The slim builder leaves out what Scout does not use (HTTPS, IIS, hosting startup assemblies, regex route
+        // The slim builder leaves out what Scout does not use (IIS, hosting startup assemblies, regex route
         // constraints): about 25 ms less start-up on 2 cores (bench/run.sh, cold start).
         var builder = WebApplication.CreateSlimBuilder(args);
+        // ASPNETCORE_URLS may name an https:// address (with Kestrel__Certificates__Default__*), as with the full builder.
+        builder.WebHost.UseKestrelHttpsConfiguration();
         builder.Configuration.AddFunctionsAppSettings(AppContext.BaseDirectory);
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         // Last source, so a ScoutProfile's values win over the environment and reload the options when they change.

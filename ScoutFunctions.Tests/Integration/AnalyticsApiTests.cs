@@ -102,4 +102,19 @@ public sealed class AnalyticsApiTests(RedisServerFixture redis) : IAsyncLifetime
         var available = body.GetProperty("availableWindows").EnumerateArray().Select(e => e.GetString()).ToList();
         Assert.Equal(["all", "5m", "1h", "24h"], available);
     }
+
+    [Fact]
+    public async Task Names_are_written_as_text_not_escaped_like_every_other_answer()
+    {
+        await Messages.AddAsync(redis.Database, "error", "café+R&D <eu>", DateTimeOffset.UtcNow.AddMinutes(-1));
+        await using var app = await ScoutApp.StartAsync(ScoutApp.Settings(redis.Port), new PlainRedisSearchIndex(redis.Database));
+        await Messages.EventuallyAsync(async () => (await app.Client.SendAsync(app.Get("/analytics/systems"))).IsSuccessStatusCode,
+            "the start-up aggregation stores a snapshot");
+
+        foreach (var path in new[] { "/analytics/systems", "/analytics/alerts" })
+        {
+            var raw = await (await app.Client.SendAsync(app.Get(path))).Content.ReadAsStringAsync();
+            Assert.Contains("\"café+R&D <eu>\"", raw);
+        }
+    }
 }

@@ -29,9 +29,11 @@ public static class AnalyticsFunctions
     {
         if (host.IsDisabled(name)) return;
         // A snapshot is read once per second at most and then served to every request in between:
-        // its JSON is rendered once per snapshot object, not once per request.
+        // its JSON is rendered once per snapshot object, not once per request, with the HTTP JSON options
+        // every other answer uses (so text is escaped the same way).
+        var json = ((IEndpointRouteBuilder)group).ServiceProvider.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
         var rendered = new ConditionalWeakTable<AnalyticsSnapshot, byte[]>();
-        ConditionalWeakTable<AnalyticsSnapshot, byte[]>.CreateValueCallback serialize = snapshot => JsonSerializer.SerializeToUtf8Bytes(view(snapshot), ScoutJson.Options);
+        ConditionalWeakTable<AnalyticsSnapshot, byte[]>.CreateValueCallback serialize = snapshot => JsonSerializer.SerializeToUtf8Bytes(view(snapshot), json);
         Func<AnalyticsSnapshot, byte[]> render = snapshot => rendered.GetValue(snapshot, serialize);
         group.MapGet(path, (string? window, [AsParameters] SnapshotServices services) => ServeAsync(window, services, render))
             .WithName(name);

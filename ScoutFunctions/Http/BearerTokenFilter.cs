@@ -26,14 +26,16 @@ public sealed class BearerTokenFilter(IOptionsMonitor<ScoutOptions> options) : I
 
     /// <summary>
     /// Constant time in what the caller does not know: the given token is laid over a buffer of the expected
-    /// token's length and compared in full, so neither the content nor the length of the expected token leaks.
+    /// token's length, byte by byte over that whole length, and compared in full, so neither the content nor
+    /// the length of the expected token changes the time taken.
     /// </summary>
     internal static bool TokenEquals(string given, string expected)
     {
         var expectedBytes = MemoryMarshal.AsBytes(expected.AsSpan());
         var givenBytes = MemoryMarshal.AsBytes(given.AsSpan());
         var candidate = expectedBytes.Length <= 1024 ? stackalloc byte[expectedBytes.Length] : new byte[expectedBytes.Length];
-        givenBytes[..Math.Min(givenBytes.Length, candidate.Length)].CopyTo(candidate);
+        // Not a copy of min(given, expected) bytes: its cost would grow up to the expected length, then stop.
+        for (var i = 0; i < candidate.Length; i++) candidate[i] = i < givenBytes.Length ? givenBytes[i] : (byte)0;
         return CryptographicOperations.FixedTimeEquals(candidate, expectedBytes) & (givenBytes.Length == expectedBytes.Length);
     }
 

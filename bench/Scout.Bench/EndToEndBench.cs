@@ -60,7 +60,7 @@ public static class EndToEndBench
                 if (i >= 0) goTimes.Add(watch.Elapsed.TotalMilliseconds);
 
                 watch.Restart();
-                scoutTotal = await ScoutCycleAsync(adapter, options);
+                scoutTotal = await ScoutCycleAsync(scout, run, adapter, options);
                 if (i >= 0) scoutTimes.Add(watch.Elapsed.TotalMilliseconds);
                 Table.Progress($"end to end round {i + 1}: Go {goTimes.LastOrDefault():F0} ms, Scout {scoutTimes.LastOrDefault():F0} ms");
             }
@@ -68,7 +68,7 @@ public static class EndToEndBench
                 throw new InvalidOperationException($"counts disagree: seeded {documents}, Scout counted {scoutTotal}, the Go queries {goTotal}");
 
             var server = go.GetServer(go.GetEndPoints()[0]);
-            var scoutCalls = await RedisCost.CallsDuringAsync(server, () => ScoutCycleAsync(adapter, options));
+            var scoutCalls = await RedisCost.CallsDuringAsync(server, () => ScoutCycleAsync(scout, run, adapter, options));
             var goCalls = await RedisCost.CallsDuringAsync(server, () => GoQueriesAsync(db, run));
             var windows = string.Join("/", options.Windows.Select(w => w.Name));
             Table.Row(Area, $"{documents:N0} documents: Scout cycle (all + {windows}; FT.INFO, FT.AGGREGATE with cursor, snapshots built and serialised), median of {runs}",
@@ -81,13 +81,22 @@ public static class EndToEndBench
         }
         finally
         {
-            // DD deletes the documents of this index only: its PREFIX is this run's own.
+            // DD deletes the indexed documents: only while the index is still the one created here, on this run's own prefix.
             try
             {
-                await db.ExecuteAsync("FT.DROPINDEX", run, "DD");
+                if (CoversOnly(await db.ExecuteAsync("FT.INFO", run), run + ":"))
+                {
+                    await db.ExecuteAsync("FT.DROPINDEX", run, "DD");
+                }
+                else
+                {
+                    Table.Progress($"{run} no longer covers only {run}:*; dropping it without its documents");
+                    await db.ExecuteAsync("FT.DROPINDEX", run);
+                }
             }
             catch (RedisServerException)
             {
+                // Already gone.
             }
         }
     }
@@ -151,10 +160,12 @@ public static class EndToEndBench
     }
 
     /// <summary>Scout's cycle as AggregateAnalytics runs it, minus the snapshot write; returns the all-time total.</summary>
-    private static async Task<long> ScoutCycleAsync(RediSearchIndex adapter, ScoutOptions options)
+    private static async Task<long> ScoutCycleAsync(RedisConnection scout, string index, RediSearchIndex adapter, ScoutOptions options)
     {
         var watch = Stopwatch.StartNew();
-        var definition = await adapter.EnsureIndexAsync(CancellationToken.None);
+        // FT.INFO as the adapter sends it, but never its create-when-missing path: an index re-created without
+        // this run's PREFIX would cover the producer's documents, which the final DROPINDEX DD would then delete.
+        var definition = RediSearchReplies.ParseInfo(index, await scout.Database.ExecuteAsync("FT.INFO", index));
         var plan = new WindowPlan(options.Windows, DateTimeOffset.UtcNow);
         var counts = await adapter.CountByWindowAsync(definition, plan, CancellationToken.None);
         var snapshots = SnapshotBuilder.Build(counts, plan, watch.Elapsed);
@@ -180,6 +191,21 @@ public static class EndToEndBench
             for (var i = 0; i + 1 < row.Length; i += 2)
                 if (row[i].ToString() == "count") total += long.Parse(row[i + 1].ToString(), CultureInfo.InvariantCulture);
         return total;
+    }
+
+    /// <summary>Whether an FT.INFO reply (RESP2) shows an index whose only prefix is the given one.</summary>
+    private static bool CoversOnly(RedisResult info, string prefix)
+    {
+        var fields = (RedisResult[])info!;
+        for (var i = 0; i + 1 < fields.Length; i += 2)
+        {
+            if (fields[i].ToString() != "index_definition") continue;
+            var definition = (RedisResult[])fields[i + 1]!;
+            for (var j = 0; j + 1 < definition.Length; j += 2)
+                if (definition[j].ToString() == "prefixes")
+                    return ((RedisResult[])definition[j + 1]!).Select(p => p.ToString()).SequenceEqual([prefix]);
+        }
+        return false;
     }
 
     private static double Median(List<double> values)
