@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Scout.Analytics;
 using Scout.Configuration;
 using Scout.Redis;
+using Scout.Tests.Infrastructure;
 using Scout.Tests.Unit.Analytics;
 using StackExchange.Redis;
 
@@ -217,11 +218,4 @@ public sealed class RediSearchContractTests : IAsyncLifetime
     }
 
     private sealed record Document(string Key, string Severity, string System, string Timestamp, long? Unix);
-
-    private sealed class FixedOptions(ScoutOptions value) : IOptionsMonitor<ScoutOptions>
-    {
-        public ScoutOptions CurrentValue => value;
-        public ScoutOptions Get(string? name) => value;
-        public IDisposable? OnChange(Action<ScoutOptions, string?> listener) => null;
-    }
 }

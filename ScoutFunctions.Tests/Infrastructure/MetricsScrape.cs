@@ -3,27 +3,39 @@ using System.Text.RegularExpressions;
 
 namespace Scout.Tests.Infrastructure;
 
-/// <summary>Reads one sample from the app's real /metrics exposition, as Prometheus would scrape it.</summary>
+/// <summary>Reads samples from the app's real /metrics exposition (Prometheus text format), as Prometheus would scrape it.</summary>
 public static partial class MetricsScrape
 {
-    /// <summary>The value of the sample with exactly these labels; 0 when the series was never exported.</summary>
+    /// <summary>The value of the sample with exactly these labels (in any order); 0 when the series was never exported.</summary>
     public static async Task<double> ValueAsync(ScoutApp app, string name, params (string Label, string Value)[] labels)
     {
-        var text = await app.Client.GetStringAsync("/metrics");
         var wanted = labels.ToDictionary(l => l.Label, l => l.Value);
-        foreach (var line in text.Split('\n'))
+        return Find(await app.Client.GetStringAsync("/metrics"), match =>
         {
-            var match = Sample().Match(line);
-            if (!match.Success || match.Groups["name"].Value != name) continue;
+            if (match.Groups["name"].Value != name) return false;
             var found = Label().Matches(match.Groups["labels"].Value).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
-            if (found.Count == wanted.Count && wanted.All(w => found.TryGetValue(w.Key, out var v) && v == w.Value))
-                return double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture);
-        }
-        return 0;
+            return found.Count == wanted.Count && wanted.All(w => found.TryGetValue(w.Key, out var v) && v == w.Value);
+        }) ?? 0;
     }
 
-    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>[^}]*)\})?\s+(?<value>\S+)")]
-    private static partial Regex Sample();
+    /// <summary>The value of one series, written exactly as exposed (name{labels}, same label order), or null when it is absent.</summary>
+    public static double? Sample(string exposition, string series) =>
+        Find(exposition, match => match.Groups["series"].Value == series);
+
+    /// <summary>The value of the first sample line the predicate accepts, or null when none does.</summary>
+    private static double? Find(string exposition, Func<Match, bool> accept)
+    {
+        foreach (var line in exposition.Split('\n'))
+        {
+            var match = SampleLine().Match(line);
+            if (match.Success && accept(match))
+                return double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture);
+        }
+        return null;
+    }
+
+    [GeneratedRegex(@"^(?<series>(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>(?:[^}""]|""(?:[^""\\]|\\.)*"")*)\})?)\s+(?<value>\S+)")]
+    private static partial Regex SampleLine();
 
     [GeneratedRegex(@"(\w+)=""((?:[^""\\]|\\.)*)""")]
     private static partial Regex Label();

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Scout.Tests.Infrastructure;
 
 namespace Scout.Tests.Integration;
@@ -26,14 +25,11 @@ public sealed class AnalyticsApiTests(RedisServerFixture redis) : IAsyncLifetime
         return app;
     }
 
-    private static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
-        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-
     [Fact]
     public async Task Summary_of_all_messages_has_the_go_shape_and_merges_severity_case()
     {
         await using var app = await StartWithMessagesAsync();
-        var summary = await JsonAsync(await app.Client.SendAsync(app.Get("/analytics/summary")));
+        var summary = await HttpJson.ParseAsync(await app.Client.SendAsync(app.Get("/analytics/summary")));
 
         Assert.Equal(5, summary.GetProperty("totalMessages").GetInt64());
         Assert.Equal("all", summary.GetProperty("timeWindow").GetString());
@@ -49,14 +45,14 @@ public sealed class AnalyticsApiTests(RedisServerFixture redis) : IAsyncLifetime
     public async Task Windows_count_only_messages_inside_them()
     {
         await using var app = await StartWithMessagesAsync();
-        var hour = await JsonAsync(await app.Client.SendAsync(app.Get("/analytics/summary?window=1h")));
+        var hour = await HttpJson.ParseAsync(await app.Client.SendAsync(app.Get("/analytics/summary?window=1h")));
         Assert.Equal(2, hour.GetProperty("totalMessages").GetInt64());
         Assert.Equal("1h", hour.GetProperty("timeWindow").GetString());
 
-        var day = await JsonAsync(await app.Client.SendAsync(app.Get("/analytics/summary?window=24h")));
+        var day = await HttpJson.ParseAsync(await app.Client.SendAsync(app.Get("/analytics/summary?window=24h")));
         Assert.Equal(3, day.GetProperty("totalMessages").GetInt64());
 
-        var five = await JsonAsync(await app.Client.SendAsync(app.Get("/analytics/alerts?window=5m")));
+        var five = await HttpJson.ParseAsync(await app.Client.SendAsync(app.Get("/analytics/alerts?window=5m")));
         Assert.Equal(1, five.GetProperty("totalAlerts").GetInt64());
     }
 
@@ -64,13 +60,13 @@ public sealed class AnalyticsApiTests(RedisServerFixture redis) : IAsyncLifetime
     public async Task Systems_and_alerts_views_rank_by_count()
     {
         await using var app = await StartWithMessagesAsync();
-        var systems = await JsonAsync(await app.Client.SendAsync(app.Get("/analytics/systems")));
+        var systems = await HttpJson.ParseAsync(await app.Client.SendAsync(app.Get("/analytics/systems")));
         Assert.Equal(3, systems.GetProperty("total").GetInt32());
         var first = systems.GetProperty("systems")[0];
         Assert.Equal("api-gateway", first.GetProperty("system").GetString());
         Assert.Equal(2, first.GetProperty("count").GetInt64());
 
-        var alerts = await JsonAsync(await app.Client.SendAsync(app.Get("/analytics/alerts")));
+        var alerts = await HttpJson.ParseAsync(await app.Client.SendAsync(app.Get("/analytics/alerts")));
         Assert.Equal(3, alerts.GetProperty("totalAlerts").GetInt64());
         Assert.Equal(2, alerts.GetProperty("severityCounts").GetProperty("error").GetInt64());
         Assert.Equal(1, alerts.GetProperty("severityCounts").GetProperty("critical").GetInt64());
@@ -97,7 +93,7 @@ public sealed class AnalyticsApiTests(RedisServerFixture redis) : IAsyncLifetime
         await using var app = await StartWithMessagesAsync();
         var response = await app.Client.SendAsync(app.Get("/analytics/summary?window=7d"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var body = await JsonAsync(response);
+        var body = await HttpJson.ParseAsync(response);
         Assert.Contains("7d", body.GetProperty("error").GetString());
         var available = body.GetProperty("availableWindows").EnumerateArray().Select(e => e.GetString()).ToList();
         Assert.Equal(["all", "5m", "1h", "24h"], available);

@@ -29,14 +29,6 @@ public sealed class HealthAndMetricsTests(RedisServerFixture redis) : IAsyncLife
         return app;
     }
 
-    private static async Task<JsonElement> JsonAsync(HttpResponseMessage response)
-    {
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-    }
-
-    private static double? Sample(string exposition, string series) => PrometheusText.Sample(exposition, series);
-
     [Fact]
     public async Task Health_reports_build_uptime_profile_and_each_timer_function()
     {
@@ -46,7 +38,7 @@ public sealed class HealthAndMetricsTests(RedisServerFixture redis) : IAsyncLife
         JsonElement health = default;
         await Messages.EventuallyAsync(async () =>
         {
-            health = await JsonAsync(await app.Client.GetAsync("/health"));
+            health = await HttpJson.ReadAsync(await app.Client.GetAsync("/health"));
             return health.GetProperty("functions").GetProperty("AggregateAnalytics").TryGetProperty("lastRun", out _);
         }, "/health shows the aggregation's run", seconds: 5);
 
@@ -77,7 +69,7 @@ public sealed class HealthAndMetricsTests(RedisServerFixture redis) : IAsyncLife
     {
         await using var app = await StartAfterFirstCycleAsync();
 
-        var index = await JsonAsync(await app.Client.GetAsync("/"));
+        var index = await HttpJson.ReadAsync(await app.Client.GetAsync("/"));
 
         Assert.Equal(BuildInfo.ServiceName, index.GetProperty("service").GetString());
         Assert.Equal(BuildInfo.FromAssembly().Version, index.GetProperty("version").GetString());
@@ -105,22 +97,22 @@ public sealed class HealthAndMetricsTests(RedisServerFixture redis) : IAsyncLife
         await Messages.EventuallyAsync(async () =>
         {
             metrics = await app.Client.GetStringAsync("/metrics");
-            return Sample(metrics, "homerun2_scout_function_invocations_total{function=\"AggregateAnalytics\",outcome=\"succeeded\"}") == 1;
+            return MetricsScrape.Sample(metrics, "homerun2_scout_function_invocations_total{function=\"AggregateAnalytics\",outcome=\"succeeded\"}") == 1;
         }, "the aggregation's invocation is counted", seconds: 5);
 
-        Assert.Equal(5, Sample(metrics, "homerun2_scout_messages_total"));
-        Assert.Equal(3, Sample(metrics, "homerun2_scout_systems_total"));
-        Assert.Equal(2, Sample(metrics, "homerun2_scout_severity_count{severity=\"error\"}"));
-        Assert.Equal(1, Sample(metrics, "homerun2_scout_severity_count{severity=\"critical\"}"));
-        Assert.Equal(2, Sample(metrics, "homerun2_scout_system_message_count{system=\"api-gateway\"}"));
-        Assert.Equal(2, Sample(metrics, "homerun2_scout_alert_count{severity=\"error\"}"));
-        Assert.Equal(2, Sample(metrics, "homerun2_scout_top_alerting_system_count{system=\"api-gateway\"}"));
-        Assert.Equal(1, Sample(metrics, "homerun2_scout_top_alerting_system_count{system=\"billing\"}"));
-        Assert.Equal(1, Sample(metrics, "homerun2_scout_aggregation_duration_seconds_count"));
-        Assert.Equal(0, Sample(metrics, "homerun2_scout_aggregation_errors_total"));
-        Assert.InRange(Sample(metrics, "homerun2_scout_snapshot_age_seconds{window=\"all\"}") ?? -1, 0, 30);
-        Assert.NotNull(Sample(metrics, "homerun2_scout_snapshot_age_seconds{window=\"1h\"}"));
-        Assert.Equal(1, Sample(metrics, "homerun2_scout_function_duration_seconds_count{function=\"AggregateAnalytics\"}"));
+        Assert.Equal(5, MetricsScrape.Sample(metrics, "homerun2_scout_messages_total"));
+        Assert.Equal(3, MetricsScrape.Sample(metrics, "homerun2_scout_systems_total"));
+        Assert.Equal(2, MetricsScrape.Sample(metrics, "homerun2_scout_severity_count{severity=\"error\"}"));
+        Assert.Equal(1, MetricsScrape.Sample(metrics, "homerun2_scout_severity_count{severity=\"critical\"}"));
+        Assert.Equal(2, MetricsScrape.Sample(metrics, "homerun2_scout_system_message_count{system=\"api-gateway\"}"));
+        Assert.Equal(2, MetricsScrape.Sample(metrics, "homerun2_scout_alert_count{severity=\"error\"}"));
+        Assert.Equal(2, MetricsScrape.Sample(metrics, "homerun2_scout_top_alerting_system_count{system=\"api-gateway\"}"));
+        Assert.Equal(1, MetricsScrape.Sample(metrics, "homerun2_scout_top_alerting_system_count{system=\"billing\"}"));
+        Assert.Equal(1, MetricsScrape.Sample(metrics, "homerun2_scout_aggregation_duration_seconds_count"));
+        Assert.Equal(0, MetricsScrape.Sample(metrics, "homerun2_scout_aggregation_errors_total"));
+        Assert.InRange(MetricsScrape.Sample(metrics, "homerun2_scout_snapshot_age_seconds{window=\"all\"}") ?? -1, 0, 30);
+        Assert.NotNull(MetricsScrape.Sample(metrics, "homerun2_scout_snapshot_age_seconds{window=\"1h\"}"));
+        Assert.Equal(1, MetricsScrape.Sample(metrics, "homerun2_scout_function_duration_seconds_count{function=\"AggregateAnalytics\"}"));
         foreach (var (name, type) in new[]
         {
             ("homerun2_scout_messages_total", "gauge"), ("homerun2_scout_severity_count", "gauge"),
@@ -149,12 +141,12 @@ public sealed class HealthAndMetricsTests(RedisServerFixture redis) : IAsyncLife
 
         Assert.Contains("# TYPE http_requests_received_total counter\n", metrics);
         Assert.Contains("# TYPE http_request_duration_seconds histogram\n", metrics);
-        Assert.Equal(3, Sample(metrics, "http_requests_received_total{code=\"200\",method=\"GET\",endpoint=\"/analytics/summary\"}"));
-        Assert.Equal(3, Sample(metrics, "http_request_duration_seconds_count{code=\"200\",method=\"GET\",endpoint=\"/analytics/summary\"}"));
-        Assert.Equal(1, Sample(metrics, "http_requests_received_total{code=\"401\",method=\"GET\",endpoint=\"/analytics/summary\"}"));
+        Assert.Equal(3, MetricsScrape.Sample(metrics, "http_requests_received_total{code=\"200\",method=\"GET\",endpoint=\"/analytics/summary\"}"));
+        Assert.Equal(3, MetricsScrape.Sample(metrics, "http_request_duration_seconds_count{code=\"200\",method=\"GET\",endpoint=\"/analytics/summary\"}"));
+        Assert.Equal(1, MetricsScrape.Sample(metrics, "http_requests_received_total{code=\"401\",method=\"GET\",endpoint=\"/analytics/summary\"}"));
         // Paths no route matched share one series, and so do methods outside HTTP's own: hostile requests cannot add series.
-        Assert.Equal(2, Sample(metrics, "http_requests_received_total{code=\"404\",method=\"GET\",endpoint=\"\"}"));
-        Assert.Equal(1, Sample(metrics, "http_requests_received_total{code=\"405\",method=\"OTHER\",endpoint=\"\"}"));
+        Assert.Equal(2, MetricsScrape.Sample(metrics, "http_requests_received_total{code=\"404\",method=\"GET\",endpoint=\"\"}"));
+        Assert.Equal(1, MetricsScrape.Sample(metrics, "http_requests_received_total{code=\"405\",method=\"OTHER\",endpoint=\"\"}"));
         Assert.DoesNotContain("/no/such", metrics);
         Assert.DoesNotContain("BREW", metrics);
     }
@@ -167,7 +159,7 @@ public sealed class HealthAndMetricsTests(RedisServerFixture redis) : IAsyncLife
         var response = await app.Client.GetAsync("/health/ready");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var body = await JsonAsync(response);
+        var body = await HttpJson.ReadAsync(response);
         Assert.Equal("ready", body.GetProperty("status").GetString());
         Assert.StartsWith("redis answered", body.GetProperty("checks").GetProperty("redis").GetString());
     }
@@ -179,7 +171,7 @@ public sealed class HealthAndMetricsTests(RedisServerFixture redis) : IAsyncLife
 
         var missing = await app.Client.SendAsync(app.Get("/analytics/nothing"));
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
-        Assert.Equal("not found", (await JsonAsync(missing)).GetProperty("error").GetString());
+        Assert.Equal("not found", (await HttpJson.ReadAsync(missing)).GetProperty("error").GetString());
 
         foreach (var path in new[] { "/health", "/analytics/summary", "/health/ready", "/metrics", "/" })
         {
@@ -187,7 +179,7 @@ public sealed class HealthAndMetricsTests(RedisServerFixture redis) : IAsyncLife
             post.Headers.Authorization = new("Bearer", ScoutApp.Token);
             var wrong = await app.Client.SendAsync(post);
             Assert.Equal(HttpStatusCode.MethodNotAllowed, wrong.StatusCode);
-            Assert.Equal("method not allowed", (await JsonAsync(wrong)).GetProperty("error").GetString());
+            Assert.Equal("method not allowed", (await HttpJson.ReadAsync(wrong)).GetProperty("error").GetString());
         }
     }
 
@@ -200,14 +192,14 @@ public sealed class HealthAndMetricsTests(RedisServerFixture redis) : IAsyncLife
         Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/scout/health/ready")).StatusCode);
         Assert.Contains("homerun2_scout_messages_total", await app.Client.GetStringAsync("/scout/metrics"));
         Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Get("/scout/analytics/summary"))).StatusCode);
-        var index = await JsonAsync(await app.Client.GetAsync("/scout/"));
+        var index = await HttpJson.ReadAsync(await app.Client.GetAsync("/scout/"));
         Assert.All(index.GetProperty("endpoints").EnumerateArray(), e => Assert.StartsWith("/scout/", e.GetProperty("path").GetString()));
 
         foreach (var path in new[] { "/health", "/metrics", "/analytics/summary" })
         {
             var old = await app.Client.SendAsync(app.Get(path));
             Assert.Equal(HttpStatusCode.NotFound, old.StatusCode);
-            Assert.Equal("not found", (await JsonAsync(old)).GetProperty("error").GetString());
+            Assert.Equal("not found", (await HttpJson.ReadAsync(old)).GetProperty("error").GetString());
         }
     }
 
@@ -218,13 +210,13 @@ public sealed class HealthAndMetricsTests(RedisServerFixture redis) : IAsyncLife
 
         var summary = await app.Client.SendAsync(app.Get("/analytics/summary"));
         Assert.Equal(HttpStatusCode.NotFound, summary.StatusCode);
-        Assert.Equal("not found", (await JsonAsync(summary)).GetProperty("error").GetString());
+        Assert.Equal("not found", (await HttpJson.ReadAsync(summary)).GetProperty("error").GetString());
         Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Get("/analytics/systems"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Get("/analytics/alerts"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/health")).StatusCode);
 
         // The index lists only what is served.
-        var listed = (await JsonAsync(await app.Client.GetAsync("/"))).GetProperty("endpoints").EnumerateArray()
+        var listed = (await HttpJson.ReadAsync(await app.Client.GetAsync("/"))).GetProperty("endpoints").EnumerateArray()
             .Select(e => e.GetProperty("path").GetString()).ToList();
         Assert.DoesNotContain("/analytics/summary", listed);
         Assert.Contains("/analytics/systems", listed);

@@ -19,12 +19,6 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
 
     private Dictionary<string, string?> Settings() => ScoutApp.Settings(redis.Port, ("SCOUT_INTERVAL", "1s"));
 
-    private static async Task<JsonElement> JsonAsync(HttpResponseMessage response)
-    {
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-    }
-
     private static async Task AssertUnavailableAsync(ScoutApp app)
     {
         await AssertUnreadyButAliveAsync(app);
@@ -34,7 +28,7 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
             Assert.Equal(HttpStatusCode.ServiceUnavailable, analytics.StatusCode);
             Assert.NotNull(analytics.Headers.RetryAfter?.Delta);
             Assert.True(analytics.Headers.RetryAfter!.Delta > TimeSpan.Zero);
-            Assert.False(string.IsNullOrEmpty((await JsonAsync(analytics)).GetProperty("error").GetString()));
+            Assert.False(string.IsNullOrEmpty((await HttpJson.ReadAsync(analytics)).GetProperty("error").GetString()));
         }
     }
 
@@ -42,11 +36,11 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
     {
         var ready = await app.Client.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
-        Assert.Equal("unavailable", (await JsonAsync(ready)).GetProperty("status").GetString());
+        Assert.Equal("unavailable", (await HttpJson.ReadAsync(ready)).GetProperty("status").GetString());
 
         var health = await app.Client.GetAsync("/health");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-        var body = await JsonAsync(health);
+        var body = await HttpJson.ReadAsync(health);
         Assert.Equal("ok", body.GetProperty("status").GetString());
         Assert.Contains("timer store unreachable", body.GetProperty("functionsError").GetString());
     }
@@ -69,12 +63,12 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
     }
 
     private static async Task<double?> ErrorsAsync(ScoutApp app) =>
-        PrometheusText.Sample(await app.Client.GetStringAsync("/metrics"), "homerun2_scout_aggregation_errors_total");
+        MetricsScrape.Sample(await app.Client.GetStringAsync("/metrics"), "homerun2_scout_aggregation_errors_total");
 
     private static async Task<JsonElement?> SummaryAsync(ScoutApp app)
     {
         var response = await app.Client.SendAsync(app.Get("/analytics/summary"));
-        return response.IsSuccessStatusCode ? await JsonAsync(response) : null;
+        return response.IsSuccessStatusCode ? await HttpJson.ReadAsync(response) : null;
     }
 
     [Fact]
@@ -88,7 +82,7 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
 
             await AssertUnavailableAsync(app);
             // The scrape still answers, and the timer counts the occurrences it had to skip without its store.
-            await Messages.EventuallyAsync(async () => PrometheusText.Sample(await app.Client.GetStringAsync("/metrics"),
+            await Messages.EventuallyAsync(async () => MetricsScrape.Sample(await app.Client.GetStringAsync("/metrics"),
                     "homerun2_scout_function_invocations_total{function=\"AggregateAnalytics\",outcome=\"skipped\"}") >= 1,
                 "a skipped occurrence is counted", seconds: 8);
 
@@ -170,8 +164,8 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
         Assert.Equal(lastUpdated, kept.GetProperty("lastUpdated").GetString());
         Assert.Equal(1, kept.GetProperty("totalMessages").GetInt64());
         var metrics = await app.Client.GetStringAsync("/metrics");
-        Assert.True(PrometheusText.Sample(metrics, "homerun2_scout_function_invocations_total{function=\"AggregateAnalytics\",outcome=\"failed\"}") >= 2);
-        var health = await JsonAsync(await app.Client.GetAsync("/health"));
+        Assert.True(MetricsScrape.Sample(metrics, "homerun2_scout_function_invocations_total{function=\"AggregateAnalytics\",outcome=\"failed\"}") >= 2);
+        var health = await HttpJson.ReadAsync(await app.Client.GetAsync("/health"));
         var aggregate = health.GetProperty("functions").GetProperty("AggregateAnalytics");
         Assert.Equal("failed", aggregate.GetProperty("lastOutcome").GetString());
 

@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 using Scout.Configuration;
 using Scout.Http;
+using Scout.Tests.Infrastructure;
 
 namespace Scout.Tests.Unit.Http;
 
@@ -99,12 +99,5 @@ public sealed class BearerTokenTests
             return ValueTask.FromResult<object?>(Next);
         }).AsTask().GetAwaiter().GetResult();
         return (result, nextCalled, context);
-    }
-
-    private sealed class FixedOptions(ScoutOptions value) : IOptionsMonitor<ScoutOptions>
-    {
-        public ScoutOptions CurrentValue => value;
-        public ScoutOptions Get(string? name) => value;
-        public IDisposable? OnChange(Action<ScoutOptions, string?> listener) => null;
     }
 }
