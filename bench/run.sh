@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every Scout benchmark and prints one markdown table at the end (also written to bench/results.md).
-#   usage: bash bench/run.sh            (about 4-6 minutes on 2 cores)
+#   usage: bash bench/run.sh            (about 3-4 minutes on 2 cores)
 # Figures, not tests: compare ratios measured in the same run; absolute numbers depend on the machine.
 # Needs: dotnet, redis-server; installs wrk from Debian if missing.
 # SCOUT_TEST_REDIS_STACK=host:port[,password=…]: also the end-to-end cycle on a live Redis Stack

@@ -16,7 +16,7 @@ public sealed class HttpRequestMetrics
     private readonly Counter _requests;
     private readonly Histogram _duration;
     // Keyed by the endpoint object (reference equality: no string hashing per request); null = no route matched.
-    private readonly ConcurrentDictionary<(Endpoint? Endpoint, int Code, string Method), Series> _series = new();
+    private readonly ConcurrentDictionary<(RouteEndpoint? Endpoint, int Code, string Method), Series> _series = new();
 
     public HttpRequestMetrics(ScoutMetrics metrics)
     {
@@ -45,16 +45,15 @@ public sealed class HttpRequestMetrics
     private void Observe(HttpContext context, TimeSpan elapsed)
     {
         // Unmatched paths share one label value, and unknown methods another, so hostile requests cannot grow the series.
-        var endpoint = context.GetEndpoint() as RouteEndpoint;
-        var series = _series.GetOrAdd((endpoint, context.Response.StatusCode, Normalize(context.Request.Method)), Resolve);
+        var series = _series.GetOrAdd((context.GetEndpoint() as RouteEndpoint, context.Response.StatusCode, Normalize(context.Request.Method)), Resolve);
         series.Requests.Inc();
         series.Duration.Observe(elapsed.TotalSeconds);
     }
 
-    private Series Resolve((Endpoint? Endpoint, int Code, string Method) key)
+    private Series Resolve((RouteEndpoint? Endpoint, int Code, string Method) key)
     {
         var code = key.Code.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var route = (key.Endpoint as RouteEndpoint)?.RoutePattern.RawText ?? "";
+        var route = key.Endpoint?.RoutePattern.RawText ?? "";
         return new Series(_requests.WithLabels(code, key.Method, route), _duration.WithLabels(code, key.Method, route));
     }
 
