@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every Scout benchmark and prints one markdown table at the end (also written to bench/results.md).
-#   usage: bash bench/run.sh            (about 3-4 minutes on 2 cores)
+#   usage: bash bench/run.sh            (about 8-10 minutes on 2 cores, half of it compiling the image's publish)
 # Figures, not tests: compare ratios measured in the same run; absolute numbers depend on the machine.
 # Needs: dotnet, redis-server; installs wrk from Debian if missing.
 # SCOUT_TEST_REDIS_STACK=host:port[,password=…]: also the end-to-end cycle on a live Redis Stack
@@ -44,6 +44,11 @@ dotnet build bench/Floor -c Release -v q -nologo >/dev/null
 if [ -f scripts/publish.sh ]; then
   publish_label="scripts/publish.sh output"
   bash scripts/publish.sh "$work/publish" >/dev/null
+  # For comparison in the same run: the image's earlier publish (framework-dependent, ReadyToRun per assembly),
+  # in its own artifacts folder so its intermediate files never mix with the composite's.
+  dotnet publish ScoutFunctions/ScoutFunctions.csproj -c Release -r linux-x64 -p:SelfContained=false -p:UseAppHost=false \
+    -p:PublishReadyToRun=true -p:TieredPGO=true -p:InvariantGlobalization=true \
+    --artifacts-path "$work/fdd-artifacts" -o "$work/publish-fdd" >/dev/null
 else
   publish_label="dotnet publish ${SCOUT_PUBLISH_ARGS:-}"
   # shellcheck disable=SC2086
@@ -52,7 +57,10 @@ fi
 bench=bench/Scout.Bench/bin/Release/net10.0/Scout.Bench
 floor_dll=$root/bench/Floor/bin/Release/net10.0/Floor.dll
 build_dll=$root/ScoutFunctions/bin/Release/net10.0/ScoutFunctions.dll
-publish_dll=$work/publish/ScoutFunctions.dll
+# A self-contained output (it carries the runtime) starts through its apphost, like the image; otherwise `dotnet app.dll`.
+publish_entry=$work/publish/ScoutFunctions.dll
+[ -f "$work/publish/libcoreclr.so" ] && publish_entry=$work/publish/ScoutFunctions
+run_entry() { case $1 in *.dll) exec dotnet "$1" ;; *) exec "$1" ;; esac; }
 
 redis_port=$(free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >/dev/null 2>&1 &
@@ -73,7 +81,7 @@ token=bench-token-0123456789
 scout_port=$(free_port)
 (cd "$work/publish" && PORT=$scout_port REDIS_ADDR=127.0.0.1 REDIS_PORT=$redis_port AUTH_TOKEN=$token LOG_LEVEL=warn \
   SCOUT_INTERVAL=1h AzureWebJobs__AggregateAnalytics__Disabled=true AzureWebJobs__PruneRetention__Disabled=true \
-  exec dotnet "$publish_dll" >/dev/null 2>&1) &
+  run_entry "$publish_entry" >/dev/null 2>&1) &
 scout_pid=$!; pids+=($scout_pid)
 wait_200 "http://127.0.0.1:$scout_port/health" 30
 scout_url="http://127.0.0.1:$scout_port/analytics/summary"
@@ -128,7 +136,10 @@ kill "$scout_pid" "$floor_pid"; wait "$scout_pid" "$floor_pid" 2>/dev/null || tr
 
 log "4/5 cold start (10 runs each)"
 "$bench" coldstart "dotnet build output" "$build_dll" "$redis_port" 10 >> "$rows"
-"$bench" coldstart "$publish_label" "$publish_dll" "$redis_port" 10 >> "$rows"
+"$bench" coldstart "$publish_label" "$publish_entry" "$redis_port" 10 >> "$rows"
+if [ -d "$work/publish-fdd" ]; then
+  "$bench" coldstart "framework-dependent ReadyToRun (the image's publish until 2026-11-26)" "$work/publish-fdd/ScoutFunctions.dll" "$redis_port" 10 >> "$rows"
+fi
 # The same measure for the floor app: what ASP.NET Core and the runtime cost on this machine before any Scout code.
 FLOOR_BODY_FILE=$work/body.json "$bench" coldstart "floor (bare ASP.NET Core, reference)" "$floor_dll" "$redis_port" 10 >> "$rows"
 # The ratio to the floor measured minutes apart on the same machine moves less with the machine's load than the absolute figure.

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Publishes Scout with scripts/publish.sh (the Dockerfile's publish) into a temporary folder and starts
-# the output the way the image does (`dotnet ScoutFunctions.dll`, PORT from the environment), against a
+# the output the way the image does (its apphost `ScoutFunctions`, no .NET installation visible, PORT from the
+# environment), against a
 # real redis-server on a free loopback port. Checks /health reports the build arguments, /health/ready
 # and /metrics answer 200, and the http/timers split of keda/ works with its setting names.
 # Prints "N passed, N failed" and exits non-zero on any failure.
-# Run by the test suite (Deployment/DeploymentScriptTests) and on its own; publishing takes 1-2 minutes.
+# Run by the test suite (Deployment/DeploymentScriptTests) and on its own; publishing takes 3-5 minutes (the
+# composite ReadyToRun image of app and framework).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,9 +27,10 @@ check() { # name, command...
   if "$@"; then passed=$((passed + 1)); echo "ok   - $name"
   else failed=$((failed + 1)); echo "FAIL - $name"; fi
 }
-# A ReadyToRun image records its native code in the CLI header's ManagedNativeHeader directory; plain IL has 0 there.
-ready_to_run() {
-  python3 - "$1" <<'PY'
+# A ReadyToRun image records its native code in the CLI header's ManagedNativeHeader directory (plain IL has 0 there),
+# which points at a READYTORUN_HEADER ("RTR"); a component of a composite image has flag 0x20 set in it.
+ready_to_run() { # file, [component]
+  python3 - "$1" "${2:-}" <<'PY'
 import struct, sys
 data = open(sys.argv[1], "rb").read()
 pe = struct.unpack_from("<I", data, 0x3C)[0]
@@ -39,7 +42,13 @@ for i in range(struct.unpack_from("<H", data, pe + 6)[0]):
     _, size, rva, _, raw = struct.unpack_from("<8sIIII", data, sections + 40 * i)
     if rva <= cli_rva < rva + size:
         native_rva = struct.unpack_from("<I", data, raw + cli_rva - rva + 0x40)[0]
-        sys.exit(0 if native_rva else 1)
+        if not native_rva: sys.exit(1)
+        for j in range(struct.unpack_from("<H", data, pe + 6)[0]):
+            _, size, rva, _, raw = struct.unpack_from("<8sIIII", data, sections + 40 * j)
+            if rva <= native_rva < rva + size:
+                signature, _, _, flags = struct.unpack_from("<IHHI", data, raw + native_rva - rva)
+                component = flags & 0x20 != 0
+                sys.exit(0 if signature == 0x00525452 and (component or sys.argv[2] != "component") else 1)
 sys.exit(1)
 PY
 }
@@ -49,13 +58,16 @@ version="9.8.7-smoke.$RANDOM"
 commit="c0ffee$RANDOM"
 build_date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
-if ! timeout 300 bash scripts/publish.sh "$work/app" "$version" "$commit" "$build_date" >"$work/publish.log" 2>&1; then
+if ! timeout 900 bash scripts/publish.sh "$work/app" "$version" "$commit" "$build_date" >"$work/publish.log" 2>&1; then
   cat "$work/publish.log" >&2
   echo "publish failed" >&2
   echo "0 passed, 1 failed"
   exit 1
 fi
-check "the entry dll holds ReadyToRun code (a ManagedNativeHeader in its CLI header)" ready_to_run "$work/app/ScoutFunctions.dll"
+check "the entry dll holds ReadyToRun code, as a component of a composite image" ready_to_run "$work/app/ScoutFunctions.dll" component
+check "the framework is compiled into the same composite (System.Private.CoreLib is a component)" \
+  ready_to_run "$work/app/System.Private.CoreLib.dll" component
+check "the composite image ScoutFunctions.r2r.dll ships beside the apphost" test -f "$work/app/ScoutFunctions.r2r.dll" -a -x "$work/app/ScoutFunctions"
 check "publish output ships host.json beside the binary" test -f "$work/app/host.json"
 check "runtimeconfig enables TieredPGO" \
   grep -q '"System.Runtime.TieredPGO": true' "$work/app/ScoutFunctions.runtimeconfig.json"
@@ -66,15 +78,16 @@ redis_port=$(free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
 redis_pid=$!
 
-# Starts the published output as the image does: working directory /app, settings only from the
-# environment, no HOME to write to, TMPDIR as the only scratch space. Sets $port.
+# Starts the published output as the image does: its apphost from working directory /app, settings only from the
+# environment, no HOME to write to, TMPDIR as the only scratch space, and no .NET installation to fall back on
+# (no dotnet on PATH, DOTNET_ROOT pointing nowhere). Sets $port.
 scout_pids=()
 start_scout() { # log name, extra VAR=value settings...
   local log=$1; shift
   port=$(free_port)
-  (cd "$work/app" && exec env -i PATH="$PATH" HOME=/nonexistent TMPDIR="$work" DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+  (cd "$work/app" && exec env -i PATH=/nonexistent DOTNET_ROOT=/nonexistent HOME=/nonexistent TMPDIR="$work" DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     PORT="$port" REDIS_ADDR=127.0.0.1 REDIS_PORT="$redis_port" SCOUT_INTERVAL=1h LOG_FORMAT=json "$@" \
-    dotnet ScoutFunctions.dll) >"$work/$log.log" 2>&1 &
+    ./ScoutFunctions) >"$work/$log.log" 2>&1 &
   scout_pids+=($!)
   local pid=$!
   for _ in $(seq 1 100); do

@@ -23,7 +23,7 @@ public sealed class DeploymentScriptTests
     [Fact]
     public async Task The_images_publish_output_starts_and_serves_health_and_metrics()
     {
-        var (exitCode, output) = await RunAsync("scripts/smoke-publish.sh", TimeSpan.FromMinutes(8));
+        var (exitCode, output) = await RunAsync("scripts/smoke-publish.sh", TimeSpan.FromMinutes(15));
         Assert.True(exitCode == 0, $"smoke-publish.sh exited with {exitCode}:\n{output}");
         Assert.Matches(@"\b\d+ passed, 0 failed", output);
     }

@@ -81,13 +81,14 @@ public static class DockerfileRules
 
     public static IEnumerable<string> Entrypoint(Dockerfile dockerfile, string assemblyName)
     {
+        // The self-contained output starts through its apphost, by absolute path: the image has no dotnet executable.
         var entrypoint = dockerfile.Final.Last("ENTRYPOINT");
         var exec = entrypoint?.ExecForm();
-        string[] expected = ["dotnet", assemblyName + ".dll"];
-        if (exec is null || !exec.SequenceEqual(expected))
-            yield return $"entrypoint: expected exec form [\"dotnet\", \"{assemblyName}.dll\"], found {entrypoint?.Arguments ?? "none"}";
-        if (dockerfile.Final.Last("CMD") is not null) yield return "entrypoint: a CMD would append arguments to the service";
         var workdir = dockerfile.Final.Last("WORKDIR")?.Arguments;
+        var apphost = $"{workdir?.TrimEnd('/')}/{assemblyName}";
+        if (exec is null || !exec.SequenceEqual([apphost]))
+            yield return $"entrypoint: expected exec form [\"{apphost}\"] (the apphost in WORKDIR), found {entrypoint?.Arguments ?? "none"}";
+        if (dockerfile.Final.Last("CMD") is not null) yield return "entrypoint: a CMD would append arguments to the service";
         var copy = dockerfile.Final.All("COPY").FirstOrDefault(c => c.Arguments.Contains("--from=", StringComparison.Ordinal));
         var parts = copy is null ? [] : Regex.Split(copy.Arguments, @"\s+").Where(p => !p.StartsWith("--")).ToArray();
         if (copy is null || parts.Length != 2 || parts[0].TrimEnd('/') != PublishOutput || !(parts[1] is "./" or "." || parts[1].TrimEnd('/') == workdir))
@@ -109,7 +110,7 @@ public static class DockerfileRules
                 yield return $"publish: build arg {arg} is not declared in the publishing stage";
 
         // The script: the options that make the cold start fast, and build args that become /health's fields.
-        foreach (var required in new[] { "dotnet publish \"$project\" -c Release", "-p:PublishReadyToRun=true", "-p:TieredPGO=true", "-p:InvariantGlobalization=true" })
+        foreach (var required in new[] { "dotnet publish \"$project\" -c Release", "-p:SelfContained=true", "-p:UseAppHost=true", "-p:PublishReadyToRun=true", "-p:PublishReadyToRunComposite=true", "-p:TieredPGO=true", "-p:InvariantGlobalization=true" })
             if (!publishScript.Contains(required, StringComparison.Ordinal)) yield return $"publish: {PublishScript} lacks {required}";
         foreach (var (position, variable, property) in new[] { (2, "version", "Version"), (3, "commit", "ScoutCommit"), (4, "build_date", "ScoutBuildDate") })
             if (!publishScript.Contains($"{variable}=${{{position}:-", StringComparison.Ordinal) || !publishScript.Contains($"-p:{property}=\"${variable}\"", StringComparison.Ordinal))

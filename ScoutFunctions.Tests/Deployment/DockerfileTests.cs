@@ -18,12 +18,13 @@ public class DockerfileTests
     }
 
     [Fact]
-    public void The_image_builds_in_two_stages_and_runs_on_a_chiseled_aspnet_runtime()
+    public void The_image_builds_in_two_stages_and_runs_self_contained_on_chiseled_runtime_deps()
     {
         var dockerfile = Dockerfile.Parse(Text);
         Assert.Equal(2, dockerfile.Stages.Count);
         Assert.StartsWith("mcr.microsoft.com/dotnet/sdk:10.0.", dockerfile.Stages[0].Image);
-        Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:10.0.", dockerfile.Final.Image);
+        // The output brings its own runtime: an aspnet or runtime image would ship a second, unused one.
+        Assert.StartsWith("mcr.microsoft.com/dotnet/runtime-deps:10.0.", dockerfile.Final.Image);
         Assert.EndsWith("-chiseled", dockerfile.Final.Image);
         // A chiseled image has no shell: a RUN in the final stage could not work.
         Assert.Empty(dockerfile.Final.All("RUN"));
@@ -36,14 +37,16 @@ public class DockerfileTests
         { "USER 1654:1654", "", "non-root:" },
         { "EXPOSE 8080", "EXPOSE 80", "port:" },
         { "ENV PORT=8080", "ENV PORT=80", "port:" },
-        { "aspnet:10.0.12-noble-chiseled", "aspnet:latest", "pinned:" },
-        { "aspnet:10.0.12-noble-chiseled", "aspnet", "pinned:" },
+        { "runtime-deps:10.0.12-noble-chiseled", "runtime-deps:latest", "pinned:" },
+        { "runtime-deps:10.0.12-noble-chiseled", "runtime-deps", "pinned:" },
         { "sdk:10.0.401-noble", "sdk:10.0", "pinned:" },
         { "ARG COMMIT=unknown", "ARG COMMIT=unknown\nARG NUGET_TOKEN", "secrets:" },
         { "ENV PORT=8080", "ENV PORT=8080 \\\n    REDIS_PASSWORD=hunter2", "secrets:" },
         { "ENV PORT=8080", "ENV PORT=8080\nENV AUTH_TOKEN x", "secrets:" },
-        { "[\"dotnet\", \"ScoutFunctions.dll\"]", "[\"dotnet\", \"Scout.dll\"]", "entrypoint:" },
-        { "[\"dotnet\", \"ScoutFunctions.dll\"]", "dotnet ScoutFunctions.dll", "entrypoint:" },
+        { "[\"/app/ScoutFunctions\"]", "[\"/app/Scout\"]", "entrypoint:" },
+        { "[\"/app/ScoutFunctions\"]", "[\"dotnet\", \"ScoutFunctions.dll\"]", "entrypoint:" },
+        { "[\"/app/ScoutFunctions\"]", "/app/ScoutFunctions", "entrypoint:" },
+        { "WORKDIR /app", "WORKDIR /srv", "entrypoint:" },
         { "COPY --from=build /app ./", "COPY --from=build /out ./", "entrypoint:" },
         { "RUN bash scripts/publish.sh /app \"${VERSION}\" \"${COMMIT}\" \"${BUILD_DATE}\"",
           "RUN dotnet publish ScoutFunctions -c Release -o /app", "publish:" },
@@ -62,6 +65,9 @@ public class DockerfileTests
 
     [Theory]
     [InlineData("-p:PublishReadyToRun=true", "")]
+    [InlineData("-p:PublishReadyToRunComposite=true", "")]
+    [InlineData("-p:SelfContained=true", "-p:SelfContained=false")]
+    [InlineData("-p:UseAppHost=true", "-p:UseAppHost=false")]
     [InlineData("-p:TieredPGO=true", "-p:TieredPGO=false")]
     [InlineData("-p:InvariantGlobalization=true", "")]
     [InlineData("-c Release", "-c Debug")]

@@ -5,12 +5,13 @@ using System.Net.Sockets;
 namespace Scout.Bench;
 
 /// <summary>
-/// Process start to the first 200 from /health, for one build output, as `dotnet ScoutFunctions.dll` with the
-/// default settings against the bench's redis-server; then the idle RSS (VmRSS) of the last run.
+/// Process start to the first 200 from /health, for one build output, with the default settings against the bench's
+/// redis-server; then the idle RSS (VmRSS) of the last run. A .dll starts as `dotnet app.dll`; anything else is an
+/// apphost (the self-contained image publish) and starts by itself.
 /// </summary>
 public static class ColdStartBench
 {
-    public static async Task<int> RunAsync(string label, string dll, int redisPort, int runs)
+    public static async Task<int> RunAsync(string label, string entry, int redisPort, int runs)
     {
         var times = new List<double>();
         long rssKiB = 0;
@@ -18,12 +19,12 @@ public static class ColdStartBench
         for (var run = 0; run < runs; run++)
         {
             var port = FreePort();
-            var start = new ProcessStartInfo("dotnet", [dll])
+            var start = entry.EndsWith(".dll", StringComparison.Ordinal) ? new ProcessStartInfo("dotnet", [entry]) : new ProcessStartInfo(entry)
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 UseShellExecute = false,
-                WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(dll))!,
+                WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(entry))!,
                 Environment =
                 {
                     ["PORT"] = port.ToString(), ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}", ["REDIS_ADDR"] = "127.0.0.1", ["REDIS_PORT"] = redisPort.ToString(),
@@ -31,7 +32,7 @@ public static class ColdStartBench
                 },
             };
             var watch = Stopwatch.StartNew();
-            using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+            using var process = Process.Start(start) ?? throw new InvalidOperationException($"{entry} did not start");
             process.OutputDataReceived += (_, _) => { };
             process.ErrorDataReceived += (_, _) => { };
             process.BeginOutputReadLine();
@@ -40,8 +41,8 @@ public static class ColdStartBench
             {
                 while (true)
                 {
-                    if (process.HasExited) throw new InvalidOperationException($"{dll} exited with {process.ExitCode}");
-                    if (watch.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException($"{dll}: no 200 from /health in 30 s");
+                    if (process.HasExited) throw new InvalidOperationException($"{entry} exited with {process.ExitCode}");
+                    if (watch.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException($"{entry}: no 200 from /health in 30 s");
                     try
                     {
                         using var response = await http.GetAsync($"http://127.0.0.1:{port}/health");

@@ -16,6 +16,6 @@ return args.FirstOrDefault() switch
 static int Usage()
 {
     Console.Error.WriteLine("usage: Scout.Bench aggregate | seed-snapshot REDIS_PORT | redis-cost REDIS_PORT URL TOKEN REQUESTS"
-                            + " | coldstart LABEL DLL REDIS_PORT RUNS | retention REDIS_PORT N... | e2e REDIS_STACK DOCUMENTS RUNS");
+                            + " | coldstart LABEL DLL|APPHOST REDIS_PORT RUNS | retention REDIS_PORT N... | e2e REDIS_STACK DOCUMENTS RUNS");
     return 2;
 }
