@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Scout.Redis;
 
 namespace Scout.Alerting;
@@ -11,7 +10,7 @@ public sealed class AlertCooldowns(RedisConnection redis)
 {
     public async Task<string?> TryClaimAsync(string rule, TimeSpan cooldown)
     {
-        var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        var token = LockToken.New();
         return await redis.Database.LockTakeAsync(ScoutKeys.AlertCooldown(rule), token, cooldown) ? token : null;
     }
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Scout.Redis;
 using StackExchange.Redis;
@@ -11,7 +10,7 @@ public sealed class RedisTimerStore(RedisConnection redis) : ITimerStore
     public async Task<ITimerLease?> TryAcquireLeaseAsync(string function, TimeSpan duration)
     {
         var key = ScoutKeys.Lease(function);
-        var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        var token = LockToken.New();
         var acquired = await redis.Database.LockTakeAsync(key, token, duration);
         return acquired ? new Lease(redis, key, token, duration) : null;
     }

@@ -19,7 +19,8 @@ public static class ColdStartBench
         for (var run = 0; run < runs; run++)
         {
             var port = FreePort();
-            var start = entry.EndsWith(".dll", StringComparison.Ordinal) ? new ProcessStartInfo("dotnet", [entry]) : new ProcessStartInfo(entry)
+            var (fileName, arguments) = entry.EndsWith(".dll", StringComparison.Ordinal) ? ("dotnet", new[] { entry }) : (entry, []);
+            var start = new ProcessStartInfo(fileName, arguments)
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
