@@ -153,8 +153,11 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
         Assert.Equal(0, await ErrorsAsync(app));
 
         index.Failure = new InvalidOperationException("simulated RediSearch failure");
-        // Cycles run every second: the snapshot to keep is the one in place once the first failure is counted.
+        // Cycles run every second, one at a time. The snapshot to keep is the one in place one failed cycle after the
+        // first: by then no successful cycle can still be writing, and the API's one-second cache has turned over.
         await Messages.EventuallyAsync(async () => await ErrorsAsync(app) >= 1, "a failed cycle is counted", seconds: 5);
+        var first = await ErrorsAsync(app);
+        await Messages.EventuallyAsync(async () => await ErrorsAsync(app) > first, "another failed cycle is counted", seconds: 5);
         var lastUpdated = (await SummaryAsync(app))!.Value.GetProperty("lastUpdated").GetString();
         var errors = await ErrorsAsync(app);
         await Messages.AddAsync(redis.Database, "critical", "billing", DateTimeOffset.UtcNow);
