@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every Scout benchmark and prints one markdown table at the end (also written to bench/results.md).
-#   usage: bash bench/run.sh            (about 8-10 minutes on 2 cores, half of it compiling the image's publish)
+#   usage: bash bench/run.sh            (about 6-7 minutes on 2 cores, half of it compiling the image's publish)
 # Figures, not tests: compare ratios measured in the same run; absolute numbers depend on the machine.
 # Needs: dotnet, redis-server; installs wrk from Debian if missing.
 # SCOUT_TEST_REDIS_STACK=host:port[,password=…]: also the end-to-end cycle on a live Redis Stack

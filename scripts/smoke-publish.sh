@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Publishes Scout with scripts/publish.sh (the Dockerfile's publish) into a temporary folder and starts
 # the output the way the image does (its apphost `ScoutFunctions`, no .NET installation visible, PORT from the
-# environment), against a
-# real redis-server on a free loopback port. Checks /health reports the build arguments, /health/ready
+# environment), against a real redis-server on a free loopback port. Checks /health reports the build arguments, /health/ready
 # and /metrics answer 200, and the http/timers split of keda/ works with its setting names.
 # Prints "N passed, N failed" and exits non-zero on any failure.
 # Run by the test suite (Deployment/DeploymentScriptTests) and on its own; publishing takes 3-5 minutes (the
