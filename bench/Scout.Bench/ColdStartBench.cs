@@ -75,10 +75,7 @@ public static class ColdStartBench
                 await process.WaitForExitAsync();
             }
         }
-        times.Sort();
-        var median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
-        Table.Row("Cold start", $"{label}: start → first 200 /health (median of {runs})",
-            $"{Table.F(median, "F0")} ms (min {Table.F(times[0], "F0")}, max {Table.F(times[^1], "F0")})", "< 500 ms");
+        Table.Row("Cold start", $"{label}: start → first 200 /health (median of {runs})", Table.MedianMs(times), "< 500 ms");
         Table.Row("Cold start", $"{label}: idle RSS after start", $"{Table.F(rssKiB / 1024.0, "F1")} MB", "< 100 MB");
         Table.Row("Cold start", $"{label}: RSS after one /health/ready probe and one /metrics scrape", $"{Table.F(scrapedRssKiB / 1024.0, "F1")} MB", "");
         return 0;

@@ -72,10 +72,10 @@ public static class EndToEndBench
             var goCalls = await RedisCost.CallsDuringAsync(server, () => GoQueriesAsync(db, run));
             var windows = string.Join("/", options.Windows.Select(w => w.Name));
             Table.Row(Area, $"{documents:N0} documents: Scout cycle (all + {windows}; FT.INFO, FT.AGGREGATE with cursor, snapshots built and serialised), median of {runs}",
-                Summary(scoutTimes), "");
-            Table.Row(Area, $"{documents:N0} documents: the Go service's five queries (all-time views only), median of {runs}", Summary(goTimes), "");
+                Table.MedianMs(scoutTimes), "");
+            Table.Row(Area, $"{documents:N0} documents: the Go service's five queries (all-time views only), median of {runs}", Table.MedianMs(goTimes), "");
             Table.Row(Area, "Scout cycle ÷ Go queries (time); both counted every document",
-                Table.F(Median(scoutTimes) / Median(goTimes), "F2"), "≤ 1.0");
+                Table.F(Table.Median(scoutTimes) / Table.Median(goTimes), "F2"), "≤ 1.0");
             Table.Row(Area, "round trips per cycle", $"Scout {scoutCalls} (+1 MSET of the snapshots, not sent here); Go {goCalls}", "");
             return 0;
         }
@@ -207,13 +207,4 @@ public static class EndToEndBench
         }
         return false;
     }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
-
-    private static string Summary(List<double> times) =>
-        $"{Table.F(Median(times), "F0")} ms (min {Table.F(times.Min(), "F0")}, max {Table.F(times.Max(), "F0")})";
 }
