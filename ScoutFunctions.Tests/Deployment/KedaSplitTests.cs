@@ -75,9 +75,7 @@ public sealed class KedaSplitTests(RedisServerFixture redis) : IAsyncLifetime
         var query = System.Text.RegularExpressions.Regex.Match(RepositoryFiles.Read("keda/scaledobject-http.yaml"), @"query: sum\(rate\((\w+)\{");
         Assert.True(query.Success, "no sum(rate(<metric>{...})) query in keda/scaledobject-http.yaml");
         var exposition = await http.Client.GetStringAsync("/metrics");
-        var served200 = exposition.Split('\n')
-            .Where(line => line.StartsWith(query.Groups[1].Value + "{", StringComparison.Ordinal) && line.Contains("code=\"200\""))
-            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        var served200 = MetricsScrape.Sum(exposition, query.Groups[1].Value, ("code", "200"));
         Assert.True(served200 >= 1, $"{query.Groups[1].Value} counts no 200 answer in the HTTP pod's /metrics");
     }
 }
