@@ -1,16 +1,18 @@
+using Scout.Tests.Infrastructure;
+
 namespace Scout.Tests.Contract;
 
 /// <summary>
-/// A test that needs a live Redis Stack (RediSearch + RedisJSON), which cannot be installed here.
-/// It runs when SCOUT_TEST_REDIS_STACK=host:port is set and is reported as skipped otherwise.
+/// A test that needs a real Redis Stack (<see cref="RedisStackFixture"/>). Reported as skipped, with how to get one,
+/// only when neither shared/redis-stack nor SCOUT_TEST_REDIS_STACK is available.
 /// </summary>
 public sealed class RedisStackFactAttribute : FactAttribute
 {
-    public const string Variable = "SCOUT_TEST_REDIS_STACK";
+    public RedisStackFactAttribute() => Skip = RedisStackFixture.Unavailable;
+}
 
-    public RedisStackFactAttribute()
-    {
-        if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(Variable)))
-            Skip = $"needs a live Redis Stack: set {Variable}=host:port to run the RediSearch contract suite";
-    }
+/// <inheritdoc cref="RedisStackFactAttribute"/>
+public sealed class RedisStackTheoryAttribute : TheoryAttribute
+{
+    public RedisStackTheoryAttribute() => Skip = RedisStackFixture.Unavailable;
 }

@@ -50,7 +50,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 
-    private static string FindBinary() => ServerProcess.FindBinary(
+    public static string FindBinary() => ServerProcess.FindBinary(
         ServerProcess.OnPath("redis-server").Append("/usr/bin/redis-server"),
         "redis-server is not installed: the integration tests need it. Install it with " +
         "`apt-get install -y redis-server` (Debian), or run `bash scripts/test.sh`, which installs it.");

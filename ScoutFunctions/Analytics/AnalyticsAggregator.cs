@@ -22,10 +22,11 @@ public sealed class AnalyticsAggregator(
             var definition = await index.EnsureIndexAsync(cancellationToken);
             var plan = new WindowPlan(options.CurrentValue.Windows, time.GetUtcNow());
             var counts = await index.CountByWindowAsync(definition, plan, cancellationToken);
-            var snapshots = SnapshotBuilder.Build(counts, plan, Stopwatch.GetElapsedTime(started));
+            var source = AggregatedFrom.Of(definition);
+            var snapshots = SnapshotBuilder.Build(counts, plan, Stopwatch.GetElapsedTime(started)).Select(s => s with { Index = source }).ToList();
             await store.SaveAsync(snapshots);
-            logger.LogInformation("Aggregated {Total} messages in {Groups} groups for windows {Windows} ({KeyType} index, {Timestamp} timestamps)",
-                snapshots[0].TotalMessages, counts.Count, string.Join(",", snapshots.Select(s => s.Window)), definition.KeyType, definition.Timestamp);
+            logger.LogInformation("Aggregated {Total} messages in {Groups} groups for windows {Windows} through {IndexSource} index {IndexName} ({KeyType}, {Timestamp} timestamps)",
+                snapshots[0].TotalMessages, counts.Count, string.Join(",", snapshots.Select(s => s.Window)), source.Source, definition.Name, definition.KeyType, definition.Timestamp);
             return snapshots;
         }
         catch (Exception error) when (error is not OperationCanceledException)

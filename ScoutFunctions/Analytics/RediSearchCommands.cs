@@ -1,13 +1,26 @@
 using System.Globalization;
+using NRedisStack;
+using NRedisStack.RedisStackCommands;
+using NRedisStack.Search;
+using NRedisStack.Search.Aggregation;
+using NRedisStack.Search.Literals.Enums;
 
 namespace Scout.Analytics;
 
+/// <summary>An FT.* command as sent: every argument already formatted as text.</summary>
 public sealed record SearchCommand(string Name, object[] Args)
 {
+    /// <summary>NRedisStack's command with its arguments formatted invariantly (it leaves numbers to the client).</summary>
+    public static SearchCommand From(SerializedCommand command) => new(command.Command,
+        command.Args.Select(a => (object)(Convert.ToString(a, CultureInfo.InvariantCulture) ?? "")).ToArray());
+
     public override string ToString() => Name + " " + string.Join(' ', Args);
 }
 
-/// <summary>Builds the FT.* commands Scout sends. Pure, so tests compare them with the recorded ones.</summary>
+/// <summary>
+/// Builds the FT.* commands Scout sends, through NRedisStack's typed builders. Pure, so tests compare them
+/// with the recorded ones.
+/// </summary>
 public static class RediSearchCommands
 {
     /// <summary>RFC 3339 text read as UTC seconds; fractions and the trailing Z are ignored by the engine.</summary>
@@ -15,44 +28,70 @@ public static class RediSearchCommands
 
     public const int CursorPageSize = 10_000;
 
-    public static SearchCommand Info(string index) => new("FT.INFO", [index]);
+    public static SearchCommand Info(string index) => SearchCommand.From(SearchCommandBuilder.Info(index));
+
+    /// <summary>Drops an index definition only: the documents stay (no DD, ever).</summary>
+    public static SearchCommand DropIndex(string index) => SearchCommand.From(SearchCommandBuilder.DropIndex(index, dd: false));
 
     /// <summary>The producer's schema (all TEXT), so Scout and omni-pitcher agree on the index.</summary>
-    public static SearchCommand CreateProducerIndex(string index) => new("FT.CREATE",
-    [
-        index, "ON", "JSON", "SCHEMA",
-        "$.severity", "AS", "severity", "TEXT",
-        "$.system", "AS", "system", "TEXT",
-        "$.timestamp", "AS", "timestamp", "TEXT",
-        "$.title", "AS", "title", "TEXT",
-        "$.message", "AS", "message", "TEXT",
-        "$.author", "AS", "author", "TEXT",
-        "$.tags", "AS", "tags", "TEXT",
-    ]);
+    public static SearchCommand CreateProducerIndex(string index)
+    {
+        var schema = new Schema();
+        foreach (var field in new[] { "severity", "system", "timestamp", "title", "message", "author", "tags" })
+            schema.AddTextField(new FieldName("$." + field, field));
+        return SearchCommand.From(SearchCommandBuilder.Create(index, new FTCreateParams().On(IndexDataType.JSON), schema));
+    }
+
+    /// <summary>Scout's own index: see <see cref="ScoutIndexSchema"/>.</summary>
+    public static SearchCommand CreateScoutIndex(ScoutIndexSchema schema)
+    {
+        var parameters = new FTCreateParams().On(schema.KeyType == IndexKeyType.Hash ? IndexDataType.HASH : IndexDataType.JSON);
+        if (schema.Prefixes.Count > 0) parameters.Prefix([.. schema.Prefixes]);
+        if (schema.Filter is { Length: > 0 } filter) parameters.Filter(filter);
+        // UNF keeps the original case of a HASH field's sortable value (system names); JSON sortables are never normalised.
+        var unf = schema.KeyType == IndexKeyType.Hash;
+        var fields = new Schema()
+            .AddTagField(new FieldName(schema.Severity, "severity"), sortable: true, unf: unf)
+            .AddTagField(new FieldName(schema.System, "system"), sortable: true, unf: unf);
+        if (schema.Timestamp == TimestampKind.Numeric)
+            fields.AddNumericField(new FieldName(schema.TimestampIdentifier, "timestamp"), sortable: true);
+        else
+            fields.AddTextField(new FieldName(schema.TimestampIdentifier, "timestamp"), sortable: true, unf: unf, noIndex: true);
+        return RediSearch26.SortableBeforeUnf(SearchCommand.From(SearchCommandBuilder.Create(schema.Name, parameters, fields)));
+    }
 
     public static SearchCommand WindowedCounts(IndexDefinition index, WindowPlan plan, TimeSpan timeout)
     {
-        var args = new List<object> { index.Name, "*", "LOAD", "3", "@severity", "@system", "@timestamp" };
-        // GROUPBY on a non-SORTABLE TEXT field keeps the original case: lower it before grouping.
-        args.AddRange(["APPLY", "lower(@severity)", "AS", "sev"]);
-        var groupBy = new List<object> { "@sev", "@system" };
+        var request = new AggregationRequest("*");
+        string severity;
+        if (index.Source == IndexSource.Scout)
+        {
+            // Sortable values are read from memory; severities keep their case and are merged in code.
+            severity = "@severity";
+        }
+        else
+        {
+            // GROUPBY on a non-SORTABLE TEXT field keeps the original case: lower it before grouping.
+            request.Load(new FieldName("@severity"), new FieldName("@system"), new FieldName("@timestamp"))
+                .Apply("lower(@severity)", "sev");
+            severity = "@sev";
+        }
+        var groupBy = new List<string> { severity, "@system" };
         if (plan.Cutoffs.Count > 0)
         {
             var timestamp = "@timestamp";
             if (index.Timestamp == TimestampKind.Text)
             {
-                args.AddRange(["APPLY", ParseTimestamp, "AS", "ts"]);
+                request.Apply(ParseTimestamp, "ts");
                 timestamp = "@ts";
             }
-            var bucket = string.Join(" + ", plan.Cutoffs.Select(c => $"({timestamp} >= {c.ToString(CultureInfo.InvariantCulture)})"));
-            args.AddRange(["APPLY", bucket, "AS", "bucket"]);
+            request.Apply(string.Join(" + ", plan.Cutoffs.Select(c => $"({timestamp} >= {c.ToString(CultureInfo.InvariantCulture)})")), "bucket");
             groupBy.Add("@bucket");
         }
-        args.AddRange(["GROUPBY", groupBy.Count.ToString(CultureInfo.InvariantCulture), .. groupBy]);
-        args.AddRange(["REDUCE", "COUNT", "0", "AS", "count"]);
-        args.AddRange(["WITHCURSOR", "COUNT", CursorPageSize.ToString(CultureInfo.InvariantCulture)]);
-        args.AddRange(["TIMEOUT", TimeoutMilliseconds(timeout)]);
-        return new SearchCommand("FT.AGGREGATE", [.. args]);
+        request.GroupBy(groupBy, [Reducers.Count().As("count")])
+            .Cursor(CursorPageSize, null)
+            .Timeout(TimeoutMilliseconds(timeout));
+        return SearchCommand.From(SearchCommandBuilder.Aggregate(index.Name, request));
     }
 
     /// <summary>
@@ -63,19 +102,38 @@ public static class RediSearchCommands
     public static SearchCommand ExpiredKeys(IndexDefinition index, long cutoffUnixSeconds, TimeSpan timeout, int pageSize)
     {
         var cutoff = cutoffUnixSeconds.ToString(CultureInfo.InvariantCulture);
-        var args = index.Timestamp == TimestampKind.Numeric
-            ? new List<object> { index.Name, $"@timestamp:[-inf ({cutoff}]", "LOAD", "2", "@__key", "@timestamp" }
-            : new List<object> { index.Name, "*", "LOAD", "2", "@__key", "@timestamp", "APPLY", ParseTimestamp, "AS", "ts", "FILTER", $"@ts < {cutoff}" };
-        args.AddRange(["WITHCURSOR", "COUNT", pageSize.ToString(CultureInfo.InvariantCulture), "TIMEOUT", TimeoutMilliseconds(timeout)]);
-        return new SearchCommand("FT.AGGREGATE", [.. args]);
+        var keyAndTimestamp = new[] { new FieldName("@__key"), new FieldName("@timestamp") };
+        var request = index.Timestamp == TimestampKind.Numeric
+            ? new AggregationRequest($"@timestamp:[-inf ({cutoff}]").Load(keyAndTimestamp)
+            : new AggregationRequest("*").Load(keyAndTimestamp).Apply(ParseTimestamp, "ts").Filter($"@ts < {cutoff}");
+        request.Cursor(pageSize, null).Timeout(TimeoutMilliseconds(timeout));
+        return SearchCommand.From(SearchCommandBuilder.Aggregate(index.Name, request));
     }
 
     public static SearchCommand CursorRead(string index, long cursorId, int pageSize = CursorPageSize) =>
-        new("FT.CURSOR", ["READ", index, cursorId.ToString(CultureInfo.InvariantCulture), "COUNT", pageSize.ToString(CultureInfo.InvariantCulture)]);
+        SearchCommand.From(SearchCommandBuilder.CursorRead(index, cursorId, pageSize));
 
     public static SearchCommand CursorDelete(string index, long cursorId) =>
-        new("FT.CURSOR", ["DEL", index, cursorId.ToString(CultureInfo.InvariantCulture)]);
+        SearchCommand.From(SearchCommandBuilder.CursorDel(index, cursorId));
 
-    private static string TimeoutMilliseconds(TimeSpan timeout) =>
-        Math.Max(1, (long)timeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+    private static long TimeoutMilliseconds(TimeSpan timeout) => Math.Max(1, (long)timeout.TotalMilliseconds);
+}
+
+/// <summary>What RediSearch 2.6 (Redis Stack 6.2/7.0) needs and NRedisStack 1.8 does not write.</summary>
+public static class RediSearch26
+{
+    /// <summary>
+    /// NRedisStack writes a field's options as "UNF SORTABLE"; RediSearch 2.6 reads UNF only right after
+    /// SORTABLE and rejects the other order ("Invalid field type for field `UNF`"). Later versions take both.
+    /// </summary>
+    public static SearchCommand SortableBeforeUnf(SearchCommand command)
+    {
+        var args = command.Args.ToArray();
+        for (var i = 0; i + 1 < args.Length; i++)
+        {
+            if (args[i] is "UNF" && args[i + 1] is "SORTABLE")
+                (args[i], args[i + 1]) = (args[i + 1], args[i]);
+        }
+        return command with { Args = args };
+    }
 }

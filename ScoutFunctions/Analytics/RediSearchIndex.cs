@@ -12,23 +12,90 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
 {
     public async Task<IndexDefinition> EnsureIndexAsync(CancellationToken cancellationToken)
     {
-        var index = options.CurrentValue.Index;
+        var o = options.CurrentValue;
+        var producer = await ProducerIndexAsync(o.Index);
+        if (!o.OwnIndex)
+        {
+            await DropScoutIndexAsync(o.OwnIndexName);
+            return producer.Definition;
+        }
+        return await ScoutIndexOrProducerAsync(producer, ScoutIndexSchema.For(producer, o.OwnIndexName));
+    }
+
+    /// <summary>The producer's index, created with the producer's ON JSON schema when it is missing.</summary>
+    private async Task<IndexInfo> ProducerIndexAsync(string index)
+    {
+        if (await TryInfoAsync(index) is { } info) return info;
+        logger.LogWarning("RediSearch index {Index} does not exist; creating the producer's ON JSON schema", index);
+        await CreateAsync(RediSearchCommands.CreateProducerIndex(index));
+        return await TryInfoAsync(index) ?? throw new SearchUnavailableException($"RediSearch index {index} vanished right after it was created", null);
+    }
+
+    /// <summary>
+    /// Scout's own index when it exists, matches the producer's and is fully built; otherwise it is created or
+    /// rebuilt, and this cycle reads the producer's index, so counts are never partial.
+    /// </summary>
+    private async Task<IndexDefinition> ScoutIndexOrProducerAsync(IndexInfo producer, ScoutIndexSchema wanted)
+    {
+        var own = await TryInfoAsync(wanted.Name);
+        if (own is null)
+        {
+            logger.LogInformation("Creating Scout's own index {OwnIndex} over the documents of {Index}; this cycle reads {Index}",
+                wanted.Name, producer.Definition.Name, producer.Definition.Name);
+            await CreateAsync(RediSearchCommands.CreateScoutIndex(wanted));
+            return producer.Definition;
+        }
+        if (!wanted.Matches(own))
+        {
+            logger.LogWarning("The producer's index {Index} no longer matches Scout's own index {OwnIndex} (key type, prefixes, filter or fields); rebuilding it",
+                producer.Definition.Name, wanted.Name);
+            await DropScoutIndexAsync(wanted.Name);
+            await CreateAsync(RediSearchCommands.CreateScoutIndex(wanted));
+            return producer.Definition;
+        }
+        if (own.Indexing)
+        {
+            logger.LogInformation("Scout's own index {OwnIndex} is still being built; this cycle reads {Index}", wanted.Name, producer.Definition.Name);
+            return producer.Definition;
+        }
+        return wanted.Definition;
+    }
+
+    private async Task<IndexInfo?> TryInfoAsync(string index)
+    {
         try
         {
-            return RediSearchReplies.ParseInfo(index, await ExecuteAsync(RediSearchCommands.Info(index)));
+            return RediSearchReplies.ParseIndexInfo(index, await ExecuteAsync(RediSearchCommands.Info(index)));
         }
         catch (RedisServerException error) when (RediSearchReplies.IsMissingIndex(error))
         {
-            logger.LogWarning("RediSearch index {Index} does not exist; creating the producer's ON JSON schema", index);
-            try
-            {
-                await ExecuteAsync(RediSearchCommands.CreateProducerIndex(index));
-            }
-            catch (RedisServerException raced) when (raced.Message.Contains("already exists", StringComparison.OrdinalIgnoreCase))
-            {
-                // Another replica or the producer created it first.
-            }
-            return RediSearchReplies.ParseInfo(index, await ExecuteAsync(RediSearchCommands.Info(index)));
+            return null;
+        }
+    }
+
+    private async Task CreateAsync(SearchCommand create)
+    {
+        try
+        {
+            await ExecuteAsync(create);
+        }
+        catch (RedisServerException raced) when (raced.Message.Contains("already exists", StringComparison.OrdinalIgnoreCase))
+        {
+            // Another replica (or the producer) created it first.
+        }
+    }
+
+    /// <summary>Drops Scout's own index definition; the documents and the producer's index are never touched.</summary>
+    private async Task DropScoutIndexAsync(string name)
+    {
+        try
+        {
+            await ExecuteAsync(RediSearchCommands.DropIndex(name));
+            logger.LogInformation("Dropped Scout's own index {OwnIndex} (the documents stay)", name);
+        }
+        catch (RedisServerException error) when (RediSearchReplies.IsMissingIndex(error))
+        {
+            // Not there (or another replica dropped it first).
         }
     }
 
@@ -89,7 +156,8 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
 
     internal static WindowedCount ToCount(IReadOnlyDictionary<string, string?> row)
     {
-        var severity = row.GetValueOrDefault("sev");
+        // "sev" when lowered in the query (producer's index), "severity" as stored (Scout's own index).
+        var severity = row.GetValueOrDefault("sev") ?? row.GetValueOrDefault("severity");
         var bucket = row.GetValueOrDefault("bucket");
         return new WindowedCount(
             string.IsNullOrEmpty(severity) ? "unknown" : severity.ToLowerInvariant(),

@@ -19,29 +19,45 @@ public static class RediSearchReplies
     public static bool IsMissingModule(RedisServerException error) =>
         error.Message.Contains("unknown command", StringComparison.OrdinalIgnoreCase);
 
-    public static IndexDefinition ParseInfo(string index, RedisResult reply)
+    public static IndexDefinition ParseInfo(string index, RedisResult reply) => ParseIndexInfo(index, reply).Definition;
+
+    public static IndexInfo ParseIndexInfo(string index, RedisResult reply)
     {
         var info = Pairs(reply);
-        var keyType = info.TryGetValue("index_definition", out var definition)
-            && Pairs(definition).TryGetValue("key_type", out var type)
-            && string.Equals(type.ToString(), "HASH", StringComparison.OrdinalIgnoreCase)
-                ? IndexKeyType.Hash
-                : IndexKeyType.Json;
+        var definition = info.TryGetValue("index_definition", out var d) ? Pairs(d) : new Dictionary<string, RedisResult>();
+        var keyType = definition.TryGetValue("key_type", out var type) && string.Equals(type.ToString(), "HASH", StringComparison.OrdinalIgnoreCase)
+            ? IndexKeyType.Hash
+            : IndexKeyType.Json;
+        // An index without PREFIX reports one empty prefix: it covers every key of its type.
+        var prefixes = definition.TryGetValue("prefixes", out var p)
+            ? Items(p).Select(x => x.ToString()).Where(x => x.Length > 0).ToList()
+            : [];
+        var filter = definition.TryGetValue("filter", out var f) && !f.IsNull ? f.ToString() : null;
 
-        var timestamp = TimestampKind.Text;
+        var fields = new List<IndexField>();
         if (info.TryGetValue("attributes", out var attributes))
         {
             foreach (var attribute in Items(attributes))
             {
-                var fields = Pairs(attribute);
-                if (fields.TryGetValue("attribute", out var name) && name.ToString() == "timestamp"
-                    && fields.TryGetValue("type", out var fieldType)
-                    && string.Equals(fieldType.ToString(), "NUMERIC", StringComparison.OrdinalIgnoreCase))
-                    timestamp = TimestampKind.Numeric;
+                // 2.6 lists flags (SORTABLE, NOINDEX) as bare words after the pairs: only the leading pairs are read.
+                var pairs = Pairs(attribute);
+                if (pairs.TryGetValue("attribute", out var name) && pairs.TryGetValue("type", out var fieldType))
+                    fields.Add(new IndexField(pairs.TryGetValue("identifier", out var id) ? id.ToString() : name.ToString(), name.ToString(), fieldType.ToString()));
             }
         }
-        return new IndexDefinition(index, keyType, timestamp);
+        var timestamp = fields.Any(x => x.Attribute == "timestamp" && string.Equals(x.Type, "NUMERIC", StringComparison.OrdinalIgnoreCase))
+            ? TimestampKind.Numeric
+            : TimestampKind.Text;
+        return new IndexInfo(new IndexDefinition(index, keyType, timestamp), prefixes, filter, fields,
+            Indexing: Number(info, "indexing") != 0,
+            NumDocs: (long)Number(info, "num_docs"),
+            DocTableMegabytes: Number(info, "doc_table_size_mb"),
+            SortableValuesMegabytes: Number(info, "sortable_values_size_mb"));
     }
+
+    private static double Number(Dictionary<string, RedisResult> pairs, string name) =>
+        pairs.TryGetValue(name, out var value) && !value.IsNull
+        && double.TryParse(value.ToString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? number : 0;
 
     /// <param name="countWithoutRowsIsPartial">
     /// True for queries without FILTER: there a non-zero leading count with no rows can only be a

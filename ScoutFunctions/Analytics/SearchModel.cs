@@ -5,7 +5,10 @@ public enum IndexKeyType { Json, Hash }
 /// <summary>How the index stores message timestamps: RFC 3339 text (JSON producer) or Unix seconds (hash producer).</summary>
 public enum TimestampKind { Text, Numeric }
 
-public sealed record IndexDefinition(string Name, IndexKeyType KeyType, TimestampKind Timestamp);
+/// <summary>Whose index a cycle reads: the producer's, or Scout's own index of sortable values over the same documents.</summary>
+public enum IndexSource { Producer, Scout }
+
+public sealed record IndexDefinition(string Name, IndexKeyType KeyType, TimestampKind Timestamp, IndexSource Source = IndexSource.Producer);
 
 /// <summary>One group of the windowed count: how many messages share severity, system and window bucket.</summary>
 public sealed record WindowedCount(string Severity, string System, int Bucket, long Count);
@@ -27,12 +30,15 @@ public sealed record WindowPlan(IReadOnlyList<Scout.Configuration.AnalyticsWindo
 public sealed class SearchTimeoutException(string message) : Exception(message);
 
 /// <summary>The Redis server has no RediSearch module (FT.* is an unknown command).</summary>
-public sealed class SearchUnavailableException(string message, Exception inner) : Exception(message, inner);
+public sealed class SearchUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>The only door to FT.* commands: index discovery and the windowed counts.</summary>
 public interface ISearchIndex
 {
-    /// <summary>Reads the index definition, creating the producer's ON JSON index when it is missing.</summary>
+    /// <summary>
+    /// The index to read this cycle: Scout's own when it is enabled, matches the producer's and is fully built,
+    /// else the producer's (created with its ON JSON schema when missing). Creates or follows Scout's own on the way.
+    /// </summary>
     Task<IndexDefinition> EnsureIndexAsync(CancellationToken cancellationToken);
 
     /// <summary>Counts every indexed message by lower-cased severity, system and window bucket, in one pass.</summary>

@@ -8,6 +8,15 @@ public sealed class ScoutOptions
     public int RedisPort { get; set; } = 6379;
     public string RedisPassword { get; set; } = "";
     public string Index { get; set; } = "messages";
+
+    /// <summary>
+    /// Aggregate through Scout's own index of sortable values (SCOUT_OWN_INDEX, default true); false drops it
+    /// (never the documents, never the producer's index) and reads through the producer's index.
+    /// </summary>
+    public bool OwnIndex { get; set; } = true;
+
+    /// <summary>Scout's own index over the producer's documents (RediSearch index names are not keys).</summary>
+    public string OwnIndexName => "scout_" + Index;
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(60);
     public string IntervalText { get; set; } = "60s";
     public string ProfileName { get; set; } = "";

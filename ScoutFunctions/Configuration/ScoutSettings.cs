@@ -19,6 +19,7 @@ public static class ScoutSettings
         o.RedisPort = Int(config, "REDIS_PORT", o.RedisPort, 1, 65535);
         o.RedisPassword = config["REDIS_PASSWORD"] ?? "";
         o.Index = Text(config, "REDISEARCH_INDEX", o.Index);
+        o.OwnIndex = Bool(config, "SCOUT_OWN_INDEX", o.OwnIndex);
         o.IntervalText = Text(config, "SCOUT_INTERVAL", o.IntervalText);
         o.Interval = PositiveDuration(config, "SCOUT_INTERVAL", o.Interval);
         o.ProfileName = config["SCOUT_PROFILE_NAME"]?.Trim() ?? "";

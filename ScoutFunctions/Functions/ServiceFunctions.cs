@@ -42,7 +42,8 @@ public static class ServiceFunctions
     }
 
     private static async Task<IResult> HealthAsync(
-        BuildInfo build, TimeProvider time, ProcessStart start, IEnumerable<ITimerFunction> timers, ITimerStore store, ScoutProfileService profile)
+        BuildInfo build, TimeProvider time, ProcessStart start, IEnumerable<ITimerFunction> timers, ITimerStore store, ScoutProfileService profile,
+        SnapshotCache snapshots)
     {
         var now = time.GetUtcNow();
         Dictionary<string, FunctionHealth>? functions = new();
@@ -69,7 +70,22 @@ public static class ServiceFunctions
             functionsError = "timer status unavailable: timer store unreachable or slow";
         }
         return TypedResults.Ok(new HealthView("ok", build.Version, build.Commit, build.Date,
-            GoDuration.Format(TimeSpan.FromSeconds(Math.Floor((now - start.At).TotalSeconds))), ProfileHealth.From(profile), functions, functionsError));
+            GoDuration.Format(TimeSpan.FromSeconds(Math.Floor((now - start.At).TotalSeconds))), ProfileHealth.From(profile), functions, functionsError,
+            await LastAggregationAsync(snapshots)));
+    }
+
+    /// <summary>Which index the last completed cycle read, from its stored snapshot; null when none is readable in time.</summary>
+    private static async Task<AggregationHealth?> LastAggregationAsync(SnapshotCache snapshots)
+    {
+        try
+        {
+            var all = await snapshots.GetAsync(Configuration.AnalyticsWindow.AllName).WaitAsync(StoreReadBound);
+            return all?.Index is { } index ? new AggregationHealth(index.Name, index.Source, AnalyticsViews.Rfc3339(all.GeneratedAt)) : null;
+        }
+        catch (Exception)
+        {
+            return null;
+        }
     }
 
     private static Task WriteReadinessAsync(HttpContext context, Microsoft.Extensions.Diagnostics.HealthChecks.HealthReport report)
@@ -90,7 +106,10 @@ public static class ServiceFunctions
     internal sealed record IndexView(string Service, string Version, IReadOnlyList<EndpointInfo> Endpoints);
 
     internal sealed record HealthView(string Status, string Version, string Commit, string Date, string Uptime,
-        ProfileHealth Profile, IReadOnlyDictionary<string, FunctionHealth>? Functions, string? FunctionsError);
+        ProfileHealth Profile, IReadOnlyDictionary<string, FunctionHealth>? Functions, string? FunctionsError, AggregationHealth? Aggregation);
+
+    /// <summary>The index the last cycle read ("scout": Scout's own; "producer": the producer's) and when it ran.</summary>
+    internal sealed record AggregationHealth(string Index, string Source, string At);
 
     /// <summary>"environment" when no ScoutProfile is in force, else which one and since when.</summary>
     internal sealed record ProfileHealth(string Source, string? Name, string? ResourceVersion, string? AppliedAt)

@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using NRedisStack.RedisStackCommands;
+using Scout.Analytics;
+using Scout.Configuration;
+using Scout.Redis;
+using Scout.Tests.Infrastructure;
+using Scout.Tests.Unit.Analytics;
+using StackExchange.Redis;
+
+namespace Scout.Tests.Contract;
+
+/// <summary>A message as the contract suite seeds it; <see cref="Unix"/> is null when the timestamp does not parse.</summary>
+public sealed record Document(string Key, string Severity, string System, string Timestamp, long? Unix);
+
+/// <summary>
+/// The contract suite's data on a real Redis Stack: producer-shaped indexes under a prefix of this run only
+/// (so a shared Redis Stack is never touched outside it), documents written with NRedisStack's JSON commands,
+/// and the adapter Scout runs. Everything it creates is dropped at the end, documents included.
+/// </summary>
+public sealed class ContractData(RedisStackFixture stack) : IAsyncDisposable
+{
+    public static readonly DateTimeOffset ReferenceNow = DateTimeOffset.FromUnixTimeSeconds(1773230400);
+    public static readonly AnalyticsWindow[] Windows = [new("1h", TimeSpan.FromHours(1)), new("24h", TimeSpan.FromHours(24))];
+
+    /// <summary>Indexes to drop at the end; DD (delete the documents) only for this run's prefixed producer indexes.</summary>
+    private readonly List<(string Name, bool DeleteDocuments)> _indexes = [];
+    private readonly List<RedisConnection> _connections = [];
+
+    public string Run { get; } = "scoutcontract" + Guid.NewGuid().ToString("N")[..8];
+
+    public IDatabase Db => stack.Database;
+
+    /// <summary>The producer's ON JSON schema (all TEXT) over this run's prefixes.</summary>
+    public async Task<string> CreateJsonIndexAsync(string name, params string[] prefixes)
+    {
+        await Db.ExecuteAsync("FT.CREATE", [name, "ON", "JSON", "PREFIX", prefixes.Length.ToString(CultureInfo.InvariantCulture), .. prefixes, "SCHEMA",
+            "$.severity", "AS", "severity", "TEXT", "$.system", "AS", "system", "TEXT", "$.timestamp", "AS", "timestamp", "TEXT",
+            "$.title", "AS", "title", "TEXT"]);
+        Track(name, deleteDocuments: true);
+        return name;
+    }
+
+    public Task WriteJsonAsync(string key, Document d) =>
+        Db.JSON().SetAsync(key, "$", new { severity = d.Severity, system = d.System, timestamp = d.Timestamp, title = "contract " + d.Key });
+
+    /// <summary>The data set as the producer writes it: JSON documents with RFC 3339 text timestamps.</summary>
+    public async Task<(string Index, List<Document> Documents)> SeedJsonIndexAsync(IReadOnlyList<Document>? documents = null)
+    {
+        documents ??= LoadDocuments();
+        var index = await CreateJsonIndexAsync(Run + "_json", Run + "_json:");
+        await Task.WhenAll(documents.Select(d => WriteJsonAsync($"{index}:{d.Key}", d)));
+        await WaitIndexedAsync(index, documents.Count);
+        return (index, documents.ToList());
+    }
+
+    /// <summary>The data set as the older producer wrote it: hashes, with a NUMERIC timestamp (parseable ones only) or the text one.</summary>
+    public async Task<(string Index, List<Document> Documents)> SeedHashIndexAsync(TimestampKind timestamp, IReadOnlyList<Document>? documents = null)
+    {
+        documents = (documents ?? LoadDocuments()).Where(d => timestamp == TimestampKind.Text || d.Unix is not null).ToList();
+        var index = Run + (timestamp == TimestampKind.Numeric ? "_hash" : "_hashtext");
+        await Db.ExecuteAsync("FT.CREATE", index, "ON", "HASH", "PREFIX", "1", index + ":", "SCHEMA",
+            "severity", "TEXT", "system", "TEXT", "timestamp", timestamp == TimestampKind.Numeric ? "NUMERIC" : "TEXT", "SORTABLE");
+        Track(index, deleteDocuments: true);
+        await Task.WhenAll(documents.Select(d => Db.HashSetAsync($"{index}:{d.Key}",
+            [new("severity", d.Severity), new("system", d.System), new("timestamp", timestamp == TimestampKind.Numeric ? d.Unix!.Value : d.Timestamp)])));
+        await WaitIndexedAsync(index, documents.Count);
+        return (index, documents.ToList());
+    }
+
+    /// <summary>Scout's adapter for the index, through Scout's own index or not.</summary>
+    public RediSearchIndex Adapter(string index, bool ownIndex = true)
+    {
+        var options = new ScoutOptions
+        {
+            Index = index,
+            OwnIndex = ownIndex,
+            RedisAddr = stack.Host,
+            RedisPort = stack.Port,
+            RedisPassword = stack.Password ?? "",
+        };
+        // An index the adapter creates (the producer's schema without PREFIX, or Scout's own) covers keys
+        // this run does not own: dropped without DD.
+        Track(index, deleteDocuments: false);
+        Track(options.OwnIndexName, deleteDocuments: false);
+        var connection = new RedisConnection(Options.Create(options));
+        _connections.Add(connection);
+        return new RediSearchIndex(connection, new FixedOptions(options), NullLogger<RediSearchIndex>.Instance);
+    }
+
+    /// <summary>Resolves until Scout's own index is built and chosen (bounded): every cycle before reads the producer's.</summary>
+    public static async Task<IndexDefinition> ScoutIndexAsync(RediSearchIndex adapter)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var definition = await adapter.EnsureIndexAsync(CancellationToken.None);
+            if (definition.Source == IndexSource.Scout) return definition;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("Scout's own index was not chosen within 30 s");
+            await Task.Delay(50);
+        }
+    }
+
+    public static async Task<IReadOnlyList<AnalyticsSnapshot>> SnapshotsAsync(RediSearchIndex adapter, IndexDefinition definition)
+    {
+        var plan = new WindowPlan(Windows, ReferenceNow);
+        return SnapshotBuilder.Build(await adapter.CountByWindowAsync(definition, plan, CancellationToken.None), plan, TimeSpan.Zero);
+    }
+
+    public async Task<IndexInfo?> InfoAsync(string index)
+    {
+        try
+        {
+            return RediSearchReplies.ParseIndexInfo(index, await Db.ExecuteAsync("FT.INFO", index));
+        }
+        catch (RedisServerException error) when (RediSearchReplies.IsMissingIndex(error))
+        {
+            return null;
+        }
+    }
+
+    public async Task WaitIndexedAsync(string index, int expected)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            if (await InfoAsync(index) is { Indexing: false } info && info.NumDocs >= expected) return;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"index {index} did not reach {expected} documents");
+    }
+
+    public static List<Document> LoadDocuments()
+    {
+        // Through RecordedCases: the recorder wrote bare NaN values that plain JSON parsing rejects.
+        var documents = RecordedCases.Root.GetProperty("documents").EnumerateArray().Select(d => new Document(
+            d.GetProperty("key").GetString()!,
+            d.GetProperty("severity").GetString()!,
+            d.GetProperty("system").GetString()!,
+            d.GetProperty("timestamp").GetString()!,
+            d.TryGetProperty("unix", out var unix) && unix.ValueKind == JsonValueKind.Number ? unix.GetInt64() : null)).ToList();
+        // The data set's message with a timestamp that does not parse: counted in "all", in no window.
+        // (severity and system as recorded: summary_all and systems_all_top20 count it under error / api-gateway).
+        documents.Add(new Document("bad:1", "error", "api-gateway", "yesterday", null));
+        return documents;
+    }
+
+    /// <summary>
+    /// The recorded data set plus what real producers also send: offsets (the engine reads the local time as UTC),
+    /// fractions, severities and systems that differ only in case, and a system with a comma.
+    /// </summary>
+    public static List<Document> MixedDocuments() =>
+    [
+        .. LoadDocuments(),
+        new("x:offset", "Error", "Edge Proxy", "2026-03-11T11:30:00+02:00", null),
+        new("x:fraction", "CRITICAL", "edge proxy", "2026-03-11T11:45:00.987654Z", 1773229500),
+        new("x:comma", "Warning", "billing,eu", "2026-03-10T23:00:00Z", 1773183600),
+        new("x:garbage", "ERROR", "billing,eu", "", null),
+    ];
+
+    private void Track(string index, bool deleteDocuments)
+    {
+        if (!_indexes.Any(i => i.Name == index)) _indexes.Add((index, deleteDocuments));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (index, deleteDocuments) in _indexes)
+        {
+            try
+            {
+                await Db.ExecuteAsync("FT.DROPINDEX", deleteDocuments ? [index, "DD"] : [index]);
+            }
+            catch (RedisServerException)
+            {
+            }
+        }
+        foreach (var connection in _connections) await connection.DisposeAsync();
+    }
+}

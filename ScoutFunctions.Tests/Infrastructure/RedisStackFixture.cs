@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using StackExchange.Redis;
+
+namespace Scout.Tests.Infrastructure;
+
+/// <summary>
+/// A real Redis Stack (RedisJSON + RediSearch) for the contract suite and the end-to-end cycle:
+/// SCOUT_TEST_REDIS_STACK=host:port[,password=…] when set (any Redis Stack, not owned: tests only touch
+/// what they create), else Debian's redis-server started on a free loopback port with the modules in
+/// SCOUT_TEST_REDIS_STACK_MODULES or in shared/redis-stack beside the repository, owned and stopped here.
+/// </summary>
+public sealed class RedisStackFixture : IAsyncLifetime
+{
+    public const string Variable = "SCOUT_TEST_REDIS_STACK";
+    public const string ModulesVariable = "SCOUT_TEST_REDIS_STACK_MODULES";
+
+    public const string HowToGetOne =
+        "needs a Redis Stack (RediSearch + RedisJSON): run with shared/redis-stack beside the repository (bash scripts/test.sh uses it), " +
+        "set " + ModulesVariable + "=<folder with rejson.so and redisearch.so>, or point " + Variable + "=host:port at one " +
+        "(e.g. docker run -p 6379:6379 redis/redis-stack-server)";
+
+    private Process? _process;
+    private string? _directory;
+
+    /// <summary>host:port[,options] of the Redis Stack in use.</summary>
+    public string Target { get; private set; } = "";
+
+    public string Host { get; private set; } = "127.0.0.1";
+
+    public int Port { get; private set; }
+
+    public string? Password { get; private set; }
+
+    public ConnectionMultiplexer Connection { get; private set; } = null!;
+
+    public IDatabase Database => Connection.GetDatabase();
+
+    /// <summary>Why no Redis Stack can be had here, or null when one can.</summary>
+    public static string? Unavailable =>
+        !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(Variable)) || FindModules() is not null ? null : HowToGetOne;
+
+    public async Task InitializeAsync()
+    {
+        if (Unavailable is not null) return;
+        var external = Environment.GetEnvironmentVariable(Variable);
+        if (!string.IsNullOrWhiteSpace(external))
+        {
+            var options = ConfigurationOptions.Parse(external);
+            (Host, Port) = options.EndPoints[0] switch
+            {
+                System.Net.DnsEndPoint dns => (dns.Host, dns.Port),
+                System.Net.IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+                var other => throw new InvalidOperationException($"{Variable}: unsupported endpoint {other}"),
+            };
+            Password = options.Password;
+            Target = external;
+        }
+        else
+        {
+            var modules = FindModules()!;
+            _directory = Directory.CreateTempSubdirectory("scout-redis-stack-").FullName;
+            Port = FreePort.Next();
+            _process = await ServerProcess.StartAsync(RedisServerFixture.FindBinary(),
+                ["--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory,
+                    "--loadmodule", Path.Combine(modules, "rejson.so"), "--loadmodule", Path.Combine(modules, "redisearch.so")],
+                Port, TimeSpan.FromSeconds(10));
+            Target = $"127.0.0.1:{Port}";
+        }
+        Connection = await ConnectionMultiplexer.ConnectAsync(Target + ",abortConnect=false");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Connection is not null) await Connection.DisposeAsync();
+        await ServerProcess.StopAsync(_process);
+        if (_directory is not null) try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+
+    /// <summary>The modules folder: the variable, else shared/redis-stack in the repository's parent (or any ancestor).</summary>
+    private static string? FindModules()
+    {
+        var configured = Environment.GetEnvironmentVariable(ModulesVariable);
+        if (!string.IsNullOrWhiteSpace(configured)) return HasModules(configured) ? configured : null;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "shared", "redis-stack");
+            if (HasModules(candidate)) return candidate;
+        }
+        return null;
+    }
+
+    private static bool HasModules(string folder) =>
+        File.Exists(Path.Combine(folder, "rejson.so")) && File.Exists(Path.Combine(folder, "redisearch.so"));
+}
+
+/// <summary>Shares one Redis Stack between the contract and end-to-end test classes.</summary>
+[CollectionDefinition(Name)]
+public sealed class RedisStackCollection : ICollectionFixture<RedisStackFixture>
+{
+    public const string Name = "redis-stack";
+}
