@@ -25,6 +25,14 @@ if [ ! -d deploy-tests/node_modules ]; then
 fi
 bash scripts/publish.sh --restore-only >/dev/null
 
+# The contract suite and the end-to-end cycle run on a real Redis Stack: the test fixture starts Debian's redis-server
+# with the RedisJSON and RediSearch modules from shared/redis-stack beside the repository (CI has it), or uses
+# SCOUT_TEST_REDIS_STACK=host:port; with neither, those tests are reported skipped, saying how to get one.
+if [ -z "${SCOUT_TEST_REDIS_STACK:-}" ] && [ -z "${SCOUT_TEST_REDIS_STACK_MODULES:-}" ] && [ -f ../shared/redis-stack/redisearch.so ]; then
+  export SCOUT_TEST_REDIS_STACK_MODULES="$(cd ../shared/redis-stack && pwd)"
+fi
+echo "Redis Stack for the contract suite: ${SCOUT_TEST_REDIS_STACK:-${SCOUT_TEST_REDIS_STACK_MODULES:-none (those tests will be skipped)}}" >&2
+
 rm -rf TestResults
 dotnet test Scout.sln -c Release \
   --logger "trx;LogFileName=scout.trx" \

@@ -44,6 +44,7 @@ public sealed class ScoutSettingsTests
         ["ALERT_RETRIES"] = o => o.AlertRetries.ToString(),
         ["SCOUT_RETENTION_APPROX"] = o => o.RetentionApproximate ? "true" : "false",
         ["SCOUT_PROFILE_WATCH"] = o => o.ProfileWatch ? "true" : "false",
+        ["SCOUT_OWN_INDEX"] = o => o.OwnIndex ? "true" : "false",
         ["SCOUT_RETENTION_MAX_DELETES"] = o => o.RetentionMaxDeletes.ToString(),
         // Documented as "defaults to the index name".
         ["SCOUT_STREAM"] = o => o.Stream == o.Index ? "REDISEARCH_INDEX" : o.Stream,
@@ -238,6 +239,7 @@ public sealed class ScoutSettingsTests
     [InlineData("SCOUT_RETENTION_ENABLED", "yes", "true or false")]
     [InlineData("SCOUT_PROFILE_WATCH", "off", "true or false")]
     [InlineData("SCOUT_RETENTION_APPROX", "maybe", "true or false")]
+    [InlineData("SCOUT_OWN_INDEX", "no", "true or false")]
     [InlineData("SCOUT_RETENTION_MAX_DELETES", "0", "an integer from 1 to 2147483647")]
     [InlineData("SCOUT_RETENTION_MAX_DELETES", "1e6", "an integer from 1 to 2147483647")]
     [InlineData("LOG_FORMAT", "xml", "one of json, text")]

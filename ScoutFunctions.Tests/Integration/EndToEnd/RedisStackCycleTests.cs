@@ -1,0 +1,62 @@
+using System.Globalization;
+using Scout.Tests.Contract;
+using Scout.Tests.Infrastructure;
+
+namespace Scout.Tests.Integration.EndToEnd;
+
+/// <summary>
+/// The whole service on a real Redis Stack: producer-shaped JSON documents, the real RediSearch adapter,
+/// the timers, the snapshots and the HTTP API, with Scout's own index created on the first cycle and read
+/// from the next one on.
+/// </summary>
+[Trait("Category", "Contract")]
+[Collection(RedisStackCollection.Name)]
+public sealed class RedisStackCycleTests(RedisStackFixture stack) : IAsyncLifetime
+{
+    private readonly ContractData _data = new(stack);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _data.DisposeAsync().AsTask();
+
+    [RedisStackFact]
+    public async Task A_cycle_counts_every_window_and_later_cycles_read_scouts_own_index()
+    {
+        var now = DateTimeOffset.UtcNow;
+        string Ago(TimeSpan age) => (now - age).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        Document[] documents =
+        [
+            new("1", "ERROR", "api-gateway", Ago(TimeSpan.FromMinutes(1)), null),
+            new("2", "error", "api-gateway", Ago(TimeSpan.FromHours(2)), null),
+            new("3", "Critical", "Edge Proxy", Ago(TimeSpan.FromMinutes(30)), null),
+            new("4", "info", "billing", Ago(TimeSpan.FromDays(3)), null),
+            new("5", "warning", "auth", "yesterday", null),
+        ];
+        var (index, _) = await _data.SeedJsonIndexAsync(documents);
+        _data.Adapter(index); // drops Scout's own index for this run at the end, without its documents
+
+        await using var app = await ScoutApp.StartAsync(ScoutApp.Settings(stack.Port,
+            ("REDIS_ADDR", stack.Host), ("REDIS_PASSWORD", stack.Password ?? ""), ("REDISEARCH_INDEX", index), ("SCOUT_INTERVAL", "1s")));
+
+        await Messages.EventuallyAsync(async () => await AggregationSourceAsync(app) == "scout",
+            "a cycle after the first reads Scout's own index once it is built", seconds: 30);
+        var all = await HttpJson.ReadAsync(await app.Client.SendAsync(app.Get("/analytics/summary")));
+        var hour = await HttpJson.ReadAsync(await app.Client.SendAsync(app.Get("/analytics/summary?window=1h")));
+        var alerts = await HttpJson.ReadAsync(await app.Client.SendAsync(app.Get("/analytics/alerts?window=24h")));
+
+        Assert.Equal(5, all.GetProperty("totalMessages").GetInt64());
+        Assert.Equal(2, all.GetProperty("severityCounts").GetProperty("error").GetInt64());
+        Assert.Equal(2, hour.GetProperty("totalMessages").GetInt64());
+        Assert.Equal(1, hour.GetProperty("severityCounts").GetProperty("error").GetInt64());
+        Assert.Equal(1, hour.GetProperty("severityCounts").GetProperty("critical").GetInt64());
+        Assert.Equal(3, alerts.GetProperty("totalAlerts").GetInt64());
+        var health = await HttpJson.ReadAsync(await app.Client.SendAsync(app.Get("/health")));
+        Assert.Equal("scout_" + index, health.GetProperty("aggregation").GetProperty("index").GetString());
+    }
+
+    private static async Task<string?> AggregationSourceAsync(ScoutApp app)
+    {
+        var health = await HttpJson.ReadAsync(await app.Client.SendAsync(app.Get("/health")));
+        return health.TryGetProperty("aggregation", out var aggregation) ? aggregation.GetProperty("source").GetString() : null;
+    }
+}
