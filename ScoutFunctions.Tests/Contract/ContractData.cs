@@ -109,6 +109,16 @@ public sealed class ContractData(RedisStackFixture stack) : IAsyncDisposable
         return SnapshotBuilder.Build(await adapter.CountByWindowAsync(definition, plan, CancellationToken.None), plan, TimeSpan.Zero);
     }
 
+    /// <summary>Every expired candidate the adapter returns, by key (each key at most once).</summary>
+    public static async Task<Dictionary<string, string?>> ExpiredAsync(RediSearchIndex adapter, IndexDefinition definition, DateTimeOffset cutoff)
+    {
+        var returned = new Dictionary<string, string?>();
+        await foreach (var page in adapter.FindExpiredAsync(definition, cutoff, CancellationToken.None))
+            foreach (var candidate in page)
+                Assert.True(returned.TryAdd(candidate.Key, candidate.Timestamp), $"{candidate.Key} returned twice");
+        return returned;
+    }
+
     public async Task<IndexInfo?> InfoAsync(string index)
     {
         try
