@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs Scout's whole test suite on a fresh machine: installs what the tests start (redis-server, Azurite),
+# Runs Scout's whole test suite on a fresh machine: installs what the tests start (redis-server, Azurite, promtool),
 # then runs every test and writes a TRX report to TestResults/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,15 @@ if ! command -v redis-server >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
 fi
 # The Debian package may start a system redis on 6379; the tests start their own on free ports.
+
+# promtool (Debian package prometheus) checks and unit-tests the alert rules and the dashboard's PromQL.
+if ! command -v promtool >/dev/null 2>&1; then
+  echo "promtool not found: installing the Debian package prometheus" >&2
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq prometheus >/dev/null
+fi
+# The package may start a Prometheus server on 9090; the tests use only promtool.
 
 # Azurite (npm) for the Blob Storage timer store; pinned in test-tools/package-lock.json.
 if [ ! -x test-tools/node_modules/.bin/azurite-blob ]; then
