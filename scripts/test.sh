@@ -29,7 +29,7 @@ fi
 
 # What the deployment tests use, installed here so the tests themselves stay off the network: the npm
 # schema packages (pinned in deploy-tests/package-lock.json) and the runtime packs of the image's publish.
-if [ ! -d deploy-tests/node_modules ]; then
+if [ ! -d deploy-tests/node_modules ] || [ deploy-tests/package-lock.json -nt deploy-tests/node_modules/.package-lock.json ]; then
   npm ci --prefix deploy-tests --no-audit --no-fund --loglevel=error
 fi
 bash scripts/publish.sh --restore-only >/dev/null

@@ -5,5 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-[ -d deploy-tests/node_modules ] || npm ci --prefix deploy-tests --prefer-offline --no-audit --no-fund --loglevel=error
+# Installed again when package-lock.json changed since the last install (a new schema package).
+if [ ! -d deploy-tests/node_modules ] || [ deploy-tests/package-lock.json -nt deploy-tests/node_modules/.package-lock.json ]; then
+  npm ci --prefix deploy-tests --prefer-offline --no-audit --no-fund --loglevel=error
+fi
 node deploy-tests/validate.mjs
