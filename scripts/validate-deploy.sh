@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Validates Scout's Kubernetes manifests (keda/, kcl/rendered/, tests/) with deploy-tests/validate.mjs:
-# Kubernetes, KEDA and Gateway API schemas, the ScoutProfile CRD, Scout's own deployment invariants
-# and a negative self-check. Needs Node.js and npm; installs the pinned packages from package-lock.json.
+# Kubernetes, KEDA, Gateway API and Prometheus Operator schemas, the ScoutProfile CRD, Scout's own deployment invariants,
+# the monitoring copies against monitoring/, and a negative self-check. Needs Node.js and npm; installs the pinned packages from package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
