@@ -1,6 +1,10 @@
 // Validates every Kubernetes document Scout ships: keda/, kcl/rendered/ and the sample CRs in tests/.
 //   - core kinds against kubernetes-models, KEDA kinds against @kubernetes-models/keda, HTTPRoute against
-//     @kubernetes-models/gateway-api, ScoutProfile against the CRD's openAPIV3Schema (ajv); unknown kinds fail;
+//     @kubernetes-models/gateway-api, PodMonitor and PrometheusRule against @kubernetes-models/prometheus-operator,
+//     ScoutProfile against the CRD's openAPIV3Schema (ajv); unknown kinds fail;
+//   - the monitoring (keda/components/monitoring, the KCL option `monitoring`): a PodMonitor that scrapes every
+//     Scout pod, a PrometheusRule equal to monitoring/scout-alerts.rules.yaml, the dashboard of
+//     monitoring/scout-dashboard.json unchanged in a ConfigMap labelled for the Grafana sidecar;
 //   - Scout's own invariants the schemas cannot see (they accept unknown fields): hardened pods, probes,
 //     secrets only by reference, the http/timers split, references between documents, least-privilege RBAC;
 //   - tests/kcl-deploy-profile.yaml (a KCL settings file, not a manifest) against its own schema, and the
@@ -54,6 +58,7 @@ function parseDocs(text, source) {
 const MODEL_PACKAGES = {
   "keda.sh": "@kubernetes-models/keda/keda.sh",
   "gateway.networking.k8s.io": "@kubernetes-models/gateway-api/gateway.networking.k8s.io",
+  "monitoring.coreos.com": "@kubernetes-models/prometheus-operator/monitoring.coreos.com",
 };
 const KUSTOMIZE = new Set(["kustomize.config.k8s.io/v1beta1 Kustomization", "kustomize.config.k8s.io/v1alpha1 Component"]);
 
@@ -228,7 +233,8 @@ function checkKustomizations(files, docsByFile) {
     for (const doc of docsByFile.get(file) ?? []) {
       if (!KUSTOMIZE.has(`${doc.value?.apiVersion} ${doc.value?.kind}`)) continue;
       const dir = dirname(file);
-      for (const entry of [...(doc.value.resources ?? []), ...(doc.value.components ?? [])])
+      const generated = [...(doc.value.configMapGenerator ?? []), ...(doc.value.secretGenerator ?? [])].flatMap((g) => (g.files ?? []).map((f) => f.split("=").pop()));
+      for (const entry of [...(doc.value.resources ?? []), ...(doc.value.components ?? []), ...generated])
         if (!existsSync(join(root, dir, entry))) errors.push(`${file}: ${entry} does not exist`);
       if (doc.value.kind === "Kustomization") {
         // Every manifest beside the kustomization must be applied by it (components are optional by design).
@@ -262,6 +268,74 @@ function kubectlBuild(dir, components = []) {
   }
 }
 
+// ---------- monitoring ----------
+
+const MONITORING_RULES = "monitoring/scout-alerts.rules.yaml";
+const MONITORING_DASHBOARD = "monitoring/scout-dashboard.json";
+const MONITORING_COMPONENT = "keda/components/monitoring";
+const DASHBOARD_LABEL = "grafana_dashboard";
+
+function monitoringSources() {
+  return {
+    rules: parseDocument(readFileSync(join(root, MONITORING_RULES), "utf8"), { uniqueKeys: true }).toJS(),
+    dashboard: readFileSync(join(root, MONITORING_DASHBOARD), "utf8"),
+  };
+}
+
+// The monitoring documents of one set (keda/ built with the component, or kcl/rendered): one PodMonitor that
+// selects the pods of every Scout Deployment in its namespace and scrapes /metrics on a port each of them names,
+// one PrometheusRule whose spec is monitoring/'s rule file, and the dashboard unchanged in one ConfigMap for the
+// Grafana sidecar.
+function checkMonitoring(all, sources) {
+  const errors = [];
+  const deployments = all.filter((d) => d.kind === "Deployment");
+  const monitors = all.filter((d) => d.kind === "PodMonitor" || d.kind === "ServiceMonitor");
+  if (monitors.length !== 1 || monitors[0].kind !== "PodMonitor") errors.push(`expected one PodMonitor, found ${monitors.map((m) => m.kind).join(", ") || "none"}`);
+  else {
+    const monitor = monitors[0];
+    const selector = monitor.spec?.selector?.matchLabels ?? {};
+    if (Object.keys(selector).length === 0) errors.push(`PodMonitor ${monitor.metadata?.name}: needs spec.selector.matchLabels`);
+    for (const d of deployments) {
+      const labels = d.spec?.template?.metadata?.labels ?? {};
+      if (!Object.entries(selector).every(([k, v]) => labels[k] === v)) errors.push(`PodMonitor ${monitor.metadata?.name} does not select the pods of Deployment ${d.metadata?.name}`);
+      if (monitor.metadata?.namespace !== d.metadata?.namespace) errors.push(`PodMonitor ${monitor.metadata?.name} is not in the namespace of Deployment ${d.metadata?.name}`);
+      const ports = (d.spec?.template?.spec?.containers ?? []).flatMap((c) => (c.ports ?? []).map((p) => p.name));
+      if (!(monitor.spec?.podMetricsEndpoints ?? []).some((e) => e.path === "/metrics" && ports.includes(e.port)))
+        errors.push(`PodMonitor ${monitor.metadata?.name}: no endpoint scrapes /metrics on a named port of Deployment ${d.metadata?.name}`);
+    }
+  }
+  const rules = all.filter((d) => d.kind === "PrometheusRule");
+  if (rules.length !== 1) errors.push(`expected one PrometheusRule, found ${rules.length}`);
+  else if (!isDeepStrictEqual(rules[0].spec, sources.rules)) errors.push(`PrometheusRule ${rules[0].metadata?.name}: spec differs from ${MONITORING_RULES}`);
+  const dashboards = all.filter((d) => d.kind === "ConfigMap" && d.metadata?.labels?.[DASHBOARD_LABEL] === "1");
+  if (dashboards.length !== 1) errors.push(`expected one ConfigMap labelled ${DASHBOARD_LABEL}: "1", found ${dashboards.length}`);
+  else {
+    const data = dashboards[0].data ?? {};
+    const keys = Object.keys(data);
+    if (keys.length !== 1 || !keys[0].endsWith(".json") || data[keys[0]] !== sources.dashboard)
+      errors.push(`ConfigMap ${dashboards[0].metadata?.name}: must hold ${MONITORING_DASHBOARD} unchanged, under one .json key`);
+  }
+  return errors;
+}
+
+function selfCheckMonitoring(good, sources) {
+  // Each break must be rejected, and the unbroken set accepted, or checkMonitoring proves nothing.
+  const broken = (what, mutate) => { const value = structuredClone(good); mutate(value); return { what, value }; };
+  const find = (all, kind) => all.find((d) => d.kind === kind);
+  const cases = [
+    broken("a rule's threshold changed in the PrometheusRule only", (all) => { find(all, "PrometheusRule").spec.groups[0].rules[1].expr += " * 2"; }),
+    broken("PodMonitor selecting only the HTTP pods", (all) => { find(all, "PodMonitor").spec.selector.matchLabels["app.kubernetes.io/component"] = "http"; }),
+    broken("PodMonitor on a port the pods do not name", (all) => { find(all, "PodMonitor").spec.podMetricsEndpoints[0].port = "metrics"; }),
+    broken("dashboard ConfigMap without the sidecar label", (all) => { delete all.find((d) => d.metadata?.labels?.[DASHBOARD_LABEL]).metadata.labels[DASHBOARD_LABEL]; }),
+    broken("dashboard edited in the ConfigMap only", (all) => { const cm = all.find((d) => d.metadata?.labels?.[DASHBOARD_LABEL]); const key = Object.keys(cm.data)[0]; cm.data[key] = cm.data[key].replace("homerun2_scout_messages_total", "homerun2_scout_message_total"); }),
+  ];
+  const escaped = [];
+  const unbroken = checkMonitoring(good, sources);
+  if (unbroken.length) escaped.push(`the unbroken documents are rejected: ${unbroken.join("; ")}`);
+  for (const { what, value } of cases) if (checkMonitoring(value, sources).length === 0) escaped.push(`accepted: ${what}`);
+  return { count: cases.length, escaped };
+}
+
 // ---------- the KCL deploy profile ----------
 
 const resourcesSchema = { type: "object", additionalProperties: false, properties: Object.fromEntries(["cpuRequest", "memoryRequest", "cpuLimit", "memoryLimit"].map((k) => [k, { type: "string" }])) };
@@ -291,6 +365,7 @@ const profileSchema = {
             disabledFunctions: { type: "array", items: { enum: ALL_FUNCTIONS.filter((f) => f !== "Health" && f !== "Ready") } },
             ingress: { type: "object", additionalProperties: false, properties: { enabled: { type: "boolean" }, host: { type: "string" }, className: { type: "string" }, tlsSecretName: { type: "string" }, annotations: { type: "object", additionalProperties: { type: "string" } } } },
             httpRoute: { type: "object", additionalProperties: false, properties: { enabled: { type: "boolean" }, hostname: { type: "string" }, parentRefName: { type: "string" }, parentRefNamespace: { type: "string" } } },
+            monitoring: { type: "object", additionalProperties: false, properties: { enabled: { type: "boolean" }, scrapeInterval: { type: "string" }, labels: { type: "object", additionalProperties: { type: "string" } } } },
           },
         } },
       },
@@ -333,6 +408,16 @@ function checkRenderedAgainstProfile(config, rendered) {
   if (route) {
     expect("HTTPRoute hostname", route.spec.hostnames, [config.httpRoute.hostname]);
     expect("HTTPRoute parent", route.spec.parentRefs[0], { name: config.httpRoute.parentRefName, ...(config.httpRoute.parentRefNamespace ? { namespace: config.httpRoute.parentRefNamespace } : {}) });
+  }
+  const monitor = find("PodMonitor");
+  const monitoring = config.monitoring ?? {};
+  expect("PodMonitor rendered", Boolean(monitor), Boolean(monitoring.enabled));
+  expect("PrometheusRule rendered", Boolean(find("PrometheusRule")), Boolean(monitoring.enabled));
+  expect("dashboard ConfigMap rendered", rendered.some((d) => d.kind === "ConfigMap" && d.metadata?.labels?.[DASHBOARD_LABEL] === "1"), Boolean(monitoring.enabled));
+  if (monitor) {
+    expect("PodMonitor scrape interval", monitor.spec.podMetricsEndpoints[0].interval, monitoring.scrapeInterval ?? "30s");
+    for (const d of [monitor, find("PrometheusRule")])
+      for (const [k, v] of Object.entries(monitoring.labels ?? {})) expect(`${d.kind} label ${k}`, d.metadata.labels?.[k], v);
   }
   return errors;
 }
@@ -422,7 +507,12 @@ async function main() {
   report(splitErrors.length === 0, "keda: scout-http runs the HTTP functions, scout-timers the timers, both scaled with at least 1 replica", splitErrors);
   const kustomizeErrors = checkKustomizations(files.filter((f) => f.startsWith("keda/")), docsByFile);
   report(kustomizeErrors.length === 0, "keda: kustomization lists every manifest beside it and every path it names exists", kustomizeErrors);
-  for (const components of [[], ["keda/components/redis-streams"]]) {
+  const monitoring = monitoringSources();
+  report(readFileSync(join(root, MONITORING_COMPONENT, "scout-dashboard.json"), "utf8") === monitoring.dashboard,
+    `${MONITORING_COMPONENT}/scout-dashboard.json is identical to ${MONITORING_DASHBOARD}`);
+  const componentRule = kedaValues.find((v) => v.kind === "PrometheusRule");
+  report(isDeepStrictEqual(componentRule?.spec, monitoring.rules), `${MONITORING_COMPONENT}/prometheusrule.yaml carries ${MONITORING_RULES} unchanged`);
+  for (const components of [[], ["keda/components/redis-streams"], [MONITORING_COMPONENT]]) {
     const built = kubectlBuild("keda", components);
     const label = `kubectl kustomize keda/${components.length ? " with " + components.join(", ") : ""}`;
     if (built === null) { console.log(`skip ${label}: kubectl not installed (file checks above still apply)`); continue; }
@@ -432,7 +522,13 @@ async function main() {
     errors.push(...checkReferences(built.docs.map((d) => d.value)));
     if (built.docs.some((d) => d.value.kind !== "Namespace" && d.value.kind !== "CustomResourceDefinition" && d.value.metadata?.namespace !== "homerun2")) errors.push("every namespaced resource must land in homerun2");
     const timers = built.docs.find((d) => d.value.kind === "ScaledObject" && d.value.metadata.name === "scout-timers")?.value;
-    if (components.length && !timers?.spec.triggers.some((t) => t.type === "redis-streams" && t.authenticationRef?.name)) errors.push("the redis-streams component must add an authenticated redis-streams trigger to scout-timers");
+    if (components.includes("keda/components/redis-streams") && !timers?.spec.triggers.some((t) => t.type === "redis-streams" && t.authenticationRef?.name)) errors.push("the redis-streams component must add an authenticated redis-streams trigger to scout-timers");
+    const builtValues = built.docs.map((d) => d.value);
+    if (components.includes(MONITORING_COMPONENT)) {
+      errors.push(...checkMonitoring(builtValues, monitoring));
+      const { count, escaped } = selfCheckMonitoring(builtValues, monitoring);
+      report(escaped.length === 0, `self-check: ${count} deliberately broken monitoring sets are all rejected`, escaped);
+    } else if (builtValues.some((v) => v.kind === "PodMonitor" || v.kind === "PrometheusRule")) errors.push("the monitoring must stay optional: PodMonitor and PrometheusRule only with the component");
     report(errors.length === 0, `${label} builds ${built.docs.length} valid documents`, errors);
   }
   // The keda/ CRD is a copy of the KCL one: both must stay the same.
@@ -449,6 +545,10 @@ async function main() {
     const config = profileDocs[0].value.kcl_options.find((o) => o.key === "config").value;
     const errors = checkRenderedAgainstProfile(config, renderedDocs.map((d) => d.value));
     report(errors.length === 0, `${RENDERED} carries every value ${KCL_PROFILE} sets`, errors);
+    if (config.monitoring?.enabled) {
+      const monitoringErrors = checkMonitoring(renderedDocs.map((d) => d.value), monitoring);
+      report(monitoringErrors.length === 0, `${RENDERED}: PodMonitor, PrometheusRule and dashboard match monitoring/`, monitoringErrors);
+    }
   }
 
   // Negative self-check.

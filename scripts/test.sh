@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs Scout's whole test suite on a fresh machine: installs what the tests start (redis-server, Azurite),
+# Runs Scout's whole test suite on a fresh machine: installs what the tests start (redis-server, Azurite, promtool),
 # then runs every test and writes a TRX report to TestResults/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,15 @@ if ! command -v redis-server >/dev/null 2>&1; then
 fi
 # The Debian package may start a system redis on 6379; the tests start their own on free ports.
 
+# promtool (Debian package prometheus) checks and unit-tests the alert rules and the dashboard's PromQL.
+if ! command -v promtool >/dev/null 2>&1; then
+  echo "promtool not found: installing the Debian package prometheus" >&2
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq prometheus >/dev/null
+fi
+# The package may start a Prometheus server on 9090; the tests use only promtool.
+
 # Azurite (npm) for the Blob Storage timer store; pinned in test-tools/package-lock.json.
 if [ ! -x test-tools/node_modules/.bin/azurite-blob ]; then
   echo "Azurite not found: installing it into test-tools/ (npm ci)" >&2
@@ -20,7 +29,7 @@ fi
 
 # What the deployment tests use, installed here so the tests themselves stay off the network: the npm
 # schema packages (pinned in deploy-tests/package-lock.json) and the runtime packs of the image's publish.
-if [ ! -d deploy-tests/node_modules ]; then
+if [ ! -d deploy-tests/node_modules ] || [ deploy-tests/package-lock.json -nt deploy-tests/node_modules/.package-lock.json ]; then
   npm ci --prefix deploy-tests --no-audit --no-fund --loglevel=error
 fi
 bash scripts/publish.sh --restore-only >/dev/null
