@@ -14,7 +14,7 @@ namespace Scout.Tests.Infrastructure;
 /// picked free), in a temporary folder. Every process is killed at the end, and already on a failed start.
 /// The modules are found like <see cref="RedisStackFixture"/> finds them; without them the tests are skipped.
 /// </summary>
-public sealed class RedisClusterFixture : IAsyncLifetime, IRedisStackTarget
+public class RedisClusterFixture : IAsyncLifetime, IRedisStackTarget
 {
     public const int ShardCount = 3;
 
@@ -45,6 +45,13 @@ public sealed class RedisClusterFixture : IAsyncLifetime, IRedisStackTarget
     public int Port => _shards[0].Port;
 
     public IReadOnlyList<int> Ports => _shards.Select(s => s.Port).ToList();
+
+    /// <summary>The index of the shard that owns a key's slot.</summary>
+    public int ShardOf(RedisKey key)
+    {
+        var owner = (IPEndPoint)Connection.GetServer(Host, Port).ClusterConfiguration!.GetBySlot(Connection.HashSlot(key))!.EndPoint!;
+        return _shards.FindIndex(s => s.Port == owner.Port);
+    }
 
     /// <summary>A cluster-aware connection (discovered from the first node) for seeding and checks.</summary>
     public ConnectionMultiplexer Connection { get; private set; } = null!;
@@ -183,6 +190,12 @@ public sealed class RedisClusterFixture : IAsyncLifetime, IRedisStackTarget
             }
         }
     }
+}
+
+/// <summary>A cluster of its own for a test class that kills and restarts shards: append-only files keep each shard's data.</summary>
+public sealed class PersistentRedisClusterFixture : RedisClusterFixture
+{
+    public PersistentRedisClusterFixture() => Persistent = true;
 }
 
 /// <summary>Shares one three-shard cluster between the cluster test classes that do not kill shards.</summary>
