@@ -37,6 +37,9 @@ public class RedisClusterFixture : IAsyncLifetime, IRedisStackTarget
     /// <summary>An append-only file synced on every write, so a killed and restarted shard comes back with its documents and indexes.</summary>
     public bool Persistent { get; init; }
 
+    /// <summary>Redis' default (yes): with a shard down the whole cluster refuses commands once the shard is marked failed.</summary>
+    public bool RequireFullCoverage { get; init; } = true;
+
     public string Host => "127.0.0.1";
 
     public string? Password => null;
@@ -126,7 +129,7 @@ public class RedisClusterFixture : IAsyncLifetime, IRedisStackTarget
         [
             "--port", shard.Port.ToString(CultureInfo.InvariantCulture), "--bind", Host, "--dir", shard.Directory,
             "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", shard.BusPort.ToString(CultureInfo.InvariantCulture),
-            "--cluster-node-timeout", "3000", "--save", "",
+            "--cluster-node-timeout", "3000", "--cluster-require-full-coverage", RequireFullCoverage ? "yes" : "no", "--save", "",
             "--appendonly", Persistent ? "yes" : "no", "--appendfsync", "always",
             "--loadmodule", Path.Combine(_modules, "rejson.so"),
             "--loadmodule", Path.Combine(_modules, "redisearch-coord.so"), "PARTITIONS", "AUTO",
@@ -192,10 +195,18 @@ public class RedisClusterFixture : IAsyncLifetime, IRedisStackTarget
     }
 }
 
-/// <summary>A cluster of its own for a test class that kills and restarts shards: append-only files keep each shard's data.</summary>
-public sealed class PersistentRedisClusterFixture : RedisClusterFixture
+/// <summary>
+/// A cluster of its own for a test class that kills and restarts shards: append-only files keep each shard's data,
+/// and the live shards keep serving their slots while one is down (cluster-require-full-coverage no), so a client
+/// that ignored the missing shard could still write its partial counts.
+/// </summary>
+public sealed class ShardFaultClusterFixture : RedisClusterFixture
 {
-    public PersistentRedisClusterFixture() => Persistent = true;
+    public ShardFaultClusterFixture()
+    {
+        Persistent = true;
+        RequireFullCoverage = false;
+    }
 }
 
 /// <summary>Shares one three-shard cluster between the cluster test classes that do not kill shards.</summary>
