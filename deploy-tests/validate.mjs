@@ -422,7 +422,8 @@ async function main() {
   report(splitErrors.length === 0, "keda: scout-http runs the HTTP functions, scout-timers the timers, both scaled with at least 1 replica", splitErrors);
   const kustomizeErrors = checkKustomizations(files.filter((f) => f.startsWith("keda/")), docsByFile);
   report(kustomizeErrors.length === 0, "keda: kustomization lists every manifest beside it and every path it names exists", kustomizeErrors);
-  for (const components of [[], ["keda/components/redis-streams"]]) {
+  const STREAM_TRIGGERS = { "keda/components/redis-streams": "redis-streams", "keda/components/redis-cluster-streams": "redis-cluster-streams" };
+  for (const components of [[], ["keda/components/redis-streams"], ["keda/components/redis-cluster-streams"]]) {
     const built = kubectlBuild("keda", components);
     const label = `kubectl kustomize keda/${components.length ? " with " + components.join(", ") : ""}`;
     if (built === null) { console.log(`skip ${label}: kubectl not installed (file checks above still apply)`); continue; }
@@ -432,7 +433,13 @@ async function main() {
     errors.push(...checkReferences(built.docs.map((d) => d.value)));
     if (built.docs.some((d) => d.value.kind !== "Namespace" && d.value.kind !== "CustomResourceDefinition" && d.value.metadata?.namespace !== "homerun2")) errors.push("every namespaced resource must land in homerun2");
     const timers = built.docs.find((d) => d.value.kind === "ScaledObject" && d.value.metadata.name === "scout-timers")?.value;
-    if (components.length && !timers?.spec.triggers.some((t) => t.type === "redis-streams" && t.authenticationRef?.name)) errors.push("the redis-streams component must add an authenticated redis-streams trigger to scout-timers");
+    for (const component of components) {
+      const type = STREAM_TRIGGERS[component];
+      const address = type === "redis-cluster-streams" ? (t) => t.metadata?.addresses || (t.metadata?.hosts && t.metadata?.ports) : (t) => t.metadata?.address || t.metadata?.host;
+      if (!timers?.spec.triggers.some((t) => t.type === type && t.authenticationRef?.name && t.metadata?.stream && address(t)))
+        errors.push(`the ${component.split("/").pop()} component must add an authenticated ${type} trigger with a stream and an address to scout-timers`);
+      if (timers?.spec.triggers.filter((t) => t.type.startsWith("redis")).length !== 1) errors.push(`${component}: scout-timers must have exactly one redis stream trigger`);
+    }
     report(errors.length === 0, `${label} builds ${built.docs.length} valid documents`, errors);
   }
   // The keda/ CRD is a copy of the KCL one: both must stay the same.
