@@ -69,17 +69,42 @@ public sealed class RedisConnection : IAsyncDisposable
     /// 16384 slots and every one of them answers PING now. The RediSearch coordinator answers FT.AGGREGATE and
     /// FT.INFO with whatever the reachable shards hold when one is down (measured: no error, no warning, even after
     /// the cluster reports cluster_state:fail), so this is what tells a complete answer from a partial one. The
-    /// primaries come from the client's view of the cluster (CLUSTER NODES as StackExchange.Redis last read it; it
-    /// re-reads on every redirection and reconnection): CLUSTER itself is an admin command the client refuses to send
-    /// without allowAdmin, which Scout does not need otherwise. Nothing to check on a single node.
+    /// primaries come from the client's view of the cluster (CLUSTER NODES as StackExchange.Redis last read it),
+    /// re-read when it does not pass: CLUSTER itself is an admin command the client refuses to send without
+    /// allowAdmin, which Scout does not need otherwise. Nothing to check on a single node.
     /// </summary>
     public async Task EnsureEveryShardAsync()
     {
         var multiplexer = _multiplexer.Value;
+        if (!multiplexer.GetServers().Any(s => s.ServerType == ServerType.Cluster)) return;
+        try
+        {
+            await CheckEveryShardAsync(multiplexer);
+        }
+        catch (ShardUnavailableException) when (TryClaimRefresh())
+        {
+            // The client's view may be older than the cluster: it drops a failed node's slots and keeps them dropped
+            // after the node returns (measured) until it re-reads the topology. Re-read it (at most once a second)
+            // and decide on the fresh view.
+            await multiplexer.ConfigureAsync().WaitAsync(ShardCheckTimeout);
+            await CheckEveryShardAsync(multiplexer);
+        }
+    }
+
+    private long _lastRefresh;
+
+    private bool TryClaimRefresh()
+    {
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastRefresh);
+        return now - last >= 1000 && Interlocked.CompareExchange(ref _lastRefresh, now, last) == last;
+    }
+
+    private static async Task CheckEveryShardAsync(ConnectionMultiplexer multiplexer)
+    {
         var servers = multiplexer.GetServers();
-        if (!servers.Any(s => s.ServerType == ServerType.Cluster)) return;
-        var configuration = servers.Select(s => s.ClusterConfiguration).FirstOrDefault(c => c is not null)
-            ?? throw new ShardUnavailableException("the client has not read the Redis Cluster's nodes yet");
+        var configuration = servers.Where(s => s.IsConnected).Select(s => s.ClusterConfiguration).FirstOrDefault(c => c is not null)
+            ?? throw new ShardUnavailableException("no node of the Redis Cluster is connected");
         var owners = configuration.Nodes.Where(n => !n.IsReplica && n.Slots.Count > 0 && n.EndPoint is not null).ToList();
         var covered = owners.Sum(n => n.Slots.Sum(r => r.To - r.From + 1));
         if (covered < 16384) throw new ShardUnavailableException($"the reachable primaries own {covered} of 16384 slots");
