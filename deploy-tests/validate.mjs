@@ -512,7 +512,8 @@ async function main() {
     `${MONITORING_COMPONENT}/scout-dashboard.json is identical to ${MONITORING_DASHBOARD}`);
   const componentRule = kedaValues.find((v) => v.kind === "PrometheusRule");
   report(isDeepStrictEqual(componentRule?.spec, monitoring.rules), `${MONITORING_COMPONENT}/prometheusrule.yaml carries ${MONITORING_RULES} unchanged`);
-  for (const components of [[], ["keda/components/redis-streams"], [MONITORING_COMPONENT]]) {
+  const STREAM_TRIGGERS = { "keda/components/redis-streams": "redis-streams", "keda/components/redis-cluster-streams": "redis-cluster-streams" };
+  for (const components of [[], ["keda/components/redis-streams"], ["keda/components/redis-cluster-streams"], [MONITORING_COMPONENT]]) {
     const built = kubectlBuild("keda", components);
     const label = `kubectl kustomize keda/${components.length ? " with " + components.join(", ") : ""}`;
     if (built === null) { console.log(`skip ${label}: kubectl not installed (file checks above still apply)`); continue; }
@@ -522,7 +523,13 @@ async function main() {
     errors.push(...checkReferences(built.docs.map((d) => d.value)));
     if (built.docs.some((d) => d.value.kind !== "Namespace" && d.value.kind !== "CustomResourceDefinition" && d.value.metadata?.namespace !== "homerun2")) errors.push("every namespaced resource must land in homerun2");
     const timers = built.docs.find((d) => d.value.kind === "ScaledObject" && d.value.metadata.name === "scout-timers")?.value;
-    if (components.includes("keda/components/redis-streams") && !timers?.spec.triggers.some((t) => t.type === "redis-streams" && t.authenticationRef?.name)) errors.push("the redis-streams component must add an authenticated redis-streams trigger to scout-timers");
+    for (const component of components.filter((c) => c in STREAM_TRIGGERS)) {
+      const type = STREAM_TRIGGERS[component];
+      const address = type === "redis-cluster-streams" ? (t) => t.metadata?.addresses || (t.metadata?.hosts && t.metadata?.ports) : (t) => t.metadata?.address || t.metadata?.host;
+      if (!timers?.spec.triggers.some((t) => t.type === type && t.authenticationRef?.name && t.metadata?.stream && address(t)))
+        errors.push(`the ${component.split("/").pop()} component must add an authenticated ${type} trigger with a stream and an address to scout-timers`);
+      if (timers?.spec.triggers.filter((t) => t.type.startsWith("redis")).length !== 1) errors.push(`${component}: scout-timers must have exactly one redis stream trigger`);
+    }
     const builtValues = built.docs.map((d) => d.value);
     if (components.includes(MONITORING_COMPONENT)) {
       errors.push(...checkMonitoring(builtValues, monitoring));

@@ -20,7 +20,7 @@ public sealed record Document(string Key, string Severity, string System, string
 /// (so a shared Redis Stack is never touched outside it), documents written with NRedisStack's JSON commands,
 /// and the adapter Scout runs. Everything it creates is dropped at the end, documents included.
 /// </summary>
-public sealed class ContractData(RedisStackFixture stack) : IAsyncDisposable
+public sealed class ContractData(IRedisStackTarget stack) : IAsyncDisposable
 {
     public static readonly DateTimeOffset ReferenceNow = DateTimeOffset.FromUnixTimeSeconds(1773230400);
     public static readonly AnalyticsWindow[] Windows = [new("1h", TimeSpan.FromHours(1)), new("24h", TimeSpan.FromHours(24))];
@@ -71,7 +71,10 @@ public sealed class ContractData(RedisStackFixture stack) : IAsyncDisposable
     }
 
     /// <summary>Scout's adapter for the index, through Scout's own index or not.</summary>
-    public RediSearchIndex Adapter(string index, bool ownIndex = true)
+    public RediSearchIndex Adapter(string index, bool ownIndex = true) => Scout(index, ownIndex).Adapter;
+
+    /// <summary>The adapter with the connection and options it runs on (for the pruner, which shares them).</summary>
+    public (RediSearchIndex Adapter, RedisConnection Connection, ScoutOptions Options) Scout(string index, bool ownIndex = true)
     {
         var options = new ScoutOptions
         {
@@ -87,7 +90,7 @@ public sealed class ContractData(RedisStackFixture stack) : IAsyncDisposable
         Track(options.OwnIndexName, deleteDocuments: false);
         var connection = new RedisConnection(Options.Create(options));
         _connections.Add(connection);
-        return new RediSearchIndex(connection, new FixedOptions(options), NullLogger<RediSearchIndex>.Instance);
+        return (new RediSearchIndex(connection, new FixedOptions(options), NullLogger<RediSearchIndex>.Instance), connection, options);
     }
 
     /// <summary>Resolves until Scout's own index is built and chosen (bounded): every cycle before reads the producer's.</summary>
@@ -168,6 +171,46 @@ public sealed class ContractData(RedisStackFixture stack) : IAsyncDisposable
         new("x:comma", "Warning", "billing,eu", "2026-03-10T23:00:00Z", 1773183600),
         new("x:garbage", "ERROR", "billing,eu", "", null),
     ];
+
+    /// <summary>The definition a cycle reads through the given source: the producer's at once, Scout's once it is built.</summary>
+    public async Task<(RediSearchIndex Adapter, IndexDefinition Definition)> ResolveAsync(string index, IndexSource source)
+    {
+        var adapter = Adapter(index, ownIndex: source == IndexSource.Scout);
+        var definition = source == IndexSource.Scout
+            ? await ContractData.ScoutIndexAsync(adapter)
+            : await adapter.EnsureIndexAsync(CancellationToken.None);
+        Assert.Equal(source, definition.Source);
+        return (adapter, definition);
+    }
+
+    public async Task<Dictionary<string, string?>> ExpiredKeysAsync(string index, IndexKeyType keyType, TimestampKind timestamp, IndexSource source)
+    {
+        var (adapter, definition) = await ResolveAsync(index, source);
+        Assert.Equal((keyType, timestamp), (definition.KeyType, definition.Timestamp));
+        return await ExpiredAsync(adapter, definition, ReferenceNow - TimeSpan.FromHours(24));
+    }
+
+    public async Task<IReadOnlyList<AnalyticsSnapshot>> AssertCountsAsync(string index, List<Document> documents, IndexKeyType keyType, TimestampKind timestamp, IndexSource source)
+    {
+        var (adapter, definition) = await ResolveAsync(index, source);
+        Assert.Equal((keyType, timestamp), (definition.KeyType, definition.Timestamp));
+
+        var snapshots = await ContractData.SnapshotsAsync(adapter, definition);
+
+        Assert.Equal(ExpectedSeverities(documents, null), snapshots[0].SeverityCounts.OrderBy(kv => kv.Key));
+        for (var i = 0; i < ContractData.Windows.Length; i++)
+            Assert.Equal(ExpectedSeverities(documents, ContractData.ReferenceNow - ContractData.Windows[i].Length), snapshots[i + 1].SeverityCounts.OrderBy(kv => kv.Key));
+        Assert.Equal(documents.Count, snapshots[0].TotalMessages);
+        Assert.Equal(documents.Select(d => d.System).Distinct().Order(), snapshots[0].Systems.Select(s => s.System).Order());
+        return snapshots;
+    }
+
+    /// <summary>Counts by lower-cased severity of the documents at or after the cut-off (null = all).</summary>
+    public static IEnumerable<KeyValuePair<string, long>> ExpectedSeverities(List<Document> documents, DateTimeOffset? cutoff) => documents
+        .Where(d => cutoff is null || d.Unix is { } unix && unix >= cutoff.Value.ToUnixTimeSeconds())
+        .GroupBy(d => d.Severity.ToLowerInvariant())
+        .Select(g => KeyValuePair.Create(g.Key, (long)g.Count()))
+        .OrderBy(kv => kv.Key);
 
     private void Track(string index, bool deleteDocuments)
     {

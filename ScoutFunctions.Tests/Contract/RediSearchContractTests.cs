@@ -26,7 +26,7 @@ public sealed class RediSearchContractTests(RedisStackFixture stack) : IAsyncLif
     {
         var (index, documents) = await _data.SeedJsonIndexAsync();
 
-        await AssertCountsAsync(index, documents, IndexKeyType.Json, TimestampKind.Text, source);
+        await _data.AssertCountsAsync(index, documents, IndexKeyType.Json, TimestampKind.Text, source);
     }
 
     [RedisStackTheory]
@@ -36,7 +36,7 @@ public sealed class RediSearchContractTests(RedisStackFixture stack) : IAsyncLif
     {
         var (index, documents) = await _data.SeedHashIndexAsync(TimestampKind.Numeric);
 
-        await AssertCountsAsync(index, documents, IndexKeyType.Hash, TimestampKind.Numeric, source);
+        await _data.AssertCountsAsync(index, documents, IndexKeyType.Hash, TimestampKind.Numeric, source);
     }
 
     [RedisStackTheory]
@@ -46,7 +46,7 @@ public sealed class RediSearchContractTests(RedisStackFixture stack) : IAsyncLif
     {
         var (index, documents) = await _data.SeedJsonIndexAsync();
 
-        var returned = await ExpiredKeysAsync(index, IndexKeyType.Json, TimestampKind.Text, source);
+        var returned = await _data.ExpiredKeysAsync(index, IndexKeyType.Json, TimestampKind.Text, source);
 
         var cutoff = (ContractData.ReferenceNow - TimeSpan.FromHours(24)).ToUnixTimeSeconds();
         var expired = documents.Where(d => d.Unix < cutoff).Select(d => $"{index}:{d.Key}").ToHashSet();
@@ -63,7 +63,7 @@ public sealed class RediSearchContractTests(RedisStackFixture stack) : IAsyncLif
     {
         var (index, documents) = await _data.SeedHashIndexAsync(TimestampKind.Numeric);
 
-        var returned = await ExpiredKeysAsync(index, IndexKeyType.Hash, TimestampKind.Numeric, source);
+        var returned = await _data.ExpiredKeysAsync(index, IndexKeyType.Hash, TimestampKind.Numeric, source);
 
         var cutoff = (ContractData.ReferenceNow - TimeSpan.FromHours(24)).ToUnixTimeSeconds();
         Assert.Equal(documents.Where(d => d.Unix < cutoff).Select(d => $"{index}:{d.Key}").Order(), returned.Keys.Order());
@@ -77,43 +77,4 @@ public sealed class RediSearchContractTests(RedisStackFixture stack) : IAsyncLif
 
         Assert.Equal(new IndexDefinition(_data.Run + "_created", IndexKeyType.Json, TimestampKind.Text), definition);
     }
-
-    /// <summary>The definition a cycle reads through the given source: the producer's at once, Scout's once it is built.</summary>
-    private async Task<(RediSearchIndex Adapter, IndexDefinition Definition)> ResolveAsync(string index, IndexSource source)
-    {
-        var adapter = _data.Adapter(index, ownIndex: source == IndexSource.Scout);
-        var definition = source == IndexSource.Scout
-            ? await ContractData.ScoutIndexAsync(adapter)
-            : await adapter.EnsureIndexAsync(CancellationToken.None);
-        Assert.Equal(source, definition.Source);
-        return (adapter, definition);
-    }
-
-    private async Task<Dictionary<string, string?>> ExpiredKeysAsync(string index, IndexKeyType keyType, TimestampKind timestamp, IndexSource source)
-    {
-        var (adapter, definition) = await ResolveAsync(index, source);
-        Assert.Equal((keyType, timestamp), (definition.KeyType, definition.Timestamp));
-        return await ContractData.ExpiredAsync(adapter, definition, ContractData.ReferenceNow - TimeSpan.FromHours(24));
-    }
-
-    private async Task AssertCountsAsync(string index, List<Document> documents, IndexKeyType keyType, TimestampKind timestamp, IndexSource source)
-    {
-        var (adapter, definition) = await ResolveAsync(index, source);
-        Assert.Equal((keyType, timestamp), (definition.KeyType, definition.Timestamp));
-
-        var snapshots = await ContractData.SnapshotsAsync(adapter, definition);
-
-        Assert.Equal(ExpectedSeverities(documents, null), snapshots[0].SeverityCounts.OrderBy(kv => kv.Key));
-        for (var i = 0; i < ContractData.Windows.Length; i++)
-            Assert.Equal(ExpectedSeverities(documents, ContractData.ReferenceNow - ContractData.Windows[i].Length), snapshots[i + 1].SeverityCounts.OrderBy(kv => kv.Key));
-        Assert.Equal(documents.Count, snapshots[0].TotalMessages);
-        Assert.Equal(documents.Select(d => d.System).Distinct().Order(), snapshots[0].Systems.Select(s => s.System).Order());
-    }
-
-    /// <summary>Counts by lower-cased severity of the documents at or after the cut-off (null = all).</summary>
-    private static IEnumerable<KeyValuePair<string, long>> ExpectedSeverities(List<Document> documents, DateTimeOffset? cutoff) => documents
-        .Where(d => cutoff is null || d.Unix is { } unix && unix >= cutoff.Value.ToUnixTimeSeconds())
-        .GroupBy(d => d.Severity.ToLowerInvariant())
-        .Select(g => KeyValuePair.Create(g.Key, (long)g.Count()))
-        .OrderBy(kv => kv.Key);
 }

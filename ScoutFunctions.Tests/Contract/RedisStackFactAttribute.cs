@@ -16,3 +16,18 @@ public sealed class RedisStackTheoryAttribute : TheoryAttribute
 {
     public RedisStackTheoryAttribute() => Skip = RedisStackFixture.Unavailable;
 }
+
+/// <summary>
+/// A test that needs the three-shard Redis Stack cluster (<see cref="RedisClusterFixture"/>). Reported as skipped, with
+/// how to get one, only when the modules folder (rejson.so, redisearch-coord.so) is not available.
+/// </summary>
+public sealed class RedisClusterFactAttribute : FactAttribute
+{
+    public RedisClusterFactAttribute() => Skip = RedisClusterFixture.Unavailable;
+}
+
+/// <inheritdoc cref="RedisClusterFactAttribute"/>
+public sealed class RedisClusterTheoryAttribute : TheoryAttribute
+{
+    public RedisClusterTheoryAttribute() => Skip = RedisClusterFixture.Unavailable;
+}

@@ -27,9 +27,18 @@ public sealed class RedisServerFixture : IAsyncLifetime
         Connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},allowAdmin=true,abortConnect=false");
     }
 
-    /// <summary>Starts the server (again) on the given port: fault tests stop and restart it.</summary>
+    /// <summary>
+    /// Starts the server (again) on the given port: fault tests stop and restart it. A server still running on that
+    /// port is kept: starting a second one would find the port taken and exit, and the first would be left behind
+    /// when the fixture only knew the second (a test's restart followed by its finally's restart did that).
+    /// </summary>
     public async Task StartAsync(int port)
     {
+        if (_process is { HasExited: false })
+        {
+            if (port == Port) return;
+            await StopAsync();
+        }
         Port = port;
         _process = await ServerProcess.StartAsync(FindBinary(),
             ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--dir", _directory,

@@ -9,7 +9,7 @@ namespace Scout.Tests.Infrastructure;
 /// what they create), else Debian's redis-server started on a free loopback port with the modules in
 /// SCOUT_TEST_REDIS_STACK_MODULES or in shared/redis-stack beside the repository, owned and stopped here.
 /// </summary>
-public sealed class RedisStackFixture : IAsyncLifetime
+public sealed class RedisStackFixture : IAsyncLifetime, IRedisStackTarget
 {
     public const string Variable = "SCOUT_TEST_REDIS_STACK";
     public const string ModulesVariable = "SCOUT_TEST_REDIS_STACK_MODULES";
@@ -77,20 +77,35 @@ public sealed class RedisStackFixture : IAsyncLifetime
     }
 
     /// <summary>The modules folder: the variable, else shared/redis-stack in the repository's parent (or any ancestor).</summary>
-    private static string? FindModules()
+    private static string? FindModules() => FindModules("redisearch.so");
+
+    /// <summary>The first modules folder holding rejson.so and the given RediSearch build (also used by the cluster fixture).</summary>
+    internal static string? FindModules(string search)
     {
         var configured = Environment.GetEnvironmentVariable(ModulesVariable);
-        if (!string.IsNullOrWhiteSpace(configured)) return HasModules(configured) ? configured : null;
+        if (!string.IsNullOrWhiteSpace(configured)) return HasModules(configured, search) ? configured : null;
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             var candidate = Path.Combine(dir.FullName, "shared", "redis-stack");
-            if (HasModules(candidate)) return candidate;
+            if (HasModules(candidate, search)) return candidate;
         }
         return null;
     }
 
-    private static bool HasModules(string folder) =>
-        File.Exists(Path.Combine(folder, "rejson.so")) && File.Exists(Path.Combine(folder, "redisearch.so"));
+    private static bool HasModules(string folder, string search) =>
+        File.Exists(Path.Combine(folder, "rejson.so")) && File.Exists(Path.Combine(folder, search));
+}
+
+/// <summary>A Redis Stack to seed and to point Scout at: one node or any node of a cluster.</summary>
+public interface IRedisStackTarget
+{
+    string Host { get; }
+
+    int Port { get; }
+
+    string? Password { get; }
+
+    IDatabase Database { get; }
 }
 
 /// <summary>Shares one Redis Stack between the contract and end-to-end test classes.</summary>

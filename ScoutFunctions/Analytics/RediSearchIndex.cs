@@ -103,8 +103,12 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
     {
         var counts = new List<WindowedCount>();
         var command = RediSearchCommands.WindowedCounts(index, plan, options.CurrentValue.QueryTimeout);
+        // On a cluster the coordinator silently leaves out a shard it cannot reach: every shard must answer
+        // before and after the pass, or the cycle fails rather than store partial counts.
+        await redis.EnsureEveryShardAsync();
         await foreach (var rows in ReadPagesAsync(index.Name, command, RediSearchCommands.CursorPageSize, countWithoutRowsIsPartial: true, cancellationToken))
             counts.AddRange(rows.Select(ToCount));
+        await redis.EnsureEveryShardAsync();
         return counts;
     }
 
@@ -124,7 +128,9 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
     private async IAsyncEnumerable<IReadOnlyList<IReadOnlyDictionary<string, string?>>> ReadPagesAsync(
         string index, SearchCommand first, int pageSize, bool countWithoutRowsIsPartial, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var page = RediSearchReplies.ParseAggregate(await ExecuteAsync(first), countWithoutRowsIsPartial);
+        // A cursor lives on the node that opened it: on a cluster every command of this cursor goes to one primary.
+        var server = redis.PinnedServer();
+        var page = RediSearchReplies.ParseAggregate(await ExecuteAsync(first, server), countWithoutRowsIsPartial);
         try
         {
             while (true)
@@ -133,20 +139,20 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
                 if (page.CursorId == 0) yield break;
                 cancellationToken.ThrowIfCancellationRequested();
                 page = RediSearchReplies.ParseAggregate(
-                    await ExecuteAsync(RediSearchCommands.CursorRead(index, page.CursorId, pageSize)), countWithoutRowsIsPartial: false);
+                    await ExecuteAsync(RediSearchCommands.CursorRead(index, page.CursorId, pageSize), server), countWithoutRowsIsPartial: false);
             }
         }
         finally
         {
-            if (page.CursorId != 0) await TryDeleteCursorAsync(index, page.CursorId);
+            if (page.CursorId != 0) await TryDeleteCursorAsync(index, page.CursorId, server);
         }
     }
 
-    private async Task TryDeleteCursorAsync(string index, long cursorId)
+    private async Task TryDeleteCursorAsync(string index, long cursorId, IServer? server)
     {
         try
         {
-            await ExecuteAsync(RediSearchCommands.CursorDelete(index, cursorId));
+            await ExecuteAsync(RediSearchCommands.CursorDelete(index, cursorId), server);
         }
         catch (Exception error) when (error is RedisException or SearchUnavailableException)
         {
@@ -167,11 +173,13 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
             long.Parse(row.GetValueOrDefault("count") ?? "0", NumberStyles.Integer, CultureInfo.InvariantCulture));
     }
 
-    private async Task<RedisResult> ExecuteAsync(SearchCommand command)
+    private async Task<RedisResult> ExecuteAsync(SearchCommand command, IServer? server = null)
     {
         try
         {
-            return await redis.Database.ExecuteAsync(command.Name, command.Args);
+            return server is null
+                ? await redis.Database.ExecuteAsync(command.Name, command.Args)
+                : await server.ExecuteAsync(command.Name, command.Args);
         }
         catch (RedisServerException error) when (RediSearchReplies.IsMissingModule(error))
         {

@@ -2,7 +2,11 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Scout.Redis;
 
-/// <summary>Ready when Redis answers PING; Kubernetes then routes traffic to this replica.</summary>
+/// <summary>
+/// Ready when Redis answers PING; Kubernetes then routes traffic to this replica. On a Redis Cluster also only
+/// while the cluster reports cluster_state:ok and every primary that owns slots answers: with a shard down,
+/// RediSearch's coordinator would answer with partial counts, so Scout fails its cycles and is not ready.
+/// </summary>
 public sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -10,7 +14,12 @@ public sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
         try
         {
             var latency = await redis.Database.PingAsync();
+            await redis.EnsureEveryShardAsync();
             return HealthCheckResult.Healthy($"redis answered in {latency.TotalMilliseconds:0.#} ms");
+        }
+        catch (ShardUnavailableException error)
+        {
+            return HealthCheckResult.Unhealthy("redis cluster incomplete: " + error.Message);
         }
         catch (Exception error)
         {

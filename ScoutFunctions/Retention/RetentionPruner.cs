@@ -15,7 +15,8 @@ public sealed record RetentionRun(long Deleted, long Unparseable, long Trimmed, 
 
 /// <summary>
 /// Deletes indexed messages older than the TTL and trims the stream. Only keys the index returns are
-/// deleted, in batches of one UNLINK each; messages whose timestamp does not parse are kept and reported.
+/// deleted, in batches of one UNLINK each (one UNLINK per slot on a Redis Cluster); messages whose timestamp
+/// does not parse are kept and reported.
 /// </summary>
 public sealed partial class RetentionPruner(
     ISearchIndex index,
@@ -112,7 +113,12 @@ public sealed partial class RetentionPruner(
     {
         if (keys.Count == 0) return 0;
         // One variadic delete per batch, sent as UNLINK (memory freed off the main thread): one round trip.
-        return await redis.Database.KeyDeleteAsync([.. keys]);
+        if (!redis.IsCluster) return await redis.Database.KeyDeleteAsync([.. keys]);
+        // A Redis Cluster refuses a multi-key command across slots (CROSSSLOT): one UNLINK per slot of the
+        // batch, sent together (pipelined) so the batch still costs about one round trip per shard.
+        var multiplexer = redis.Multiplexer;
+        var deletes = keys.GroupBy(k => multiplexer.HashSlot(k)).Select(slot => redis.Database.KeyDeleteAsync([.. slot])).ToList();
+        return (await Task.WhenAll(deletes)).Sum();
     }
 
     private async Task<long> TrimStreamAsync(ScoutOptions o, DateTimeOffset cutoff)

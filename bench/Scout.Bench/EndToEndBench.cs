@@ -25,8 +25,10 @@ public static class EndToEndBench
     private const string Area = "Aggregation (end to end)";
     private static readonly string[] Severities = ["info", "INFO", "warning", "Warning", "error", "ERROR", "critical", "debug"];
 
-    public static async Task<int> RunAsync(string target, int documents, int runs, bool hash = false)
+    /// <param name="topology">What the target is, for the table (e.g. "one node", "three shards"); empty for none.</param>
+    public static async Task<int> RunAsync(string target, int documents, int runs, bool hash = false, string topology = "")
     {
+        var on = topology.Length > 0 ? topology + ", " : "";
         var run = "scoutbench" + Guid.NewGuid().ToString("N")[..8];
         var endpoint = ConfigurationOptions.Parse(target);
         var (host, port) = endpoint.EndPoints[0] switch
@@ -60,19 +62,20 @@ public static class EndToEndBench
         try
         {
             await SeedAsync(db, run, documents, hash);
-            var server = go.GetServer(go.GetEndPoints()[0]);
+            // Every primary: on a cluster the client's commands (and the coordinator's fan-out to the shards) land on several.
+            var servers = go.GetServers().Where(s => !s.IsReplica).ToList();
             var adapter = new RediSearchIndex(scout, new FixedMonitor(options), NullLogger<RediSearchIndex>.Instance);
             var producer = RediSearchReplies.ParseInfo(run, await db.ExecuteAsync("FT.INFO", run));
 
             // Scout's own index, built as the first cycle would build it; its cost in Redis memory and indexing time.
-            var memoryBefore = await UsedMemoryAsync(server);
+            var memoryBefore = await UsedMemoryAsync(servers);
             var building = Stopwatch.StartNew();
             var ownAdapter = new RediSearchIndex(scout, new FixedMonitor(ownOptions), NullLogger<RediSearchIndex>.Instance);
             IndexDefinition own;
             while ((own = await ownAdapter.EnsureIndexAsync(CancellationToken.None)).Source != IndexSource.Scout) await Task.Delay(50);
             var buildSeconds = building.Elapsed.TotalSeconds;
             var ownInfo = RediSearchReplies.ParseIndexInfo(own.Name, await db.ExecuteAsync("FT.INFO", own.Name));
-            var memoryAfter = await UsedMemoryAsync(server);
+            var memoryAfter = await UsedMemoryAsync(servers);
 
             var goTimes = new List<double>();
             var landedTimes = new List<double>();
@@ -94,22 +97,22 @@ public static class EndToEndBench
 
             var retentionProducer = await RetentionScanAsync(adapter, producer, runs);
             var retentionOwn = await RetentionScanAsync(adapter, own, runs);
-            var scoutCalls = await RedisCost.CallsDuringAsync(server, () => ScoutCycleAsync(own, adapter, options));
-            var goCalls = await RedisCost.CallsDuringAsync(server, () => GoQueriesAsync(db, run));
+            var scoutCalls = await RedisCost.CallsDuringAsync(servers, () => ScoutCycleAsync(own, adapter, options));
+            var goCalls = await RedisCost.CallsDuringAsync(servers, () => GoQueriesAsync(db, run));
             var windows = string.Join("/", options.Windows.Select(w => w.Name));
-            Table.Row(Area, $"{documents:N0} {(hash ? "HASH documents (NUMERIC SORTABLE timestamp, the older producer)" : "JSON documents")}: Scout cycle through its own index (all + {windows}; FT.AGGREGATE with cursor, snapshots built and serialised), median of {runs}",
+            Table.Row(Area, $"{on}{documents:N0} {(hash ? "HASH documents (NUMERIC SORTABLE timestamp, the older producer)" : "JSON documents")}: Scout cycle through its own index (all + {windows}; FT.AGGREGATE with cursor, snapshots built and serialised), median of {runs}",
                 Table.MedianMs(ownTimes), "");
-            Table.Row(Area, $"the same cycle through the producer's index (the landed way), median of {runs}", Table.MedianMs(landedTimes), "");
-            Table.Row(Area, $"the Go service's five queries (all-time views only), median of {runs}", Table.MedianMs(goTimes), "");
-            Table.Row(Area, "Scout cycle (own index) ÷ Go queries (time); every way counted every document",
+            Table.Row(Area, $"{on}the same cycle through the producer's index (the landed way), median of {runs}", Table.MedianMs(landedTimes), "");
+            Table.Row(Area, $"{on}the Go service's five queries (all-time views only), median of {runs}", Table.MedianMs(goTimes), "");
+            Table.Row(Area, $"{on}Scout cycle (own index) ÷ Go queries (time); every way counted every document",
                 Table.F(Table.Median(ownTimes) / Table.Median(goTimes), "F2"), "≤ 0.3");
-            Table.Row(Area, "longest PING wait of a concurrent client: during Scout's cycle (own index) / producer's index / Go's queries",
+            Table.Row(Area, $"{on}longest PING wait of a concurrent client: during Scout's cycle (own index) / producer's index / Go's queries",
                 $"{ownPing:F0} ms / {landedPing:F0} ms / {goPing:F0} ms", "own ≤ Go");
-            Table.Row(Area, "Scout's own index: used_memory growth per document (FT.INFO doc table + sortable values); time to build",
+            Table.Row(Area, $"{on}Scout's own index: used_memory growth per document (FT.INFO doc table + sortable values); time to build",
                 $"{(memoryAfter - memoryBefore) / (double)documents:F0} B ({(ownInfo.DocTableMegabytes + ownInfo.SortableValuesMegabytes) * 1024 * 1024 / documents:F0} B); {buildSeconds:F1} s", "");
-            Table.Row(Area, $"retention scan (expired keys before now-24h, every page read, nothing deleted), median of {runs}: producer's index → own index",
+            Table.Row(Area, $"{on}retention scan (expired keys before now-24h, every page read, nothing deleted), median of {runs}: producer's index → own index",
                 $"{Table.MedianMs(retentionProducer)} → {Table.MedianMs(retentionOwn)}", "");
-            Table.Row(Area, "round trips per cycle", $"Scout {scoutCalls} (+1 MSET of the snapshots, not sent here); Go {goCalls}", "");
+            Table.Row(Area, $"{on}commands per cycle, as the server{(servers.Count > 1 ? "s count them (summed over " + servers.Count + " primaries, the coordinator's fan-out included)" : " counts them")}", $"Scout {scoutCalls} (+1 MSET of the snapshots, not sent here); Go {goCalls}", "");
             return 0;
         }
         finally
@@ -253,10 +256,12 @@ public static class EndToEndBench
         return times;
     }
 
-    private static async Task<long> UsedMemoryAsync(IServer server)
+    private static async Task<long> UsedMemoryAsync(IReadOnlyList<IServer> servers)
     {
-        var memory = (await server.InfoAsync("memory")).SelectMany(g => g).First(p => p.Key == "used_memory");
-        return long.Parse(memory.Value, CultureInfo.InvariantCulture);
+        long total = 0;
+        foreach (var server in servers)
+            total += long.Parse((await server.InfoAsync("memory")).SelectMany(g => g).First(p => p.Key == "used_memory").Value, CultureInfo.InvariantCulture);
+        return total;
     }
 
     /// <summary>REFERENCE.md's five queries, one after the other as the Go service sends them; returns the summary's total.</summary>

@@ -20,11 +20,15 @@ public static class RedisCost
     }
 
     /// <summary>Calls made between two readings, not counting the INFO of the first reading itself.</summary>
-    public static async Task<long> CallsDuringAsync(IServer server, Func<Task> work)
+    public static Task<long> CallsDuringAsync(IServer server, Func<Task> work) => CallsDuringAsync([server], work);
+
+    /// <summary>The same summed over several servers (every primary of a cluster), each first INFO not counted.</summary>
+    public static async Task<long> CallsDuringAsync(IReadOnlyList<IServer> servers, Func<Task> work)
     {
-        var before = await CommandCallsAsync(server);
+        var before = await Task.WhenAll(servers.Select(CommandCallsAsync));
         await work();
-        return await CommandCallsAsync(server) - before - 1;
+        var after = await Task.WhenAll(servers.Select(CommandCallsAsync));
+        return after.Sum() - before.Sum() - servers.Count;
     }
 
     /// <summary>Sequential authenticated GETs of the summary against the running service: Redis commands per request.</summary>

@@ -17,7 +17,7 @@ public sealed class StorageWiringTests(AzuriteFixture azurite, RedisServerFixtur
         var status = new BlobContainerClient(azurite.ConnectionString, BlobTimerStore.ContainerName)
             .GetBlobClient("timers/scout-wiring/AggregateAnalytics/status");
         await Messages.EventuallyAsync(async () => (await status.ExistsAsync()).Value, "the start-up aggregation stores its status blob");
-        Assert.False(await redis.Database.KeyExistsAsync("scout:timer:AggregateAnalytics:status"));
+        Assert.False(await redis.Database.KeyExistsAsync("{scout}:timer:AggregateAnalytics:status"));
     }
 
     [Fact]
@@ -25,7 +25,7 @@ public sealed class StorageWiringTests(AzuriteFixture azurite, RedisServerFixtur
     {
         await redis.FlushAsync();
         await using var app = await ScoutApp.StartAsync(ScoutApp.Settings(redis.Port), new PlainRedisSearchIndex(redis.Database));
-        await Messages.EventuallyAsync(() => redis.Database.KeyExistsAsync("scout:timer:AggregateAnalytics:status"),
+        await Messages.EventuallyAsync(() => redis.Database.KeyExistsAsync("{scout}:timer:AggregateAnalytics:status"),
             "the start-up aggregation stores its status in Redis");
     }
 }

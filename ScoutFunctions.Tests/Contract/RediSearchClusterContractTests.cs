@@ -1,0 +1,127 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Scout.Analytics;
+using Scout.Observability;
+using Scout.Retention;
+using Scout.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace Scout.Tests.Contract;
+
+/// <summary>
+/// The contract suite's checks on a sharded Redis Stack (three primaries, the RediSearch coordinator), with Scout
+/// given the address of one node only: the same recorded data set, the same numbers computed from the document list
+/// as <see cref="RediSearchContractTests"/> asserts on the single node, so both topologies give identical counts for
+/// every window. Also what only a cluster can get wrong: documents on every shard, cursors read across many pages,
+/// and deletions of keys in many slots.
+/// </summary>
+[Trait("Category", "Contract")]
+[Collection(RedisClusterCollection.Name)]
+public sealed class RediSearchClusterContractTests(RedisClusterFixture cluster) : IAsyncLifetime
+{
+    private readonly ContractData _data = new(cluster);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _data.DisposeAsync().AsTask();
+
+    [RedisClusterTheory]
+    [InlineData(IndexSource.Producer)]
+    [InlineData(IndexSource.Scout)]
+    public async Task Json_index_counts_on_three_shards_match_the_data_set_for_every_window(IndexSource source)
+    {
+        var (index, documents) = await _data.SeedJsonIndexAsync();
+        AssertOnEveryShard(documents.Select(d => $"{index}:{d.Key}"));
+
+        await _data.AssertCountsAsync(index, documents, IndexKeyType.Json, TimestampKind.Text, source);
+    }
+
+    [RedisClusterTheory]
+    [InlineData(IndexSource.Producer)]
+    [InlineData(IndexSource.Scout)]
+    public async Task Hash_index_with_numeric_timestamps_on_three_shards_counts_match_the_data_set(IndexSource source)
+    {
+        var (index, documents) = await _data.SeedHashIndexAsync(TimestampKind.Numeric);
+
+        await _data.AssertCountsAsync(index, documents, IndexKeyType.Hash, TimestampKind.Numeric, source);
+    }
+
+    [RedisClusterTheory]
+    [InlineData(IndexSource.Producer)]
+    [InlineData(IndexSource.Scout)]
+    public async Task Expired_keys_of_a_json_index_are_exactly_the_documents_before_the_cutoff_plus_unparseable_ones(IndexSource source)
+    {
+        var (index, documents) = await _data.SeedJsonIndexAsync();
+
+        var returned = await _data.ExpiredKeysAsync(index, IndexKeyType.Json, TimestampKind.Text, source);
+
+        var cutoff = (ContractData.ReferenceNow - TimeSpan.FromHours(24)).ToUnixTimeSeconds();
+        var expired = documents.Where(d => d.Unix < cutoff).Select(d => $"{index}:{d.Key}").ToHashSet();
+        var unparseable = documents.Where(d => d.Unix is null).Select(d => $"{index}:{d.Key}").ToHashSet();
+        Assert.Superset(expired, returned.Keys.ToHashSet());
+        Assert.Subset(expired.Union(unparseable).ToHashSet(), returned.Keys.ToHashSet());
+    }
+
+    /// <summary>
+    /// More expired documents than one cursor page (<see cref="RediSearchIndex.ExpiryPageSize"/>): every page after the
+    /// first is an FT.CURSOR READ, which only the node that opened the cursor knows.
+    /// </summary>
+    [RedisClusterFact]
+    public async Task Expired_keys_are_read_through_every_cursor_page_from_the_node_that_opened_it()
+    {
+        var documents = ManyDocuments(expired: 2_600, live: 150);
+        var (index, _) = await _data.SeedJsonIndexAsync(documents);
+        AssertOnEveryShard(documents.Select(d => $"{index}:{d.Key}"));
+
+        var returned = await _data.ExpiredKeysAsync(index, IndexKeyType.Json, TimestampKind.Text, IndexSource.Scout);
+
+        var cutoff = (ContractData.ReferenceNow - TimeSpan.FromHours(24)).ToUnixTimeSeconds();
+        Assert.Equal(documents.Where(d => d.Unix < cutoff).Select(d => $"{index}:{d.Key}").Order(), returned.Keys.Order());
+    }
+
+    /// <summary>The real pruner on the cluster: keys in many slots of every shard, deleted by slot, live ones untouched.</summary>
+    [RedisClusterFact]
+    public async Task Retention_deletes_exactly_the_expired_messages_of_every_shard()
+    {
+        var documents = ManyDocuments(expired: 1_500, live: 300);
+        var (index, _) = await _data.SeedJsonIndexAsync(documents);
+        var (adapter, connection, options) = _data.Scout(index);
+        await ContractData.ScoutIndexAsync(adapter);
+        options.RetentionTtl = TimeSpan.FromHours(24);
+        var pruner = new RetentionPruner(adapter, connection, new FixedOptions(options), new FakeTimeProvider(ContractData.ReferenceNow),
+            new ScoutMetrics(), NullLogger<RetentionPruner>.Instance);
+        var cutoff = (ContractData.ReferenceNow - options.RetentionTtl).ToUnixTimeSeconds();
+        var expired = documents.Where(d => d.Unix < cutoff).Select(d => $"{index}:{d.Key}").ToList();
+        var live = documents.Where(d => d.Unix >= cutoff).Select(d => $"{index}:{d.Key}").ToList();
+        AssertOnEveryShard(expired);
+        AssertOnEveryShard(live);
+
+        var run = await pruner.RunAsync(CancellationToken.None);
+
+        Assert.Equal(expired.Count, run.Deleted);
+        Assert.Equal(0, run.Unparseable);
+        foreach (var key in expired) Assert.False(await _data.Db.KeyExistsAsync(key), $"{key} is expired and still there");
+        foreach (var key in live) Assert.True(await _data.Db.KeyExistsAsync(key), $"{key} is live and was deleted");
+    }
+
+    /// <summary>Timestamps 48 h ago (expired at a 24 h TTL) and 30 min ago (live), spread over many systems.</summary>
+    private static List<Document> ManyDocuments(int expired, int live)
+    {
+        Document Make(int i, DateTimeOffset at) => new($"m:{i:D5}", i % 7 == 0 ? "ERROR" : "info", $"system-{i % 40}",
+            at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture), at.ToUnixTimeSeconds());
+        return
+        [
+            .. Enumerable.Range(0, expired).Select(i => Make(i, ContractData.ReferenceNow - TimeSpan.FromHours(48) + TimeSpan.FromSeconds(i))),
+            .. Enumerable.Range(expired, live).Select(i => Make(i, ContractData.ReferenceNow - TimeSpan.FromMinutes(30))),
+        ];
+    }
+
+    /// <summary>The keys live on all three primaries, so every shard's part of the answer is needed.</summary>
+    private void AssertOnEveryShard(IEnumerable<string> keys)
+    {
+        var configuration = cluster.Connection.GetServer(cluster.Host, cluster.Port).ClusterConfiguration!;
+        var owners = keys.Select(k => configuration.GetBySlot(cluster.Connection.HashSlot(k))!.EndPoint).Distinct().Count();
+        Assert.Equal(RedisClusterFixture.ShardCount, owners);
+    }
+}
