@@ -9,6 +9,24 @@ public static class FunctionsAppSettings
     private static readonly Dictionary<string, string?> Defaults = new() { ["SCOUT_INTERVAL"] = "60s" };
 
     /// <summary>
+    /// Settings that, left unset or empty, mean another one's value: the self-host's reading of %SETTING% in a
+    /// schedule. The Functions host has no such fallback, so under it these settings must be set (README, keda/functions-host).
+    /// </summary>
+    private static readonly Dictionary<string, string> Fallbacks = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["ALERT_SCHEDULE"] = "SCOUT_INTERVAL",
+        ["SCOUT_RETENTION_SCHEDULE"] = "SCOUT_INTERVAL",
+    };
+
+    /// <summary>A setting's value, or its fallback's when it is unset or empty; with the name of the setting the value came from.</summary>
+    public static (string Name, string? Value) Resolve(IConfiguration settings, string name)
+    {
+        var value = settings[name];
+        if (string.IsNullOrWhiteSpace(value) && Fallbacks.TryGetValue(name, out var fallback)) return (fallback, settings[fallback]);
+        return (name, value);
+    }
+
+    /// <summary>
     /// Lowest first: defaults, host.json, local.settings.json "Values" (local development only);
     /// everything already registered (environment variables, command line) keeps winning.
     /// </summary>

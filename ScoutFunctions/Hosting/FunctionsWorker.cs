@@ -1,0 +1,46 @@
+using Microsoft.Azure.Functions.Worker.Builder;
+using Scout.Configuration;
+using Scout.Observability;
+using Scout.Profile;
+
+namespace Scout.Hosting;
+
+/// <summary>
+/// Scout as the Functions host's isolated worker: the host owns schedules, singleton locks, schedule status and
+/// the HTTP front door; the worker registers the same services as the self-host and runs the same [Function] methods.
+/// Kept apart from the self-host's code so a self-hosted process never loads the worker's gRPC assemblies.
+/// </summary>
+public static class FunctionsWorker
+{
+    /// <summary>
+    /// The Functions host starts its worker with the address of its gRPC endpoint (<c>--functions-uri</c>, or
+    /// <c>--host</c>/<c>--port</c> from older hosts) and a worker id: without them the worker cannot run at all.
+    /// FUNCTIONS_WORKER_RUNTIME is no signal: local.settings.json and images set it for the self-host too.
+    /// </summary>
+    public static bool IsRequested(string[] args) =>
+        args.Any(a => a.StartsWith("--functions-uri", StringComparison.OrdinalIgnoreCase)
+                      || a.StartsWith("--functions-worker-id", StringComparison.OrdinalIgnoreCase)
+                      || a.Equals("--workerId", StringComparison.OrdinalIgnoreCase));
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var builder = FunctionsApplication.CreateBuilder(args);
+        builder.ConfigureFunctionsWebApplication();
+        // The host passes app settings as environment variables; defaults and host.json as the self-host reads them.
+        builder.Configuration.AddFunctionsAppSettings(AppContext.BaseDirectory);
+        var profileValues = new ProfileConfigurationProvider();
+        ((IConfigurationBuilder)builder.Configuration).Add(new ProfileConfigurationSource(profileValues));
+
+        var options = ScoutSettings.Load(builder.Configuration);
+        var host = FunctionsHostSettings.From(builder.Configuration);
+        var build = BuildInfo.FromAssembly();
+        ScoutLogging.PrintBanner(options, build, Console.Out);
+        builder.Logging.AddScoutLogging(options, logLevelSet: !string.IsNullOrWhiteSpace(builder.Configuration["LOG_LEVEL"]));
+        Program.AddScoutServices(builder.Services, builder.Configuration, options, host, build, profileValues);
+
+        using var app = builder.Build();
+        app.Services.GetRequiredService<SnapshotGauges>().Register();
+        await app.RunAsync();
+        return 0;
+    }
+}
