@@ -68,7 +68,7 @@ public static class Program
         AddScoutServices(builder.Services, builder.Configuration, options, host, build, profileValues);
         // The self-host runs the timer functions of the table itself (the Functions host does, under it).
         foreach (var timer in FunctionTable.Scout.Timers)
-            builder.Services.AddSingleton<ITimerFunction>(sp => new AttributedTimerFunction(new FunctionInvoker(timer, sp)));
+            builder.Services.AddSingleton<ITimerFunction>(sp => new AttributedTimerFunction(new FunctionInvoker(timer, sp), host.Settings));
         builder.Services.AddHostedService<TimerHost>();
         overrideServices?.Invoke(builder.Services);
 

@@ -85,11 +85,12 @@ public sealed class FunctionInvoker
 }
 
 /// <summary>A timer function of the function table, run by <see cref="TimerHost"/>.</summary>
-public sealed class AttributedTimerFunction(FunctionInvoker invoker) : ITimerFunction
+public sealed class AttributedTimerFunction(FunctionInvoker invoker, IConfiguration settings) : ITimerFunction
 {
     public string Name => invoker.Function.Name;
 
-    public string Schedule => invoker.Function.Schedule!;
+    /// <summary>The trigger's schedule, read anew each time so a settings change (a ScoutProfile) reschedules.</summary>
+    public string Schedule => FunctionsAppSettings.EffectiveSchedule(invoker.Function.Schedule!, settings);
 
     public bool RunOnStartup => invoker.Function.RunOnStartup;
 

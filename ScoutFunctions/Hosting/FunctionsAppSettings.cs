@@ -9,8 +9,9 @@ public static class FunctionsAppSettings
     private static readonly Dictionary<string, string?> Defaults = new() { ["SCOUT_INTERVAL"] = "60s" };
 
     /// <summary>
-    /// Settings that, left unset or empty, mean another one's value: the self-host's reading of %SETTING% in a
-    /// schedule. The Functions host has no such fallback, so under it these settings must be set (README, keda/functions-host).
+    /// Schedule settings that, left unset or empty, mean another one's: the Go service's ALERT_SCHEDULE and
+    /// SCOUT_RETENTION_SCHEDULE default to SCOUT_INTERVAL. The Functions host has no such fallback, so under it
+    /// these settings must be set (README "Functions", keda/components/functions-host).
     /// </summary>
     private static readonly Dictionary<string, string> Fallbacks = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -18,12 +19,14 @@ public static class FunctionsAppSettings
         ["SCOUT_RETENTION_SCHEDULE"] = "SCOUT_INTERVAL",
     };
 
-    /// <summary>A setting's value, or its fallback's when it is unset or empty; with the name of the setting the value came from.</summary>
-    public static (string Name, string? Value) Resolve(IConfiguration settings, string name)
+    /// <summary>A timer trigger's schedule as the self-host follows it: "%SETTING%" becomes its fallback's when the setting is unset or empty.</summary>
+    public static string EffectiveSchedule(string schedule, IConfiguration settings)
     {
-        var value = settings[name];
-        if (string.IsNullOrWhiteSpace(value) && Fallbacks.TryGetValue(name, out var fallback)) return (fallback, settings[fallback]);
-        return (name, value);
+        var text = schedule.Trim();
+        if (text.Length > 2 && text[0] == '%' && text[^1] == '%' && Fallbacks.TryGetValue(text[1..^1], out var fallback)
+            && string.IsNullOrWhiteSpace(settings[text[1..^1]]))
+            return $"%{fallback}%";
+        return schedule;
     }
 
     /// <summary>

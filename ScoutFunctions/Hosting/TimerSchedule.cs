@@ -20,8 +20,8 @@ public abstract class TimerSchedule
         var source = "schedule";
         if (text.Length > 2 && text.StartsWith('%') && text.EndsWith('%'))
         {
-            (source, var value) = FunctionsAppSettings.Resolve(settings, text[1..^1]);
-            text = value?.Trim() ?? throw new ConfigurationError(source, null, AcceptedForm);
+            source = text[1..^1];
+            text = settings[source]?.Trim() ?? throw new ConfigurationError(source, null, AcceptedForm);
         }
         if (text.Any(char.IsWhiteSpace))
         {
