@@ -25,7 +25,9 @@ const FUNCTIONS = {
   service: ["Health", "Ready", "Metrics", "Index"],
 };
 const ALL_FUNCTIONS = [...FUNCTIONS.timers, ...FUNCTIONS.analytics, ...FUNCTIONS.service];
-const SECRET_VARIABLES = ["AUTH_TOKEN", "REDIS_PASSWORD", "ALERT_PITCHER_TOKEN"];
+const SECRET_VARIABLES = ["AUTH_TOKEN", "REDIS_PASSWORD", "ALERT_PITCHER_TOKEN", "AzureWebJobsStorage"];
+// Schedules the Azure Functions host accepts: NCRONTAB with seconds (six fields) or a TimeSpan hh:mm:ss.
+const HOST_SCHEDULE = /^(\S+\s+){5}\S+$|^\d{1,2}:\d{2}:\d{2}$/;
 const SCOUT_GROUP = "homerun2.stuttgart-things.com";
 
 // ---------- reading ----------
@@ -217,6 +219,26 @@ function checkReferences(all) {
     }
     if (d.kind === "CustomResourceDefinition" || d.kind === "ClusterRole" || d.kind === "ClusterRoleBinding" || d.kind === "Namespace") continue;
   }
+  return errors;
+}
+
+function checkFunctionsHost(all) {
+  // keda/components/functions-host: both Deployments on the Functions host image, with the same split, timer
+  // state in AzureWebJobsStorage under one host id, and every schedule setting in a form the host accepts.
+  const errors = checkSplit(all);
+  for (const name of ["scout-http", "scout-timers"]) {
+    const deployment = all.find((d) => d.kind === "Deployment" && d.metadata?.name === name);
+    const container = deployment?.spec.template.spec.containers[0];
+    if (!container) { errors.push(`${name}: missing`); continue; }
+    const env = envOf(container);
+    if (!/\/homerun2-scout-functions:[^:/]+$/.test(container.image)) errors.push(`${name}: runs ${container.image}, not the Functions host image`);
+    if (!env.AzureWebJobsStorage?.valueFrom?.secretKeyRef) errors.push(`${name}: AzureWebJobsStorage must come from a Secret`);
+    if (!env.AzureFunctionsWebHost__hostid?.value) errors.push(`${name}: needs AzureFunctionsWebHost__hostid, shared by both Deployments`);
+    for (const setting of ["SCOUT_INTERVAL", "ALERT_SCHEDULE", "SCOUT_RETENTION_SCHEDULE"])
+      if (!HOST_SCHEDULE.test(env[setting]?.value ?? "")) errors.push(`${name}: ${setting} "${env[setting]?.value ?? ""}" is not a schedule the Functions host accepts (NCRONTAB or hh:mm:ss)`);
+  }
+  const ids = ["scout-http", "scout-timers"].map((n) => envOf(all.find((d) => d.kind === "Deployment" && d.metadata?.name === n)?.spec.template.spec.containers[0] ?? {}).AzureFunctionsWebHost__hostid?.value);
+  if (ids[0] !== ids[1]) errors.push(`the Deployments must share one host id, have ${ids.join(" and ")}`);
   return errors;
 }
 
@@ -422,7 +444,7 @@ async function main() {
   report(splitErrors.length === 0, "keda: scout-http runs the HTTP functions, scout-timers the timers, both scaled with at least 1 replica", splitErrors);
   const kustomizeErrors = checkKustomizations(files.filter((f) => f.startsWith("keda/")), docsByFile);
   report(kustomizeErrors.length === 0, "keda: kustomization lists every manifest beside it and every path it names exists", kustomizeErrors);
-  for (const components of [[], ["keda/components/redis-streams"]]) {
+  for (const components of [[], ["keda/components/redis-streams"], ["keda/components/functions-host"]]) {
     const built = kubectlBuild("keda", components);
     const label = `kubectl kustomize keda/${components.length ? " with " + components.join(", ") : ""}`;
     if (built === null) { console.log(`skip ${label}: kubectl not installed (file checks above still apply)`); continue; }
@@ -432,7 +454,8 @@ async function main() {
     errors.push(...checkReferences(built.docs.map((d) => d.value)));
     if (built.docs.some((d) => d.value.kind !== "Namespace" && d.value.kind !== "CustomResourceDefinition" && d.value.metadata?.namespace !== "homerun2")) errors.push("every namespaced resource must land in homerun2");
     const timers = built.docs.find((d) => d.value.kind === "ScaledObject" && d.value.metadata.name === "scout-timers")?.value;
-    if (components.length && !timers?.spec.triggers.some((t) => t.type === "redis-streams" && t.authenticationRef?.name)) errors.push("the redis-streams component must add an authenticated redis-streams trigger to scout-timers");
+    if (components.includes("keda/components/redis-streams") && !timers?.spec.triggers.some((t) => t.type === "redis-streams" && t.authenticationRef?.name)) errors.push("the redis-streams component must add an authenticated redis-streams trigger to scout-timers");
+    if (components.includes("keda/components/functions-host")) errors.push(...checkFunctionsHost(built.docs.map((d) => d.value)));
     report(errors.length === 0, `${label} builds ${built.docs.length} valid documents`, errors);
   }
   // The keda/ CRD is a copy of the KCL one: both must stay the same.

@@ -82,10 +82,15 @@ public sealed class FunctionsWorkerProtocolTests(RedisServerFixture redis) : ICl
         var workerId = Guid.NewGuid().ToString();
         (string, string)[] environment =
         [
-            .. ScoutApp.Settings(redis.Port, AlertingApp.Settings(pitcher.BaseUrl)).Where(s => s.Key != "urls").Select(s => (s.Key, s.Value ?? "")),
+            .. ScoutApp.Settings(redis.Port, AlertingApp.Settings(pitcher.BaseUrl))
+                .Where(s => s.Key is not ("urls" or "SCOUT_INTERVAL" or "ALERT_SCHEDULE")).Select(s => (s.Key, s.Value ?? "")),
             ("FUNCTIONS_WORKER_RUNTIME", "dotnet-isolated"),
             ("FUNCTIONS_APPLICATION_DIRECTORY", directory),
             ("AzureWebJobsScriptRoot", directory),
+            // Schedules in the forms the Functions host accepts (the self-host above had Go durations).
+            ("SCOUT_INTERVAL", "01:00:00"),
+            ("ALERT_SCHEDULE", "01:00:00"),
+            ("SCOUT_RETENTION_SCHEDULE", "0 0 * * * *"),
         ];
         await using var worker = ScoutProcess.Start(
             ["--functions-uri", host.Uri.ToString(), "--functions-worker-id", workerId, "--functions-request-id", Guid.NewGuid().ToString(),
