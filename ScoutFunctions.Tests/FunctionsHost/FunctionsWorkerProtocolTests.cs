@@ -64,10 +64,12 @@ public sealed class FunctionsWorkerProtocolTests(RedisServerFixture redis) : ICl
         // The self-host: aggregates at start-up into redis, then answers and evaluates alerts once.
         var selfAnswers = new List<Answer>();
         List<string> selfPitches;
+        string selfMetrics;
         await using (var self = await AlertingApp.StartAsync(redis, pitcher.BaseUrl))
         {
             foreach (var (path, token) in Requests)
                 selfAnswers.Add(await ReadAsync(await self.Client.SendAsync(Get(self.Address, path, token))));
+            selfMetrics = await self.Client.GetStringAsync("/metrics");
             var evaluate = self.Services.GetServices<ITimerFunction>().Single(f => f.Name == "EvaluateAlerts");
             await evaluate.RunAsync(new TimerOccurrence(null, false), CancellationToken.None);
             selfPitches = pitcher.Requests.Select(r => r.Body).Order(StringComparer.Ordinal).ToList();
@@ -153,6 +155,30 @@ public sealed class FunctionsWorkerProtocolTests(RedisServerFixture redis) : ICl
 
         // HTTP: each request proxied to the worker's listener while its invocation arrives over gRPC.
         using var client = new HttpClient { Timeout = Bound };
+        async Task<HttpResponseMessage> ProxyAsync(string function, string path, string? token)
+        {
+            var invocation = Guid.NewGuid().ToString();
+            var request = Get(httpUri, path, token);
+            request.Headers.Add("x-ms-invocation-id", invocation);
+            var response = client.SendAsync(request);
+            await host.SendAsync(new StreamingMessage
+            {
+                RequestId = "http-" + invocation,
+                InvocationRequest = new InvocationRequest
+                {
+                    InvocationId = invocation,
+                    FunctionId = functions[function].FunctionId,
+                    TraceContext = TraceContext(),
+                    InputData = { new ParameterBinding { Name = "request", Data = new TypedData { Http = new RpcHttp { Method = "GET", Url = new Uri(httpUri, path).ToString() } } } },
+                },
+            });
+            var answered = await response;
+            var result = (await host.ReceiveAsync(Case.InvocationResponse, Bound)).InvocationResponse;
+            Assert.Equal(invocation, result.InvocationId);
+            Assert.True(result.Result.Status == StatusResult.Types.Status.Success, $"{function}: {result.Result}");
+            return answered;
+        }
+
         for (var i = 0; i < Requests.Length; i++)
         {
             var (path, token) = Requests[i];
@@ -162,26 +188,19 @@ public sealed class FunctionsWorkerProtocolTests(RedisServerFixture redis) : ICl
                 "/analytics/systems" => "AnalyticsSystems",
                 _ => "AnalyticsAlerts",
             };
-            var invocation = Guid.NewGuid().ToString();
-            var request = Get(httpUri, path, token);
-            request.Headers.Add("x-ms-invocation-id", invocation);
-            var response = client.SendAsync(request);
-            await host.SendAsync(new StreamingMessage
-            {
-                RequestId = "http-" + i,
-                InvocationRequest = new InvocationRequest
-                {
-                    InvocationId = invocation,
-                    FunctionId = functions[name].FunctionId,
-                    TraceContext = TraceContext(),
-                    InputData = { new ParameterBinding { Name = "request", Data = new TypedData { Http = new RpcHttp { Method = "GET", Url = new Uri(httpUri, path).ToString() } } } },
-                },
-            });
-            var answer = await ReadAsync(await response);
-            var result = (await host.ReceiveAsync(Case.InvocationResponse, Bound)).InvocationResponse;
-            Assert.Equal(invocation, result.InvocationId);
-            Assert.True(result.Result.Status == StatusResult.Types.Status.Success, $"{name}: {result.Result}");
-            Assert.Equal(selfAnswers[i], answer);
+            Assert.Equal(selfAnswers[i], await ReadAsync(await ProxyAsync(name, path, token)));
+        }
+
+        // The request counts the KEDA HTTP scaler reads: the worker counts the proxied requests as the self-host counted its own.
+        var workerMetrics = await (await ProxyAsync("Metrics", "/metrics", null)).Content.ReadAsStringAsync();
+        foreach (var series in new[]
+                 {
+                     "{code=\"200\",method=\"GET\",endpoint=\"/analytics/summary\"}", "{code=\"200\",method=\"GET\",endpoint=\"/analytics/systems\"}",
+                     "{code=\"401\",method=\"GET\",endpoint=\"/analytics/alerts\"}", "{code=\"400\",method=\"GET\",endpoint=\"/analytics/summary\"}",
+                 })
+        {
+            Assert.Equal<double?>(1, MetricsScrape.Sample(selfMetrics, "http_requests_received_total" + series));
+            Assert.Equal<double?>(1, MetricsScrape.Sample(workerMetrics, "http_requests_received_total" + series));
         }
 
         // The counterpart of SelfHostAssembliesTests: in host mode the gRPC worker assemblies are loaded, and seen.

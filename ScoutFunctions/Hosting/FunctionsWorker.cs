@@ -37,6 +37,8 @@ public static class FunctionsWorker
         ScoutLogging.PrintBanner(options, build, Console.Out);
         builder.Logging.AddScoutLogging(options, logLevelSet: !string.IsNullOrWhiteSpace(builder.Configuration["LOG_LEVEL"]));
         Program.AddScoutServices(builder.Services, builder.Configuration, options, host, build, profileValues);
+        // Outermost in the worker's ASP.NET Core pipeline: it sees each proxied request's final status code.
+        builder.Services.AddSingleton<IStartupFilter, WorkerHttpMetrics>();
 
         using var app = builder.Build();
         app.Services.GetRequiredService<SnapshotGauges>().Register();
