@@ -51,21 +51,9 @@ public static class Program
         var builder = WebApplication.CreateSlimBuilder(args);
         // ASPNETCORE_URLS may name an https:// address (with Kestrel__Certificates__Default__*), as with the full builder.
         builder.WebHost.UseKestrelHttpsConfiguration();
-        builder.Configuration.AddFunctionsAppSettings(AppContext.BaseDirectory);
-        if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
-        // Last source, so a ScoutProfile's values win over the environment and reload the options when they change.
-        var profileValues = new ProfileConfigurationProvider();
-        ((IConfigurationBuilder)builder.Configuration).Add(new ProfileConfigurationSource(profileValues));
-
-        var options = ScoutSettings.Load(builder.Configuration);
-        var host = FunctionsHostSettings.From(builder.Configuration);
-
-        var build = BuildInfo.FromAssembly();
-        ScoutLogging.PrintBanner(options, build, Console.Out);
-        builder.Logging.AddScoutLogging(options, logLevelSet: !string.IsNullOrWhiteSpace(builder.Configuration["LOG_LEVEL"]));
+        var (options, host) = AddScout(builder, settings);
         builder.WebHost.UseUrls(builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? $"http://*:{options.Port}");
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(25));
-        AddScoutServices(builder.Services, builder.Configuration, options, host, build, profileValues);
         // The self-host runs the timer functions of the table itself (the Functions host does, under it).
         foreach (var timer in FunctionTable.Scout.Timers)
             builder.Services.AddSingleton<ITimerFunction>(sp => new AttributedTimerFunction(new FunctionInvoker(timer, sp), host.Settings));
@@ -85,8 +73,31 @@ public static class Program
         return app;
     }
 
-    /// <summary>What both hosts register: options, the profile, Redis adapters, the domain, metrics and health checks.</summary>
-    internal static void AddScoutServices(IServiceCollection services, IConfiguration configuration, ScoutOptions options,
+    /// <summary>
+    /// What both hosts set up alike: settings (defaults, host.json, local.settings.json, the environment, then
+    /// <paramref name="settings"/>, then a ScoutProfile), the banner and logging, and every service but the self-host's
+    /// timer host: options, the profile, Redis adapters, the domain, metrics and health checks.
+    /// </summary>
+    internal static (ScoutOptions Options, FunctionsHostSettings Host) AddScout(
+        IHostApplicationBuilder builder, IEnumerable<KeyValuePair<string, string?>>? settings = null)
+    {
+        builder.Configuration.AddFunctionsAppSettings(AppContext.BaseDirectory);
+        if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
+        // Last source, so a ScoutProfile's values win over the environment and reload the options when they change.
+        var profileValues = new ProfileConfigurationProvider();
+        ((IConfigurationBuilder)builder.Configuration).Add(new ProfileConfigurationSource(profileValues));
+
+        var options = ScoutSettings.Load(builder.Configuration);
+        var host = FunctionsHostSettings.From(builder.Configuration);
+
+        var build = BuildInfo.FromAssembly();
+        ScoutLogging.PrintBanner(options, build, Console.Out);
+        builder.Logging.AddScoutLogging(options, logLevelSet: !string.IsNullOrWhiteSpace(builder.Configuration["LOG_LEVEL"]));
+        AddScoutServices(builder.Services, builder.Configuration, options, host, build, profileValues);
+        return (options, host);
+    }
+
+    private static void AddScoutServices(IServiceCollection services, IConfiguration configuration, ScoutOptions options,
         FunctionsHostSettings host, BuildInfo build, ProfileConfigurationProvider profileValues)
     {
         services.ConfigureHttpJsonOptions(o =>

@@ -1,7 +1,5 @@
 using Microsoft.Azure.Functions.Worker.Builder;
-using Scout.Configuration;
 using Scout.Observability;
-using Scout.Profile;
 
 namespace Scout.Hosting;
 
@@ -26,17 +24,8 @@ public static class FunctionsWorker
     {
         var builder = FunctionsApplication.CreateBuilder(args);
         builder.ConfigureFunctionsWebApplication();
-        // The host passes app settings as environment variables; defaults and host.json as the self-host reads them.
-        builder.Configuration.AddFunctionsAppSettings(AppContext.BaseDirectory);
-        var profileValues = new ProfileConfigurationProvider();
-        ((IConfigurationBuilder)builder.Configuration).Add(new ProfileConfigurationSource(profileValues));
-
-        var options = ScoutSettings.Load(builder.Configuration);
-        var host = FunctionsHostSettings.From(builder.Configuration);
-        var build = BuildInfo.FromAssembly();
-        ScoutLogging.PrintBanner(options, build, Console.Out);
-        builder.Logging.AddScoutLogging(options, logLevelSet: !string.IsNullOrWhiteSpace(builder.Configuration["LOG_LEVEL"]));
-        Program.AddScoutServices(builder.Services, builder.Configuration, options, host, build, profileValues);
+        // The host passes the app settings as environment variables; defaults and host.json are read as self-hosted.
+        Program.AddScout(builder);
         // Outermost in the worker's ASP.NET Core pipeline: it sees each proxied request's final status code.
         builder.Services.AddSingleton<IStartupFilter, WorkerHttpMetrics>();
 
