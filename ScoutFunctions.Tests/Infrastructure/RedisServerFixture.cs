@@ -30,6 +30,9 @@ public sealed class RedisServerFixture : IAsyncLifetime
     /// <summary>Starts the server (again) on the given port: fault tests stop and restart it.</summary>
     public async Task StartAsync(int port)
     {
+        // Already serving there (a test's finally after its own restart): a second server could not bind the port,
+        // and the running one, no longer referenced, would outlive the fixture.
+        if (_process is { HasExited: false } && Port == port) return;
         Port = port;
         _process = await ServerProcess.StartAsync(FindBinary(),
             ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--dir", _directory,
