@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Prometheus;
 using Scout.Alerting;
 using Scout.Analytics;
 using Scout.Configuration;
@@ -16,17 +15,17 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        WebApplication app;
         try
         {
-            app = Build(args);
+            // Started by the Functions host: run as its isolated worker. Otherwise host the same functions here.
+            if (FunctionsWorker.IsRequested(args)) return await FunctionsWorker.RunAsync(args);
+            return await RunAsync(Build(args));
         }
         catch (ConfigurationError error)
         {
             Console.Error.WriteLine(error.Message);
             return 2;
         }
-        return await RunAsync(app);
     }
 
     /// <summary>Runs until shutdown; exit code 1 when the host stopped because a background service failed.</summary>
@@ -52,6 +51,36 @@ public static class Program
         var builder = WebApplication.CreateSlimBuilder(args);
         // ASPNETCORE_URLS may name an https:// address (with Kestrel__Certificates__Default__*), as with the full builder.
         builder.WebHost.UseKestrelHttpsConfiguration();
+        var (options, host) = AddScout(builder, settings);
+        builder.WebHost.UseUrls(builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? $"http://*:{options.Port}");
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(25));
+        // The self-host runs the timer functions of the table itself (the Functions host does, under it).
+        foreach (var timer in FunctionTable.Scout.Timers)
+            builder.Services.AddSingleton<ITimerFunction>(sp => new AttributedTimerFunction(new FunctionInvoker(timer, sp), host.Settings));
+        builder.Services.AddHostedService<TimerHost>();
+        overrideServices?.Invoke(builder.Services);
+
+        var app = builder.Build();
+
+        app.Services.GetRequiredService<SnapshotGauges>().Register();
+        if (options.AuthToken.Length == 0)
+            app.Logger.LogWarning("AUTH_TOKEN is empty: the analytics API is unauthenticated");
+
+        app.UseJsonStatusPages();
+        var httpMetrics = app.Services.GetRequiredService<HttpRequestMetrics>();
+        app.Use(httpMetrics.InvokeAsync);
+        app.MapHttpFunctions(FunctionTable.Scout, host);
+        return app;
+    }
+
+    /// <summary>
+    /// What both hosts set up alike: settings (defaults, host.json, local.settings.json, the environment, then
+    /// <paramref name="settings"/>, then a ScoutProfile), the banner and logging, and every service but the self-host's
+    /// timer host: options, the profile, Redis adapters, the domain, metrics and health checks.
+    /// </summary>
+    internal static (ScoutOptions Options, FunctionsHostSettings Host) AddScout(
+        IHostApplicationBuilder builder, IEnumerable<KeyValuePair<string, string?>>? settings = null)
+    {
         builder.Configuration.AddFunctionsAppSettings(AppContext.BaseDirectory);
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         // Last source, so a ScoutProfile's values win over the environment and reload the options when they change.
@@ -64,69 +93,56 @@ public static class Program
         var build = BuildInfo.FromAssembly();
         ScoutLogging.PrintBanner(options, build, Console.Out);
         builder.Logging.AddScoutLogging(options, logLevelSet: !string.IsNullOrWhiteSpace(builder.Configuration["LOG_LEVEL"]));
-        builder.WebHost.UseUrls(builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? $"http://*:{options.Port}");
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(25));
-        builder.Services.ConfigureHttpJsonOptions(o =>
+        AddScoutServices(builder.Services, builder.Configuration, options, host, build, profileValues);
+        return (options, host);
+    }
+
+    private static void AddScoutServices(IServiceCollection services, IConfiguration configuration, ScoutOptions options,
+        FunctionsHostSettings host, BuildInfo build, ProfileConfigurationProvider profileValues)
+    {
+        services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.DefaultIgnoreCondition = ScoutJson.Options.DefaultIgnoreCondition;
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, ScoutJsonContext.Default);
         });
 
-        builder.Services.AddOptions<ScoutOptions>().Configure<IConfiguration>((o, config) => ScoutSettings.Bind(config, o));
-        builder.Services.AddSingleton<IOptionsChangeTokenSource<ScoutOptions>>(new ConfigurationChangeTokenSource<ScoutOptions>(builder.Configuration));
-        builder.Services.AddSingleton(profileValues);
-        builder.Services.AddSingleton<ScoutProfileService>();
-        // Registered before the timer host: hosted services start in order, so the profile applies before the first run.
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ScoutProfileService>());
-        builder.Services.AddSingleton(host);
-        builder.Services.AddSingleton(build);
-        builder.Services.AddSingleton(new ProcessStart(DateTimeOffset.UtcNow));
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ScoutMetrics>();
-        builder.Services.AddSingleton<SnapshotGauges>();
-        builder.Services.AddSingleton<HttpRequestMetrics>();
-        builder.Services.AddSingleton<RedisConnection>();
-        builder.Services.AddSingleton<ISearchIndex, RediSearchIndex>();
-        builder.Services.AddSingleton<ISnapshotStore, RedisSnapshotStore>();
-        builder.Services.AddSingleton<SnapshotCache>();
-        builder.Services.AddSingleton<BearerTokenFilter>();
+        services.AddOptions<ScoutOptions>().Configure<IConfiguration>((o, config) => ScoutSettings.Bind(config, o));
+        services.AddSingleton<IOptionsChangeTokenSource<ScoutOptions>>(new ConfigurationChangeTokenSource<ScoutOptions>(configuration));
+        services.AddSingleton(profileValues);
+        services.AddSingleton<ScoutProfileService>();
+        // Registered before the self-host's timer host: hosted services start in order, so the profile applies before the first run.
+        services.AddHostedService(sp => sp.GetRequiredService<ScoutProfileService>());
+        services.AddSingleton(host);
+        services.AddSingleton(build);
+        services.AddSingleton(new ProcessStart(DateTimeOffset.UtcNow));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ScoutMetrics>();
+        services.AddSingleton<SnapshotGauges>();
+        services.AddSingleton<HttpRequestMetrics>();
+        services.AddSingleton<RedisConnection>();
+        services.AddSingleton<ISearchIndex, RediSearchIndex>();
+        services.AddSingleton<ISnapshotStore, RedisSnapshotStore>();
+        services.AddSingleton<SnapshotCache>();
+        services.AddSingleton<BearerTokenFilter>();
+        services.AddSingleton<RenderedViews>();
+        services.AddSingleton(FunctionTable.Scout);
         // Like the Functions host: timer state in AzureWebJobsStorage when it is set, else in Redis.
-        if (builder.Configuration["AzureWebJobsStorage"] is { Length: > 0 } storage)
-            builder.Services.AddSingleton<ITimerStore>(BlobTimerStore.Create(storage, host.HostId));
+        if (configuration["AzureWebJobsStorage"] is { Length: > 0 } storage)
+            services.AddSingleton<ITimerStore>(BlobTimerStore.Create(storage, host.HostId));
         else
-            builder.Services.AddSingleton<ITimerStore, RedisTimerStore>();
-        builder.Services.AddSingleton<AnalyticsAggregator>();
-        builder.Services.AddSingleton<ITimerFunction, AggregateAnalyticsFunction>();
-        builder.Services.AddSingleton<RetentionPruner>();
-        builder.Services.AddSingleton<ITimerFunction, PruneRetentionFunction>();
-        builder.Services.AddSingleton<AlertCooldowns>();
-        builder.Services.AddSingleton<PitcherClient>();
-        builder.Services.AddSingleton<AlertEvaluator>();
-        builder.Services.AddSingleton<ITimerFunction, EvaluateAlertsFunction>();
-        builder.Services.AddHttpClient(PitcherClient.ClientName).AddStandardResilienceHandler(resilience =>
+            services.AddSingleton<ITimerStore, RedisTimerStore>();
+        services.AddSingleton<AnalyticsAggregator>();
+        services.AddSingleton<RetentionPruner>();
+        services.AddSingleton<AlertCooldowns>();
+        services.AddSingleton<PitcherClient>();
+        services.AddSingleton<AlertEvaluator>();
+        services.AddHttpClient(PitcherClient.ClientName).AddStandardResilienceHandler(resilience =>
         {
             resilience.Retry.MaxRetryAttempts = options.AlertRetries;
             resilience.AttemptTimeout.Timeout = options.AlertTimeout;
             resilience.TotalRequestTimeout.Timeout = options.AlertTimeout * (options.AlertRetries + 1) + TimeSpan.FromSeconds(30);
             resilience.CircuitBreaker.SamplingDuration = options.AlertTimeout * 2 + TimeSpan.FromSeconds(30);
         });
-        builder.Services.AddHostedService<TimerHost>();
-        builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
-        overrideServices?.Invoke(builder.Services);
-
-        var app = builder.Build();
-
-        var metrics = app.Services.GetRequiredService<ScoutMetrics>();
-        app.Services.GetRequiredService<SnapshotGauges>().Register();
-        if (options.AuthToken.Length == 0)
-            app.Logger.LogWarning("AUTH_TOKEN is empty: the analytics API is unauthenticated");
-
-        app.UseJsonStatusPages();
-        var httpMetrics = app.Services.GetRequiredService<HttpRequestMetrics>();
-        app.Use(httpMetrics.InvokeAsync);
-        var functions = app.MapGroup(host.RoutePrefix.Length == 0 ? "" : "/" + host.RoutePrefix);
-        functions.MapServiceFunctions(host, metrics);
-        functions.MapAnalyticsFunctions(host);
-        return app;
+        services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
     }
 }

@@ -29,7 +29,9 @@ const FUNCTIONS = {
   service: ["Health", "Ready", "Metrics", "Index"],
 };
 const ALL_FUNCTIONS = [...FUNCTIONS.timers, ...FUNCTIONS.analytics, ...FUNCTIONS.service];
-const SECRET_VARIABLES = ["AUTH_TOKEN", "REDIS_PASSWORD", "ALERT_PITCHER_TOKEN"];
+const SECRET_VARIABLES = ["AUTH_TOKEN", "REDIS_PASSWORD", "ALERT_PITCHER_TOKEN", "AzureWebJobsStorage"];
+// Schedules the Azure Functions host accepts: NCRONTAB with seconds (six fields) or a TimeSpan hh:mm:ss.
+const HOST_SCHEDULE = /^(\S+\s+){5}\S+$|^\d{1,2}:\d{2}:\d{2}$/;
 const SCOUT_GROUP = "homerun2.stuttgart-things.com";
 
 // ---------- reading ----------
@@ -222,6 +224,26 @@ function checkReferences(all) {
     }
     if (d.kind === "CustomResourceDefinition" || d.kind === "ClusterRole" || d.kind === "ClusterRoleBinding" || d.kind === "Namespace") continue;
   }
+  return errors;
+}
+
+function checkFunctionsHost(all) {
+  // keda/components/functions-host: both Deployments on the Functions host image, with the same split, timer
+  // state in AzureWebJobsStorage under one host id, and every schedule setting in a form the host accepts.
+  const errors = checkSplit(all);
+  for (const name of ["scout-http", "scout-timers"]) {
+    const deployment = all.find((d) => d.kind === "Deployment" && d.metadata?.name === name);
+    const container = deployment?.spec.template.spec.containers[0];
+    if (!container) { errors.push(`${name}: missing`); continue; }
+    const env = envOf(container);
+    if (!/\/homerun2-scout-functions:[^:/]+$/.test(container.image)) errors.push(`${name}: runs ${container.image}, not the Functions host image`);
+    if (!env.AzureWebJobsStorage?.valueFrom?.secretKeyRef) errors.push(`${name}: AzureWebJobsStorage must come from a Secret`);
+    if (!env.AzureFunctionsWebHost__hostid?.value) errors.push(`${name}: needs AzureFunctionsWebHost__hostid, shared by both Deployments`);
+    for (const setting of ["SCOUT_INTERVAL", "ALERT_SCHEDULE", "SCOUT_RETENTION_SCHEDULE"])
+      if (!HOST_SCHEDULE.test(env[setting]?.value ?? "")) errors.push(`${name}: ${setting} "${env[setting]?.value ?? ""}" is not a schedule the Functions host accepts (NCRONTAB or hh:mm:ss)`);
+  }
+  const ids = ["scout-http", "scout-timers"].map((n) => envOf(all.find((d) => d.kind === "Deployment" && d.metadata?.name === n)?.spec.template.spec.containers[0] ?? {}).AzureFunctionsWebHost__hostid?.value);
+  if (ids[0] !== ids[1]) errors.push(`the Deployments must share one host id, have ${ids.join(" and ")}`);
   return errors;
 }
 
@@ -513,7 +535,7 @@ async function main() {
   const componentRule = kedaValues.find((v) => v.kind === "PrometheusRule");
   report(isDeepStrictEqual(componentRule?.spec, monitoring.rules), `${MONITORING_COMPONENT}/prometheusrule.yaml carries ${MONITORING_RULES} unchanged`);
   const STREAM_TRIGGERS = { "keda/components/redis-streams": "redis-streams", "keda/components/redis-cluster-streams": "redis-cluster-streams" };
-  for (const components of [[], ["keda/components/redis-streams"], ["keda/components/redis-cluster-streams"], [MONITORING_COMPONENT]]) {
+  for (const components of [[], ["keda/components/redis-streams"], ["keda/components/redis-cluster-streams"], [MONITORING_COMPONENT], ["keda/components/functions-host"]]) {
     const built = kubectlBuild("keda", components);
     const label = `kubectl kustomize keda/${components.length ? " with " + components.join(", ") : ""}`;
     if (built === null) { console.log(`skip ${label}: kubectl not installed (file checks above still apply)`); continue; }
@@ -536,6 +558,7 @@ async function main() {
       const { count, escaped } = selfCheckMonitoring(builtValues, monitoring);
       report(escaped.length === 0, `self-check: ${count} deliberately broken monitoring sets are all rejected`, escaped);
     } else if (builtValues.some((v) => v.kind === "PodMonitor" || v.kind === "PrometheusRule")) errors.push("the monitoring must stay optional: PodMonitor and PrometheusRule only with the component");
+    if (components.includes("keda/components/functions-host")) errors.push(...checkFunctionsHost(builtValues));
     report(errors.length === 0, `${label} builds ${built.docs.length} valid documents`, errors);
   }
   // The keda/ CRD is a copy of the KCL one: both must stay the same.

@@ -112,6 +112,9 @@ check "/metrics answers 200 with Scout's metrics" grep -q '^# HELP homerun2_scou
 for _ in $(seq 1 50); do grep -q '"Message":"Executed [^"]*AggregateAnalytics' "$work/scout.log" && break; sleep 0.2; done
 check "the start-up aggregation ran (it took its timer lease)" grep -q '"Message":"Executed [^"]*AggregateAnalytics' "$work/scout.log"
 check "an idle pod has not loaded OpenSSL (libcrypto)" bash -c "! grep -q libcrypto /proc/${scout_pids[0]}/maps"
+# Self-hosted, the Functions worker's gRPC client is never used: its assemblies must not load (only the host mode needs them).
+check "the self-host has its own assembly mapped (the check below can see assemblies)" grep -q 'ScoutFunctions.dll' "/proc/${scout_pids[0]}/maps"
+check "the self-host has not loaded the Functions worker's gRPC assemblies" bash -c "! grep -qE 'Microsoft.Azure.Functions.Worker.Grpc.dll|Grpc.Net.Client.dll' /proc/${scout_pids[0]}/maps"
 
 # keda/'s split, with the setting names its Deployments use (deploy-tests/validate.mjs holds them to these).
 start_scout timers AzureWebJobs.AnalyticsSummary.Disabled=true AzureWebJobs.AnalyticsSystems.Disabled=true AzureWebJobs.AnalyticsAlerts.Disabled=true

@@ -21,7 +21,7 @@ public static class ScoutSettings
         o.Index = Text(config, "REDISEARCH_INDEX", o.Index);
         o.OwnIndex = Bool(config, "SCOUT_OWN_INDEX", o.OwnIndex);
         o.IntervalText = Text(config, "SCOUT_INTERVAL", o.IntervalText);
-        o.Interval = PositiveDuration(config, "SCOUT_INTERVAL", o.Interval);
+        o.Interval = Interval(config, "SCOUT_INTERVAL", o.Interval);
         o.ProfileName = config["SCOUT_PROFILE_NAME"]?.Trim() ?? "";
         o.ProfileWatch = Bool(config, "SCOUT_PROFILE_WATCH", o.ProfileWatch);
         o.RetentionTtl = PositiveDuration(config, "SCOUT_RETENTION_TTL", o.RetentionTtl);
@@ -61,6 +61,33 @@ public static class ScoutSettings
         if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
             return value;
         throw new ConfigurationError(name, raw, $"an integer from {min} to {max}");
+    }
+
+    /// <summary>
+    /// A Go duration like the Go service's, or a schedule in a form the Functions host accepts for the timer that
+    /// runs on it (hh:mm:ss, or NCRONTAB, whose period then counts as the interval), so one value serves both hosts.
+    /// </summary>
+    private static TimeSpan Interval(IConfiguration config, string name, TimeSpan fallback)
+    {
+        var raw = Raw(config, name);
+        if (raw is null || GoDuration.TryParse(raw, out _)) return PositiveDuration(config, name, fallback);
+        try
+        {
+            switch (Scout.Hosting.TimerSchedule.Parse(raw, config))
+            {
+                case Scout.Hosting.IntervalTimerSchedule interval:
+                    return interval.Interval;
+                case var cron:
+                    var next = cron.GetNext(DateTimeOffset.UtcNow);
+                    var period = cron.GetNext(next) - next;
+                    if (period > TimeSpan.Zero && next != DateTimeOffset.MaxValue) return period;
+                    break;
+            }
+        }
+        catch (ConfigurationError)
+        {
+        }
+        return PositiveDuration(config, name, fallback);
     }
 
     private static TimeSpan PositiveDuration(IConfiguration config, string name, TimeSpan fallback)

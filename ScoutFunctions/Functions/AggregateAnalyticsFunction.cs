@@ -1,14 +1,12 @@
+using Microsoft.Azure.Functions.Worker;
 using Scout.Analytics;
-using Scout.Hosting;
 
 namespace Scout.Functions;
 
 /// <summary>Every SCOUT_INTERVAL, and once at start-up: aggregate the index into snapshots.</summary>
-public sealed class AggregateAnalyticsFunction(AnalyticsAggregator aggregator) : ITimerFunction
+public sealed class AggregateAnalyticsFunction(AnalyticsAggregator aggregator)
 {
-    public string Name => "AggregateAnalytics";
-    public string Schedule => "%SCOUT_INTERVAL%";
-    public bool RunOnStartup => true;
-
-    public Task RunAsync(TimerInfo timer, CancellationToken cancellationToken) => aggregator.RunAsync(cancellationToken);
+    [Function("AggregateAnalytics")]
+    public Task RunAsync([TimerTrigger("%SCOUT_INTERVAL%", RunOnStartup = true)] TimerInfo timer, CancellationToken cancellationToken) =>
+        aggregator.RunAsync(cancellationToken);
 }

@@ -1,64 +1,54 @@
-using System.Runtime.CompilerServices;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using Scout.Analytics;
 using Scout.Configuration;
-using Scout.Hosting;
 using Scout.Http;
 using StackExchange.Redis;
 
 namespace Scout.Functions;
 
 /// <summary>GET /analytics/summary|systems|alerts[?window=]: served from the stored snapshot, no query per request.</summary>
-public static class AnalyticsFunctions
+public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<ScoutOptions> options, BearerTokenFilter bearer, RenderedViews views)
 {
     private const string JsonContentType = "application/json; charset=utf-8";
 
-    public static IEndpointRouteBuilder MapAnalyticsFunctions(this IEndpointRouteBuilder routes, FunctionsHostSettings host)
-    {
-        var analytics = routes.MapGroup("/analytics")
-            .AddEndpointFilter(routes.ServiceProvider.GetRequiredService<BearerTokenFilter>());
-        Map(analytics, host, "AnalyticsSummary", "/summary", AnalyticsViews.Summary);
-        Map(analytics, host, "AnalyticsSystems", "/systems", AnalyticsViews.Systems);
-        Map(analytics, host, "AnalyticsAlerts", "/alerts", AnalyticsViews.Alerts);
-        return routes;
-    }
+    [Function("AnalyticsSummary")]
+    [EndpointListing(3, "Severity counts, total messages (?window=)", Auth = "bearer")]
+    public Task<IResult> SummaryAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "analytics/summary")] HttpRequest request) =>
+        ServeAsync(request, views.Summary);
 
-    private static void Map<TView>(RouteGroupBuilder group, FunctionsHostSettings host, string name, string path, Func<AnalyticsSnapshot, TView> view)
-    {
-        if (host.IsDisabled(name)) return;
-        // A snapshot is read once per second at most and then served to every request in between:
-        // its JSON is rendered once per snapshot object, not once per request, with the HTTP JSON options
-        // every other answer uses (so text is escaped the same way).
-        var json = ((IEndpointRouteBuilder)group).ServiceProvider.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
-        var rendered = new ConditionalWeakTable<AnalyticsSnapshot, byte[]>();
-        ConditionalWeakTable<AnalyticsSnapshot, byte[]>.CreateValueCallback serialize = snapshot => JsonSerializer.SerializeToUtf8Bytes(view(snapshot), json);
-        Func<AnalyticsSnapshot, byte[]> render = snapshot => rendered.GetValue(snapshot, serialize);
-        group.MapGet(path, (string? window, [AsParameters] SnapshotServices services) => ServeAsync(window, services, render))
-            .WithName(name);
-    }
+    [Function("AnalyticsSystems")]
+    [EndpointListing(4, "Per-system message counts, top 20 (?window=)", Auth = "bearer")]
+    public Task<IResult> SystemsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "analytics/systems")] HttpRequest request) =>
+        ServeAsync(request, views.Systems);
 
-    private static async Task<Results<Utf8ContentHttpResult, JsonHttpResult<ErrorResponse>>> ServeAsync(
-        string? window, SnapshotServices services, Func<AnalyticsSnapshot, byte[]> render)
+    [Function("AnalyticsAlerts")]
+    [EndpointListing(5, "Alert frequency, top alerting systems (?window=)", Auth = "bearer")]
+    public Task<IResult> AlertsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "analytics/alerts")] HttpRequest request) =>
+        ServeAsync(request, views.Alerts);
+
+    private async Task<IResult> ServeAsync(HttpRequest request, Func<AnalyticsSnapshot, byte[]> render)
     {
-        var options = services.Options.CurrentValue;
+        if (bearer.Deny(request.HttpContext) is { } denied) return denied;
+        var current = options.CurrentValue;
+        var window = (string?)request.Query["window"];
         var name = string.IsNullOrEmpty(window) ? AnalyticsWindow.AllName : window;
-        if (!options.WindowNames.Contains(name))
-            return TypedResults.Json(new ErrorResponse($"unknown window \"{Truncate(name)}\"", options.WindowNames.ToList()),
+        if (!current.WindowNames.Contains(name))
+            return TypedResults.Json(new ErrorResponse($"unknown window \"{Truncate(name)}\"", current.WindowNames.ToList()),
                 statusCode: StatusCodes.Status400BadRequest);
 
         AnalyticsSnapshot? snapshot;
         try
         {
-            snapshot = await services.Store.GetAsync(name);
+            snapshot = await store.GetAsync(name);
         }
         catch (Exception error) when (error is RedisException or TimeoutException or System.Text.Json.JsonException)
         {
-            return Unavailable(services.Http, "analytics store unavailable", TimeSpan.FromSeconds(5));
+            return Unavailable(request.HttpContext, "analytics store unavailable", TimeSpan.FromSeconds(5));
         }
         return snapshot is null
-            ? Unavailable(services.Http, $"no analytics snapshot for window {name} yet; the first aggregation cycle has not completed", options.Interval)
+            ? Unavailable(request.HttpContext, $"no analytics snapshot for window {name} yet; the first aggregation cycle has not completed", current.Interval)
             : TypedResults.Text(render(snapshot), JsonContentType);
     }
 
@@ -69,6 +59,4 @@ public static class AnalyticsFunctions
     }
 
     private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
-
-    internal sealed record SnapshotServices(SnapshotCache Store, IOptionsMonitor<ScoutOptions> Options, HttpContext Http);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Prometheus;
 using Scout.Analytics;
 using Scout.Configuration;
@@ -10,40 +11,28 @@ using Scout.Profile;
 namespace Scout.Functions;
 
 /// <summary>GET /, /health, /health/ready and /metrics: no auth, like the Go service.</summary>
-public static class ServiceFunctions
+public sealed class ServiceFunctions(
+    BuildInfo build,
+    TimeProvider time,
+    ProcessStart start,
+    IEnumerable<ITimerFunction> timers,
+    ITimerStore store,
+    ScoutProfileService profile,
+    SnapshotCache snapshots,
+    FunctionTable table,
+    FunctionsHostSettings host,
+    HealthCheckService health,
+    ScoutMetrics metrics)
 {
-    public static readonly EndpointInfo[] Endpoints =
-    [
-        new("/health", "Health check (returns version, commit, uptime, timer status)", "none", "Health"),
-        new("/health/ready", "Readiness: 200 when Redis answers, else 503", "none", "Ready"),
-        new("/analytics/summary", "Severity counts, total messages (?window=)", "bearer", "AnalyticsSummary"),
-        new("/analytics/systems", "Per-system message counts, top 20 (?window=)", "bearer", "AnalyticsSystems"),
-        new("/analytics/alerts", "Alert frequency, top alerting systems (?window=)", "bearer", "AnalyticsAlerts"),
-        new("/metrics", "Prometheus metrics", "none", "Metrics"),
-    ];
-
-    // Like every other route: other methods get 405.
-    private static readonly HttpMethodMetadata GetOnly = new(["GET"]);
-
     private static readonly TimeSpan StoreReadBound = TimeSpan.FromSeconds(1);
 
-    public static IEndpointRouteBuilder MapServiceFunctions(this IEndpointRouteBuilder routes, FunctionsHostSettings host, ScoutMetrics metrics)
-    {
-        if (!host.IsDisabled("Index"))
-            routes.MapGet("/", (BuildInfo build) =>
-                TypedResults.Ok(new IndexView(BuildInfo.ServiceName, build.Version, Endpoints.Where(e => !host.IsDisabled(e.Function)).Select(e => e with { Path = Prefixed(host, e.Path) }).ToList())));
-        if (!host.IsDisabled("Health"))
-            routes.MapGet("/health", HealthAsync);
-        if (!host.IsDisabled("Ready"))
-            routes.MapHealthChecks("/health/ready", new HealthCheckOptions { ResponseWriter = WriteReadinessAsync }).WithMetadata(GetOnly);
-        if (!host.IsDisabled("Metrics"))
-            routes.MapMetrics("/metrics", metrics.Registry).WithMetadata(GetOnly);
-        return routes;
-    }
+    [Function("Index")]
+    public IResult Index([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "")] HttpRequest request) =>
+        TypedResults.Ok(new IndexView(BuildInfo.ServiceName, build.Version, Listing()));
 
-    private static async Task<IResult> HealthAsync(
-        BuildInfo build, TimeProvider time, ProcessStart start, IEnumerable<ITimerFunction> timers, ITimerStore store, ScoutProfileService profile,
-        SnapshotCache snapshots)
+    [Function("Health")]
+    [EndpointListing(1, "Health check (returns version, commit, uptime, timer status)")]
+    public async Task<IResult> HealthAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request)
     {
         var now = time.GetUtcNow();
         Dictionary<string, FunctionHealth>? functions = new();
@@ -71,11 +60,11 @@ public static class ServiceFunctions
         }
         return TypedResults.Ok(new HealthView("ok", build.Version, build.Commit, build.Date,
             GoDuration.Format(TimeSpan.FromSeconds(Math.Floor((now - start.At).TotalSeconds))), ProfileHealth.From(profile), functions, functionsError,
-            await LastAggregationAsync(snapshots)));
+            await LastAggregationAsync()));
     }
 
     /// <summary>Which index the last completed cycle read, from its stored snapshot; null when none is readable in time.</summary>
-    private static async Task<AggregationHealth?> LastAggregationAsync(SnapshotCache snapshots)
+    private async Task<AggregationHealth?> LastAggregationAsync()
     {
         try
         {
@@ -88,20 +77,45 @@ public static class ServiceFunctions
         }
     }
 
-    private static Task WriteReadinessAsync(HttpContext context, Microsoft.Extensions.Diagnostics.HealthChecks.HealthReport report)
+    [Function("Ready")]
+    [EndpointListing(2, "Readiness: 200 when Redis answers, else 503")]
+    public async Task<IResult> ReadyAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health/ready")] HttpRequest request)
     {
-        context.Response.ContentType = "application/json";
-        var ready = report.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy;
-        var body = new ReadinessView(ready ? "ready" : "unavailable",
+        var report = await health.CheckHealthAsync(request.HttpContext.RequestAborted);
+        // As ASP.NET Core's health check endpoint answers: 503 only when unhealthy, and never cached.
+        var headers = request.HttpContext.Response.Headers;
+        headers.CacheControl = "no-store, no-cache";
+        headers.Pragma = "no-cache";
+        headers.Expires = "Thu, 01 Jan 1970 00:00:00 GMT";
+        var body = new ReadinessView(report.Status == HealthStatus.Healthy ? "ready" : "unavailable",
             report.Entries.ToDictionary(e => e.Key, e => e.Value.Description ?? e.Value.Status.ToString()));
-        return JsonSerializer.SerializeAsync(context.Response.Body, body, ScoutJson.Options);
+        return TypedResults.Json(body, ScoutJson.Options, "application/json",
+            report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
     }
 
-    private static string Prefixed(FunctionsHostSettings host, string path) =>
-        host.RoutePrefix.Length == 0 ? path : "/" + host.RoutePrefix + path;
+    [Function("Metrics")]
+    [EndpointListing(6, "Prometheus metrics")]
+    public IResult Metrics([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "metrics")] HttpRequest request) =>
+        new MetricsExport(metrics.Registry);
 
-    /// <summary>An endpoint as GET / lists it; <see cref="Function"/> names the function that serves it (not serialized).</summary>
-    public sealed record EndpointInfo(string Path, string Description, string Auth, [property: System.Text.Json.Serialization.JsonIgnore] string Function);
+    /// <summary>The enabled HTTP functions GET / names, in their listed order, under the route prefix.</summary>
+    private List<EndpointInfo> Listing() =>
+        table.Http
+            .Where(f => !host.IsDisabled(f.Name) && f.Method.GetCustomAttributes(typeof(EndpointListingAttribute), false).Length > 0)
+            .Select(f => (Function: f, Listing: (EndpointListingAttribute)f.Method.GetCustomAttributes(typeof(EndpointListingAttribute), false)[0]))
+            .OrderBy(e => e.Listing.Order)
+            .Select(e => new EndpointInfo(host.PathOf(e.Function.Route!), e.Listing.Description, e.Listing.Auth))
+            .ToList();
+
+    /// <summary>prometheus-net's exporter (text or OpenMetrics, as the Accept header asks) as a function result.</summary>
+    private sealed class MetricsExport(CollectorRegistry registry) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext) =>
+            new MetricServerMiddleware(_ => Task.CompletedTask, new MetricServerMiddleware.Settings { Registry = registry }).Invoke(httpContext);
+    }
+
+    /// <summary>An endpoint as GET / lists it.</summary>
+    public sealed record EndpointInfo(string Path, string Description, string Auth);
 
     internal sealed record IndexView(string Service, string Version, IReadOnlyList<EndpointInfo> Endpoints);
 

@@ -9,6 +9,27 @@ public static class FunctionsAppSettings
     private static readonly Dictionary<string, string?> Defaults = new() { ["SCOUT_INTERVAL"] = "60s" };
 
     /// <summary>
+    /// Schedule settings that, left unset or empty, mean another one's: the Go service's ALERT_SCHEDULE and
+    /// SCOUT_RETENTION_SCHEDULE default to SCOUT_INTERVAL. The Functions host has no such fallback, so under it
+    /// these settings must be set (README "Functions", keda/components/functions-host).
+    /// </summary>
+    private static readonly Dictionary<string, string> Fallbacks = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["ALERT_SCHEDULE"] = "SCOUT_INTERVAL",
+        ["SCOUT_RETENTION_SCHEDULE"] = "SCOUT_INTERVAL",
+    };
+
+    /// <summary>A timer trigger's schedule as the self-host follows it: "%SETTING%" becomes its fallback's when the setting is unset or empty.</summary>
+    public static string EffectiveSchedule(string schedule, IConfiguration settings)
+    {
+        var text = schedule.Trim();
+        if (text.Length > 2 && text[0] == '%' && text[^1] == '%' && Fallbacks.TryGetValue(text[1..^1], out var fallback)
+            && string.IsNullOrWhiteSpace(settings[text[1..^1]]))
+            return $"%{fallback}%";
+        return schedule;
+    }
+
+    /// <summary>
     /// Lowest first: defaults, host.json, local.settings.json "Values" (local development only);
     /// everything already registered (environment variables, command line) keeps winning.
     /// </summary>

@@ -53,6 +53,9 @@ public sealed class FunctionsHostSettings
         };
     }
 
+    /// <summary>The URL path of an HTTP function's route, under the route prefix.</summary>
+    public string PathOf(string route) => "/" + (RoutePrefix.Length == 0 ? route : RoutePrefix + "/" + route);
+
     /// <summary>AzureWebJobs.&lt;Function&gt;.Disabled (or AzureWebJobs__&lt;Function&gt;__Disabled where dots are not allowed).</summary>
     public bool IsDisabled(string function)
     {

@@ -201,7 +201,7 @@ public sealed class TimerHost(
                 && shared.ScheduleStatus.Next - schedule.GetNext(due) <= tolerance)
                 return shared.ScheduleStatus.Next;
 
-            var timer = new TimerInfo(previous?.ScheduleStatus, IsPastDue: now - due > ClockTolerance && previous is not null);
+            var timer = new TimerOccurrence(previous?.ScheduleStatus, IsPastDue: now - due > ClockTolerance && previous is not null);
             var (outcome, duration, error) = await InvokeAsync(function, timer, lease);
             var finished = time.GetUtcNow();
             var next = NextAfter(schedule, due);
@@ -236,7 +236,7 @@ public sealed class TimerHost(
         return next > now ? next : schedule.GetNext(now);
     }
 
-    private async Task<(string Outcome, TimeSpan Duration, string? Error)> InvokeAsync(ITimerFunction function, TimerInfo timer, ITimerLease lease)
+    private async Task<(string Outcome, TimeSpan Duration, string? Error)> InvokeAsync(ITimerFunction function, TimerOccurrence timer, ITimerLease lease)
     {
         var invocationId = Guid.NewGuid();
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["Function"] = function.Name, ["InvocationId"] = invocationId });

@@ -3,8 +3,11 @@ namespace Scout.Hosting;
 /// <summary>Last and next occurrence of a timer function, shared by every replica (Functions' ScheduleStatus).</summary>
 public sealed record ScheduleStatus(DateTimeOffset? Last, DateTimeOffset Next, DateTimeOffset LastUpdated);
 
-/// <summary>What a timer function receives: its schedule status and whether this run is late.</summary>
-public sealed record TimerInfo(ScheduleStatus? ScheduleStatus, bool IsPastDue);
+/// <summary>
+/// One occurrence as the self-host's timer loop sees it: the schedule status stored before it and whether it is
+/// late. <see cref="FunctionInvoker"/> hands it to a [Function] method as the SDK's TimerInfo.
+/// </summary>
+public sealed record TimerOccurrence(ScheduleStatus? ScheduleStatus, bool IsPastDue);
 
 /// <summary>The stored state of a timer function: its schedule status and how its last run went.</summary>
 public sealed record TimerRecord(
@@ -22,7 +25,7 @@ public static class InvocationOutcome
     public const string Skipped = "skipped";
 }
 
-/// <summary>A function that runs on a schedule. One class per function, like a Functions timer trigger.</summary>
+/// <summary>A function that runs on a schedule, as the self-host's timer loop runs it (see <see cref="AttributedTimerFunction"/>).</summary>
 public interface ITimerFunction
 {
     string Name { get; }
@@ -35,7 +38,7 @@ public interface ITimerFunction
     /// <summary>Why the function cannot run with the current settings, or null when it can.</summary>
     string? DisabledReason => null;
 
-    Task RunAsync(TimerInfo timer, CancellationToken cancellationToken);
+    Task RunAsync(TimerOccurrence timer, CancellationToken cancellationToken);
 }
 
 /// <summary>An exclusive, expiring claim on one timer function across every process sharing the store.</summary>

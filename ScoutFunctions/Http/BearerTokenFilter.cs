@@ -5,23 +5,27 @@ using Scout.Configuration;
 
 namespace Scout.Http;
 
-/// <summary>Bearer auth for the analytics group: scheme case-insensitive, token compared in constant time.</summary>
+/// <summary>Bearer auth for the analytics functions: scheme case-insensitive, token compared in constant time.</summary>
 public sealed class BearerTokenFilter(IOptionsMonitor<ScoutOptions> options) : IEndpointFilter
 {
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        Deny(context.HttpContext) ?? await next(context);
+
+    /// <summary>The 401 answer when the request does not carry the configured token, else null (let it through).</summary>
+    public IResult? Deny(HttpContext context)
     {
         var expected = options.CurrentValue.AuthToken;
-        if (expected.Length == 0) return await next(context);
+        if (expected.Length == 0) return null;
 
-        var header = context.HttpContext.Request.Headers.Authorization.ToString();
-        if (header.Length == 0) return Unauthorized(context.HttpContext, "missing authorization header");
+        var header = context.Request.Headers.Authorization.ToString();
+        if (header.Length == 0) return Unauthorized(context, "missing authorization header");
 
         var space = header.IndexOf(' ');
         var scheme = space < 0 ? header : header[..space];
         var token = space < 0 ? "" : header[(space + 1)..].Trim();
         if (!scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase) || !TokenEquals(token, expected))
-            return Unauthorized(context.HttpContext, "invalid token");
-        return await next(context);
+            return Unauthorized(context, "invalid token");
+        return null;
     }
 
     /// <summary>

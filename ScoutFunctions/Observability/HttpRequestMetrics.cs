@@ -17,6 +17,7 @@ public sealed class HttpRequestMetrics
     private readonly Histogram _duration;
     // Keyed by the endpoint object (reference equality: no string hashing per request); null = no route matched.
     private readonly ConcurrentDictionary<(RouteEndpoint? Endpoint, int Code, string Method), Series> _series = new();
+    private readonly ConcurrentDictionary<(string Route, int Code, string Method), Series> _routedSeries = new();
 
     public HttpRequestMetrics(ScoutMetrics metrics)
     {
@@ -48,6 +49,23 @@ public sealed class HttpRequestMetrics
         var series = _series.GetOrAdd((context.GetEndpoint() as RouteEndpoint, context.Response.StatusCode, Normalize(context.Request.Method)), Resolve);
         series.Requests.Inc();
         series.Duration.Observe(elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// One request whose route is known by other means than routing (the Functions worker's pipeline has none:
+    /// the host matched the route), with the same labels; <paramref name="route"/> is "" when none matched.
+    /// </summary>
+    public void Observe(string route, int code, string method, TimeSpan elapsed)
+    {
+        var series = _routedSeries.GetOrAdd((route, code, Normalize(method)), ResolveRoute);
+        series.Requests.Inc();
+        series.Duration.Observe(elapsed.TotalSeconds);
+    }
+
+    private Series ResolveRoute((string Route, int Code, string Method) key)
+    {
+        var code = key.Code.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new Series(_requests.WithLabels(code, key.Method, key.Route), _duration.WithLabels(code, key.Method, key.Route));
     }
 
     private Series Resolve((RouteEndpoint? Endpoint, int Code, string Method) key)

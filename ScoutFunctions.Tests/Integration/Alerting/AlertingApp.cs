@@ -19,24 +19,27 @@ internal static class AlertingApp
     /// </summary>
     public static async Task<ScoutApp> StartAsync(RedisServerFixture redis, string pitcherUrl, params (string Key, string? Value)[] overrides)
     {
-        (string, string?)[] defaults =
-        [
-            ("ALERT_PITCHER_URL", pitcherUrl),
-            ("ALERT_PITCHER_TOKEN", PitchToken),
-            ("ALERT_ERROR_THRESHOLD", "2"),
-            ("ALERT_CRITICAL_THRESHOLD", "0"),
-            ("ALERT_WINDOW", "5m"),
-            ("ALERT_COOLDOWN", "1h"),
-            ("ALERT_SCHEDULE", "1h"),
-            ("ALERT_TIMEOUT", "1s"),
-            ("ALERT_RETRIES", "1"),
-        ];
+        var defaults = Settings(pitcherUrl);
         var app = await ScoutApp.StartAsync(ScoutApp.Settings(redis.Port, [.. defaults, .. overrides]), new PlainRedisSearchIndex(redis.Database));
         var aggregationDisabled = overrides.Any(o => o.Key == "AzureWebJobs.AggregateAnalytics.Disabled");
         if (!aggregationDisabled)
             await Messages.EventuallyAsync(async () => await app.AlertSnapshotAsync() is not null, "the start-up aggregation stores the alert window's snapshot");
         return app;
     }
+
+    /// <summary>The alerting settings these tests start Scout with.</summary>
+    public static (string Key, string? Value)[] Settings(string pitcherUrl) =>
+    [
+        ("ALERT_PITCHER_URL", pitcherUrl),
+        ("ALERT_PITCHER_TOKEN", PitchToken),
+        ("ALERT_ERROR_THRESHOLD", "2"),
+        ("ALERT_CRITICAL_THRESHOLD", "0"),
+        ("ALERT_WINDOW", "5m"),
+        ("ALERT_COOLDOWN", "1h"),
+        ("ALERT_SCHEDULE", "1h"),
+        ("ALERT_TIMEOUT", "1s"),
+        ("ALERT_RETRIES", "1"),
+    ];
 
     public static Task<AnalyticsSnapshot?> AlertSnapshotAsync(this ScoutApp app) =>
         app.Services.GetRequiredService<ISnapshotStore>().GetAsync(app.Services.GetRequiredService<IOptionsMonitor<ScoutOptions>>().CurrentValue.AlertWindow);

@@ -24,7 +24,7 @@ public sealed class TestTimerFunction(string name, string schedule, bool runOnSt
 
     public int MaxConcurrent => Volatile.Read(ref _maxConcurrent);
 
-    public async Task RunAsync(TimerInfo timer, CancellationToken cancellationToken)
+    public async Task RunAsync(TimerOccurrence timer, CancellationToken cancellationToken)
     {
         var start = DateTimeOffset.UtcNow;
         var running = Interlocked.Increment(ref _running);
@@ -58,5 +58,5 @@ public sealed class TestTimerFunction(string name, string schedule, bool runOnSt
         while ((current = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, current) != current) { }
     }
 
-    public sealed record Run(DateTimeOffset Start, DateTimeOffset End, TimerInfo Timer, string Ending);
+    public sealed record Run(DateTimeOffset Start, DateTimeOffset End, TimerOccurrence Timer, string Ending);
 }

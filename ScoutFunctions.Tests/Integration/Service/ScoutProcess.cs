@@ -11,7 +11,7 @@ public sealed class ScoutProcess : IAsyncDisposable
 {
     // Inherited settings that would change what the process does; each test states the ones it wants.
     private static readonly string[] InheritedPrefixes =
-        ["PORT", "REDIS", "SCOUT_", "AUTH_TOKEN", "LOG_", "ALERT_", "AzureWebJobs", "AzureFunctions", "ASPNETCORE_", "DOTNET_URLS", "urls", "POD_NAMESPACE", "KUBERNETES_"];
+        ["PORT", "REDIS", "SCOUT_", "AUTH_TOKEN", "LOG_", "ALERT_", "AzureWebJobs", "AzureFunctions", "ASPNETCORE_", "DOTNET_URLS", "urls", "POD_NAMESPACE", "KUBERNETES_", "FUNCTIONS_"];
 
     private readonly Process _process;
 
@@ -42,7 +42,10 @@ public sealed class ScoutProcess : IAsyncDisposable
         return dll;
     }
 
-    public static ScoutProcess Start(params (string Key, string Value)[] environment)
+    public static ScoutProcess Start(params (string Key, string Value)[] environment) => Start([], environment);
+
+    /// <summary>Started with command-line arguments after the dll, as the Functions host starts its worker.</summary>
+    public static ScoutProcess Start(string[] arguments, params (string Key, string Value)[] environment)
     {
         var dll = ServiceDll();
         var start = new ProcessStartInfo("dotnet")
@@ -53,6 +56,7 @@ public sealed class ScoutProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
         foreach (var key in start.Environment.Keys.ToList())
             if (InheritedPrefixes.Any(p => key.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
                 start.Environment.Remove(key);

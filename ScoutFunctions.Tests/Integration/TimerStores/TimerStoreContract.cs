@@ -181,9 +181,9 @@ public abstract class TimerStoreContract
 
         public int Runs => Volatile.Read(ref _runs);
 
-        public TaskCompletionSource<TimerInfo> FirstRun { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<TimerOccurrence> FirstRun { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public Task RunAsync(TimerInfo timer, CancellationToken cancellationToken)
+        public Task RunAsync(TimerOccurrence timer, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _runs);
             FirstRun.TrySetResult(timer);

@@ -224,6 +224,16 @@ public sealed class ScoutSettingsTests
     }
 
     [Theory]
+    [InlineData("60s", 60)]
+    [InlineData("00:01:00", 60)]
+    [InlineData("0 */5 * * * *", 300)]
+    public void SCOUT_INTERVAL_takes_a_go_duration_or_the_schedule_forms_the_functions_host_accepts(string value, int seconds)
+    {
+        // Under the Functions host the same setting is AggregateAnalytics' %SCOUT_INTERVAL% schedule.
+        Assert.Equal(TimeSpan.FromSeconds(seconds), Load(("SCOUT_INTERVAL", value)).Interval);
+    }
+
+    [Theory]
     [InlineData("PORT", "abc", "an integer from 1 to 65535")]
     [InlineData("PORT", "0", "an integer from 1 to 65535")]
     [InlineData("PORT", "65536", "an integer from 1 to 65535")]

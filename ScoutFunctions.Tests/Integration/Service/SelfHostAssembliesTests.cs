@@ -1,0 +1,48 @@
+using System.Net;
+using Scout.Tests.Infrastructure;
+
+namespace Scout.Tests.Integration.Service;
+
+/// <summary>
+/// A self-hosted process serves and runs its timers without the Functions worker's gRPC client: the host-mode
+/// code is kept apart so its assemblies never load. Read from the process's memory map, where the runtime maps
+/// every assembly file it loads.
+/// </summary>
+public sealed class SelfHostAssembliesTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
+{
+    private static readonly string[] WorkerOnly = ["Microsoft.Azure.Functions.Worker.Grpc.dll", "Grpc.Net.Client.dll", "Grpc.Core.Api.dll", "Google.Protobuf.dll"];
+
+    [Fact]
+    public async Task A_serving_self_host_has_not_loaded_the_workers_grpc_assemblies()
+    {
+        var port = FreePort.Next();
+        await using var process = ScoutProcess.Start(
+            ("PORT", port.ToString()), ("REDIS_ADDR", "127.0.0.1"), ("REDIS_PORT", redis.Port.ToString()),
+            ("AUTH_TOKEN", "assemblies-token"), ("LOG_FORMAT", "json"), ("SCOUT_INTERVAL", "1h"));
+
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        await Messages.EventuallyAsync(async () =>
+        {
+            Assert.False(process.HasExited, "the service exited: " + string.Join("\n", process.Error));
+            try
+            {
+                return (await client.GetAsync($"http://127.0.0.1:{port}/health/ready")).StatusCode == HttpStatusCode.OK;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, "GET /health/ready answers 200", seconds: 15);
+        // Every HTTP function once, and the start-up aggregation done, so all of their code has run.
+        foreach (var path in new[] { "/", "/health", "/metrics", "/analytics/summary" })
+            await client.GetAsync($"http://127.0.0.1:{port}{path}");
+        await Messages.EventuallyAsync(() => Task.FromResult(process.Output.Any(l => l.Contains("Executed ") && l.Contains("AggregateAnalytics"))),
+            "AggregateAnalytics ran at start-up", seconds: 15);
+
+        var mapped = File.ReadAllLines($"/proc/{process.Id}/maps").Select(l => Path.GetFileName(l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Last())).ToHashSet();
+        // The check can see assemblies: the app's own, the Functions attributes' and the timer trigger's are there.
+        Assert.Contains("ScoutFunctions.dll", mapped);
+        Assert.Contains("Microsoft.Azure.Functions.Worker.Extensions.Timer.dll", mapped);
+        Assert.All(WorkerOnly, assembly => Assert.DoesNotContain(assembly, mapped));
+    }
+}

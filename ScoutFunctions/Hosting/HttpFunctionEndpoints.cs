@@ -1,0 +1,20 @@
+namespace Scout.Hosting;
+
+/// <summary>The self-host's HTTP front door: one Kestrel route per HTTP function of the table, as its trigger declares it.</summary>
+public static class HttpFunctionEndpoints
+{
+    public static IEndpointRouteBuilder MapHttpFunctions(this IEndpointRouteBuilder routes, FunctionTable table, FunctionsHostSettings host)
+    {
+        var group = routes.MapGroup(host.RoutePrefix.Length == 0 ? "" : "/" + host.RoutePrefix);
+        foreach (var function in table.Http)
+        {
+            if (host.IsDisabled(function.Name)) continue;
+            var invoker = new FunctionInvoker(function, routes.ServiceProvider);
+            group.MapMethods("/" + function.Route, function.Methods!, async context =>
+            {
+                if (await invoker.InvokeHttpAsync(context) is { } result) await result.ExecuteAsync(context);
+            }).WithName(function.Name);
+        }
+        return routes;
+    }
+}
