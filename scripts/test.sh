@@ -43,7 +43,19 @@ fi
 echo "Redis Stack for the contract suite: ${SCOUT_TEST_REDIS_STACK:-${SCOUT_TEST_REDIS_STACK_MODULES:-none (those tests will be skipped)}}" >&2
 
 rm -rf TestResults
+mkdir -p TestResults
+status=0
 dotnet test Scout.sln -c Release \
   --logger "trx;LogFileName=scout.trx" \
   --logger "console;verbosity=normal" \
-  --results-directory TestResults "$@"
+  --results-directory TestResults "$@" 2>&1 | tee TestResults/console.log || status=$?
+
+# The apps the tests start log to their test's output, never to this console: an application JSON log line here
+# (the console logger's format) means a test started an app without TestLogging.RouteAwayFromConsole.
+leaked=$(grep -cE '^[[:space:]]*\{"Timestamp"' TestResults/console.log || true)
+if [ "$leaked" -ne 0 ]; then
+  echo "FAIL: $leaked application log line(s) reached the test console (see TestResults/console.log), e.g.:" >&2
+  grep -E '^[[:space:]]*\{"Timestamp"' TestResults/console.log | head -n 3 | cut -c1-200 >&2
+  [ "$status" -ne 0 ] || status=1
+fi
+exit "$status"
