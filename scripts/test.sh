@@ -43,7 +43,38 @@ fi
 echo "Redis Stack for the contract suite: ${SCOUT_TEST_REDIS_STACK:-${SCOUT_TEST_REDIS_STACK_MODULES:-none (those tests will be skipped)}}" >&2
 
 rm -rf TestResults
-dotnet test Scout.sln -c Release \
+mkdir -p TestResults
+# The tests run in a session of their own (setsid): every server they start inherits it, so the ones left behind are
+# found by it (never another run's or another user's), and an interrupt stops them all.
+session_file=TestResults/session
+stop_session() { [ -s "$session_file" ] && kill -KILL -- "-$(cat "$session_file")" 2>/dev/null; exit 130; }
+trap stop_session INT TERM
+# In the background with `wait`, so the trap runs as soon as the signal arrives.
+(setsid --wait bash -c 'echo $$ > "$0"; dotnet test "$@"; echo $? > "$0.status"' "$session_file" Scout.sln -c Release \
   --logger "trx;LogFileName=scout.trx" \
   --logger "console;verbosity=normal" \
-  --results-directory TestResults "$@"
+  --results-directory TestResults "$@" 2>&1 | tee TestResults/console.log) &
+wait $! || true
+trap - INT TERM
+status=$(cat "$session_file.status" 2>/dev/null || echo 1)
+
+# The apps the tests start log to their test's output, never to this console: an application JSON log line here
+# (the console logger's format) means a test started an app without TestLogging.RouteAwayFromConsole.
+leaked=$(grep -cE '^[[:space:]]*\{"Timestamp"' TestResults/console.log || true)
+if [ "$leaked" -ne 0 ]; then
+  echo "FAIL: $leaked application log line(s) reached the test console (see TestResults/console.log), e.g.:" >&2
+  grep -E '^[[:space:]]*\{"Timestamp"' TestResults/console.log | head -n 3 | cut -c1-200 >&2
+  [ "$status" -ne 0 ] || status=1
+fi
+
+# No server the tests started (redis-server, Azurite, a ScoutFunctions process) may outlive the run: each one still
+# alive is printed, killed, and fails the run. (dotnet's build servers share the session and are left alone.)
+leftovers=$(ps -eo pid=,sid=,args= | awk -v sid="$(cat "$session_file" 2>/dev/null)" '$2 == sid' \
+  | grep -E 'redis-server|azurite|ScoutFunctions' || true)
+if [ -n "$leftovers" ]; then
+  echo "FAIL: the tests left these servers running (now killed):" >&2
+  echo "$leftovers" | cut -c1-200 >&2
+  kill -KILL $(echo "$leftovers" | awk '{print $1}') 2>/dev/null || true
+  [ "$status" -ne 0 ] || status=1
+fi
+exit "$status"

@@ -25,9 +25,15 @@ public sealed class AzuriteFixture : IAsyncLifetime
     {
         Port = port;
         _process = await ServerProcess.StartAsync(FindBinary(),
-            ["--blobHost", "127.0.0.1", "--blobPort", port.ToString(), "--location", _directory, "--silent", "--skipApiVersionCheck", "--loose"],
+            DocumentedArguments(_directory).Concat(["--blobHost", "127.0.0.1", "--blobPort", port.ToString()]),
             port, TimeSpan.FromSeconds(20));
     }
+
+    /// <summary>
+    /// As the README starts it (`azurite-blob --location …`): no --skipApiVersionCheck or --loose, so a Blob service
+    /// version this Azurite does not know fails the tests instead of only a developer's local run. Only the address is added.
+    /// </summary>
+    public static string[] DocumentedArguments(string location) => ["--location", location];
 
     public Task StopAsync() => ServerProcess.StopAsync(_process);
 

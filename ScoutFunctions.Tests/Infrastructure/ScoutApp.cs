@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scout.Analytics;
+using Xunit.Abstractions;
 
 namespace Scout.Tests.Infrastructure;
 
@@ -18,9 +19,10 @@ public sealed class ScoutApp : IAsyncDisposable
     private readonly WebApplication _app;
     private bool _stopped;
 
-    private ScoutApp(WebApplication app, Uri address)
+    private ScoutApp(WebApplication app, Uri address, CapturedLogs logs)
     {
         _app = app;
+        Logs = logs;
         Address = address;
         Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
     }
@@ -28,6 +30,9 @@ public sealed class ScoutApp : IAsyncDisposable
     public Uri Address { get; }
 
     public HttpClient Client { get; }
+
+    /// <summary>What the app logged (kept off the test console, see <see cref="TestLogging"/>).</summary>
+    public CapturedLogs Logs { get; }
 
     public IServiceProvider Services => _app.Services;
 
@@ -58,10 +63,12 @@ public sealed class ScoutApp : IAsyncDisposable
     }
 
     public static async Task<ScoutApp> StartAsync(IDictionary<string, string?> settings, ISearchIndex? index = null,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null, ITestOutputHelper? output = null)
     {
+        var logs = new CapturedLogs();
         var app = Program.Build([], settings, s =>
         {
+            TestLogging.RouteAwayFromConsole(s, logs, output);
             if (index is not null)
             {
                 s.RemoveAll<ISearchIndex>();
@@ -71,7 +78,7 @@ public sealed class ScoutApp : IAsyncDisposable
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new ScoutApp(app, new Uri(address));
+        return new ScoutApp(app, new Uri(address), logs);
     }
 
     public HttpRequestMessage Get(string path, string? token = Token)

@@ -15,6 +15,9 @@ public sealed class BlobTimerStore : ITimerStore
 {
     public const string ContainerName = "azure-webjobs-hosts";
 
+    /// <summary>The Blob service version Scout sends (x-ms-version).</summary>
+    public const BlobClientOptions.ServiceVersion PinnedServiceVersion = BlobClientOptions.ServiceVersion.V2026_06_06;
+
     // Blob leases last 15 to 60 seconds (or forever, which a crashed holder would never give back).
     private static readonly TimeSpan MinLease = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan MaxLease = TimeSpan.FromSeconds(60);
@@ -36,7 +39,9 @@ public sealed class BlobTimerStore : ITimerStore
     public static BlobTimerStore Create(string connectionString, string hostId)
     {
         // A tick that cannot reach storage is skipped: fail in seconds rather than retry for minutes.
-        var options = new BlobClientOptions();
+        // Pinned to the newest service version the repository's Azurite (test-tools/package-lock.json, 3.37.0) accepts,
+        // so `azurite-blob --location …` works as the README says; Azure Storage serves every older version too.
+        var options = new BlobClientOptions(PinnedServiceVersion);
         options.Retry.MaxRetries = 1;
         options.Retry.Delay = TimeSpan.FromMilliseconds(200);
         options.Retry.NetworkTimeout = TimeSpan.FromSeconds(5);

@@ -12,7 +12,12 @@ public sealed class ExitCodeTests(RedisServerFixture redis)
     public async Task A_failed_background_service_stops_the_host_with_exit_code_1()
     {
         await redis.FlushAsync();
-        var app = Program.Build([], ScoutApp.Settings(redis.Port), services => services.AddHostedService<FailingService>());
+        var app = Program.Build([], ScoutApp.Settings(redis.Port), services =>
+        {
+            // The host logs the simulated failure (a Critical with its stack trace): to the test, not the console.
+            TestLogging.RouteAwayFromConsole(services, new CapturedLogs());
+            services.AddHostedService<FailingService>();
+        });
         var exitCode = await Program.RunAsync(app).WaitAsync(TimeSpan.FromSeconds(40));
         Assert.Equal(1, exitCode);
     }

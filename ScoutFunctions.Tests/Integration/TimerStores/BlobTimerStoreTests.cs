@@ -26,7 +26,7 @@ public sealed class BlobTimerStoreTests(AzuriteFixture azurite) : TimerStoreCont
             InvocationOutcome.Succeeded, 0.5);
         await store.SetRecordAsync("AggregateAnalytics", record);
 
-        var container = new Azure.Storage.Blobs.BlobContainerClient(azurite.ConnectionString, BlobTimerStore.ContainerName);
+        var container = new Azure.Storage.Blobs.BlobContainerClient(azurite.ConnectionString, BlobTimerStore.ContainerName, new Azure.Storage.Blobs.BlobClientOptions(BlobTimerStore.PinnedServiceVersion));
         var content = await container.GetBlobClient("timers/my-host/AggregateAnalytics/status").DownloadContentAsync();
         var json = System.Text.Json.JsonDocument.Parse(content.Value.Content.ToString()).RootElement;
         Assert.Equal("2026-11-25T10:01:00+00:00", json.GetProperty("Next").GetString());

@@ -14,7 +14,7 @@ public sealed class StorageWiringTests(AzuriteFixture azurite, RedisServerFixtur
         await redis.FlushAsync();
         var settings = ScoutApp.Settings(redis.Port, ("AzureWebJobsStorage", azurite.ConnectionString), ("AzureFunctionsWebHost:hostid", "scout-wiring"));
         await using var app = await ScoutApp.StartAsync(settings, new PlainRedisSearchIndex(redis.Database));
-        var status = new BlobContainerClient(azurite.ConnectionString, BlobTimerStore.ContainerName)
+        var status = new BlobContainerClient(azurite.ConnectionString, BlobTimerStore.ContainerName, new BlobClientOptions(BlobTimerStore.PinnedServiceVersion))
             .GetBlobClient("timers/scout-wiring/AggregateAnalytics/status");
         await Messages.EventuallyAsync(async () => (await status.ExistsAsync()).Value, "the start-up aggregation stores its status blob");
         Assert.False(await redis.Database.KeyExistsAsync("{scout}:timer:AggregateAnalytics:status"));
