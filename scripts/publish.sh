@@ -5,7 +5,7 @@
 #   scripts/publish.sh --restore-only   restores with the same runtime and properties (a cached Docker layer)
 # Cold start: self-contained with one composite ReadyToRun image of the app and the framework (compiled
 # together, so far less JIT at start-up; measured about 25 % faster to the first /health than a framework-dependent
-# ReadyToRun publish, see README "Performance"), started through its apphost; TieredPGO (on by default in .NET 8+,
+# ReadyToRun publish, see docs/performance.md), started through its apphost; TieredPGO (on by default in .NET 8+,
 # stated so nobody turns it off by accident); InvariantGlobalization (no ICU, which the chiseled image lacks).
 # Compiling the composite takes a few minutes: that is the price of the faster start.
 set -euo pipefail
