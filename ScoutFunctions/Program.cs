@@ -144,6 +144,7 @@ public static class Program
             resilience.CircuitBreaker.SamplingDuration = options.AlertTimeout * 2 + TimeSpan.FromSeconds(30);
         });
         services.AddSingleton<ReadinessLog>();
+        services.AddSingleton<RedisFailure>();
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
     }
 }
