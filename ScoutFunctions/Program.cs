@@ -143,6 +143,8 @@ public static class Program
             resilience.TotalRequestTimeout.Timeout = options.AlertTimeout * (options.AlertRetries + 1) + TimeSpan.FromSeconds(30);
             resilience.CircuitBreaker.SamplingDuration = options.AlertTimeout * 2 + TimeSpan.FromSeconds(30);
         });
+        services.AddSingleton<ReadinessLog>();
+        services.AddSingleton<RedisFailure>();
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
     }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every Scout benchmark and prints one markdown table at the end (also written to bench/results.md).
-#   usage: bash bench/run.sh            (about 6-7 minutes on 2 cores, half of it compiling the image's publish)
+#   usage: bash bench/run.sh [--help]   (about 6-7 minutes on 2 cores, half of it compiling the image's publish)
 # Figures, not tests: compare ratios measured in the same run; absolute numbers depend on the machine.
 # Needs: dotnet, redis-server; installs wrk from Debian if missing.
 # The end-to-end cycle runs on a Redis Stack node and on a three-shard Redis Stack cluster, both started here
@@ -9,6 +9,11 @@
 #   CPUs, so expect no speed-up. SCOUT_TEST_REDIS_STACK=host:port[,password=…] replaces the node started here.
 # SCOUT_PUBLISH_ARGS: extra `dotnet publish` arguments, used only when scripts/publish.sh does not exist.
 set -euo pipefail
+case "${1:-}" in
+  "") ;;
+  -h|--help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
+  *) echo "bench/run.sh takes no arguments (got: $*)" >&2; sed -n '2,10s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 root=$PWD
 work=$(mktemp -d /tmp/scout-bench.XXXXXX)
@@ -33,6 +38,12 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# Interrupted: stop every process this run started (a `dotnet publish` and its crossgen2, servers, wrk), then the
+# EXIT trap removes the work folder. Long steps run through run_fg, so the signal is handled at once.
+descendants() { local child; for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do descendants "$child"; echo "$child"; done; }
+interrupted() { trap - INT TERM; kill $(descendants $$) 2>/dev/null || true; exit 130; }
+trap interrupted INT TERM
+run_fg() { "$@" & local pid=$!; wait "$pid"; }
 
 log() { echo "[bench] $*" >&2; }
 # The Redis Stack modules: shared/redis-stack beside the repository or in any ancestor (as the test fixtures find them).
@@ -59,21 +70,21 @@ fi
 command -v redis-server >/dev/null || { apt-get install -y redis-server >/dev/null; }
 
 log "building"
-dotnet build ScoutFunctions -c Release -v q -nologo >/dev/null
-dotnet build bench/Scout.Bench -c Release -v q -nologo >/dev/null
-dotnet build bench/Floor -c Release -v q -nologo >/dev/null
+run_fg dotnet build ScoutFunctions -c Release -v q -nologo -nodeReuse:false >/dev/null
+run_fg dotnet build bench/Scout.Bench -c Release -v q -nologo -nodeReuse:false >/dev/null
+run_fg dotnet build bench/Floor -c Release -v q -nologo -nodeReuse:false >/dev/null
 if [ -f scripts/publish.sh ]; then
   publish_label="scripts/publish.sh output"
-  bash scripts/publish.sh "$work/publish" >/dev/null
+  run_fg bash scripts/publish.sh "$work/publish" >/dev/null
   # For comparison in the same run: the image's earlier publish (framework-dependent, ReadyToRun per assembly),
   # in its own artifacts folder so its intermediate files never mix with the composite's.
-  dotnet publish ScoutFunctions/ScoutFunctions.csproj -c Release -r linux-x64 -p:SelfContained=false -p:UseAppHost=false \
+  run_fg dotnet publish ScoutFunctions/ScoutFunctions.csproj -c Release -r linux-x64 -p:SelfContained=false -p:UseAppHost=false \
     -p:PublishReadyToRun=true -p:TieredPGO=true -p:InvariantGlobalization=true \
     --artifacts-path "$work/fdd-artifacts" -o "$work/publish-fdd" >/dev/null
 else
   publish_label="dotnet publish ${SCOUT_PUBLISH_ARGS:-}"
   # shellcheck disable=SC2086
-  dotnet publish ScoutFunctions -c Release -o "$work/publish" ${SCOUT_PUBLISH_ARGS:-} >/dev/null
+  run_fg dotnet publish ScoutFunctions -c Release -o "$work/publish" ${SCOUT_PUBLISH_ARGS:-} >/dev/null
 fi
 bench=bench/Scout.Bench/bin/Release/net10.0/Scout.Bench
 floor_dll=$root/bench/Floor/bin/Release/net10.0/Floor.dll
@@ -89,12 +100,12 @@ pids+=($!)
 until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do sleep 0.1; done
 
 log "1/5 aggregation cycle (client side; end to end on one node and on three shards when Redis Stack is at hand)"
-"$bench" aggregate >> "$rows"
+run_fg "$bench" aggregate >> "$rows"
 documents=${SCOUT_BENCH_DOCUMENTS:-300000}
 modules=${SCOUT_TEST_REDIS_STACK_MODULES:-$(find_modules)}
 if [ -n "${SCOUT_TEST_REDIS_STACK:-}" ]; then
-  "$bench" e2e "$SCOUT_TEST_REDIS_STACK" "$documents" 5 json "one node" >> "$rows"
-  "$bench" e2e "$SCOUT_TEST_REDIS_STACK" "$documents" 5 hash "one node" >> "$rows"
+  run_fg "$bench" e2e "$SCOUT_TEST_REDIS_STACK" "$documents" 5 json "one node" >> "$rows"
+  run_fg "$bench" e2e "$SCOUT_TEST_REDIS_STACK" "$documents" 5 hash "one node" >> "$rows"
 elif [ -n "$modules" ] && [ -f "$modules/redisearch.so" ]; then
   stack_port=$(free_port)
   mkdir -p "$work/stack"
@@ -103,8 +114,8 @@ elif [ -n "$modules" ] && [ -f "$modules/redisearch.so" ]; then
   stack_pid=$!; pids+=($stack_pid)
   until redis-cli -p "$stack_port" ping >/dev/null 2>&1; do sleep 0.1; done
   log "end to end on one Redis Stack node ($documents documents)"
-  "$bench" e2e "127.0.0.1:$stack_port" "$documents" 5 json "one node" >> "$rows"
-  "$bench" e2e "127.0.0.1:$stack_port" "$documents" 5 hash "one node" >> "$rows"
+  run_fg "$bench" e2e "127.0.0.1:$stack_port" "$documents" 5 json "one node" >> "$rows"
+  run_fg "$bench" e2e "127.0.0.1:$stack_port" "$documents" 5 hash "one node" >> "$rows"
   kill "$stack_pid"; wait "$stack_pid" 2>/dev/null || true
 else
   echo "| Aggregation (end to end) | one node: cycle on $documents seeded documents vs the Go service's five queries | skipped: needs shared/redis-stack (or SCOUT_TEST_REDIS_STACK_MODULES) or SCOUT_TEST_REDIS_STACK=host:port | ≤ 0.3 |" >> "$rows"
@@ -123,10 +134,10 @@ for _ in range(200):
         pass')
   cluster_dir=$work/cluster
   log "end to end on a three-shard Redis Stack cluster on $cluster_base-$((cluster_base + 2)) ($documents documents)"
-  "$modules/start-cluster.sh" "$cluster_base" "$cluster_dir" >/dev/null
+  run_fg "$modules/start-cluster.sh" "$cluster_base" "$cluster_dir" >/dev/null
   # A failure here is reported in the table rather than ending the run (seen once: an FT.AGGREGATE through the
   # coordinator that did not answer within the client's 35 s, right after seeding).
-  if ! "$bench" e2e "127.0.0.1:$cluster_base" "$documents" 5 json "three shards" > "$work/cluster-rows.md"; then
+  if ! run_fg "$bench" e2e "127.0.0.1:$cluster_base" "$documents" 5 json "three shards" > "$work/cluster-rows.md"; then
     echo "| Aggregation (end to end) | three shards: cycle on $documents seeded documents | failed: see the log above | |" >> "$rows"
   else
     cat "$work/cluster-rows.md" >> "$rows"
@@ -137,7 +148,7 @@ else
 fi
 
 log "2/5 HTTP serving: Scout vs floor"
-"$bench" seed-snapshot "$redis_port"
+run_fg "$bench" seed-snapshot "$redis_port"
 token=bench-token-0123456789
 scout_port=$(free_port)
 (cd "$work/publish" && PORT=$scout_port REDIS_ADDR=127.0.0.1 REDIS_PORT=$redis_port AUTH_TOKEN=$token LOG_LEVEL=warn \
@@ -191,15 +202,15 @@ ratio=$(awk -v a="$s_rps" -v b="$f_rps" 'BEGIN { printf "%.2f", a/b }')
 } >> "$rows"
 
 log "3/5 Redis cost"
-"$bench" redis-cost "$redis_port" "$scout_url" "$token" 1000 >> "$rows"
+run_fg "$bench" redis-cost "$redis_port" "$scout_url" "$token" 1000 >> "$rows"
 echo "| Redis cost | round trips per aggregation cycle (from the adapter's commands; FT.* needs Redis Stack to count) | 1 FT.INFO + 1 FT.AGGREGATE + ⌈groups/10,000⌉−1 FT.CURSOR READ + 1 MSET: 4 up to 10,000 groups | Go service: 5 queries |" >> "$rows"
 kill "$scout_pid" "$floor_pid"; wait "$scout_pid" "$floor_pid" 2>/dev/null || true
 
 log "4/5 cold start (10 runs each)"
-"$bench" coldstart "dotnet build output" "$build_dll" "$redis_port" 10 >> "$rows"
-"$bench" coldstart "$publish_label" "$publish_entry" "$redis_port" 10 >> "$rows"
+run_fg "$bench" coldstart "dotnet build output" "$build_dll" "$redis_port" 10 >> "$rows"
+run_fg "$bench" coldstart "$publish_label" "$publish_entry" "$redis_port" 10 >> "$rows"
 if [ -d "$work/publish-fdd" ]; then
-  "$bench" coldstart "framework-dependent ReadyToRun (the image's publish until 2026-11-26)" "$work/publish-fdd/ScoutFunctions.dll" "$redis_port" 10 >> "$rows"
+  run_fg "$bench" coldstart "framework-dependent ReadyToRun (the image's publish until 2026-11-26)" "$work/publish-fdd/ScoutFunctions.dll" "$redis_port" 10 >> "$rows"
 fi
 # The same measure for the floor app: what ASP.NET Core and the runtime cost on this machine before any Scout code.
 FLOOR_BODY_FILE=$work/body.json "$bench" coldstart "floor (bare ASP.NET Core, reference)" "$floor_dll" "$redis_port" 10 >> "$rows"
@@ -209,7 +220,7 @@ publish_ms=$(median_ms "$publish_label"); floor_ms=$(median_ms "floor (bare ASP.
 echo "| Cold start | $publish_label ÷ floor (start → first 200, medians of this run) | $(awk -v a="$publish_ms" -v b="$floor_ms" 'BEGIN { printf "%.2f", a/b }') | |" >> "$rows"
 
 log "5/5 retention (N = 10k, 20k, 100k)"
-"$bench" retention "$redis_port" 10000 20000 100000 >> "$rows"
+run_fg "$bench" retention "$redis_port" 10000 20000 100000 >> "$rows"
 
 {
   echo "Scout benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(dotnet --version) SDK, $(redis-server --version | awk '{print $3}'), $(wrk --version 2>&1 | head -1 | awk '{print $1, $2}')"

@@ -3,15 +3,21 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using Scout.Analytics;
 using Scout.Configuration;
+using Scout.Hosting;
 using Scout.Http;
 using StackExchange.Redis;
 
 namespace Scout.Functions;
 
 /// <summary>GET /analytics/summary|systems|alerts[?window=]: served from the stored snapshot, no query per request.</summary>
-public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<ScoutOptions> options, BearerTokenFilter bearer, RenderedViews views)
+public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<ScoutOptions> options, BearerTokenFilter bearer, RenderedViews views,
+    ITimerStore timers)
 {
     private const string JsonContentType = "application/json; charset=utf-8";
+
+    private const string AggregationFunction = "AggregateAnalytics";
+
+    private static readonly TimeSpan StatusReadBound = TimeSpan.FromSeconds(1);
 
     [Function("AnalyticsSummary")]
     [EndpointListing(3, "Severity counts, total messages (?window=)", Auth = "bearer")]
@@ -47,9 +53,26 @@ public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<Scou
         {
             return Unavailable(request.HttpContext, "analytics store unavailable", TimeSpan.FromSeconds(5));
         }
-        return snapshot is null
-            ? Unavailable(request.HttpContext, $"no analytics snapshot for window {name} yet; the first aggregation cycle has not completed", current.Interval)
-            : TypedResults.Text(render(snapshot), JsonContentType);
+        if (snapshot is not null) return TypedResults.Text(render(snapshot), JsonContentType);
+        return await LastFailureAsync() is { } failure
+            ? Unavailable(request.HttpContext, $"no analytics snapshot for window {name}: the last aggregation cycle failed: {Truncate(failure, 300)}", current.Interval)
+            : Unavailable(request.HttpContext, $"no analytics snapshot for window {name} yet; the first aggregation cycle has not completed", current.Interval);
+    }
+
+    /// <summary>Why the last aggregation cycle failed, from its timer status; null when it succeeded, never ran or is unreadable.</summary>
+    private async Task<string?> LastFailureAsync()
+    {
+        try
+        {
+            var record = await timers.GetRecordAsync(AggregationFunction).WaitAsync(StatusReadBound);
+            return record?.LastOutcome is InvocationOutcome.Failed or InvocationOutcome.TimedOut
+                ? record.LastError is { Length: > 0 } error ? error : record.LastOutcome
+                : null;
+        }
+        catch (Exception)
+        {
+            return null;
+        }
     }
 
     private static JsonHttpResult<ErrorResponse> Unavailable(HttpContext http, string error, TimeSpan retryAfter)
@@ -58,5 +81,5 @@ public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<Scou
         return TypedResults.Json(new ErrorResponse(error), statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
+    private static string Truncate(string value, int length = 64) => value.Length <= length ? value : value[..length] + "…";
 }

@@ -7,6 +7,7 @@ using Scout.Configuration;
 using Scout.Hosting;
 using Scout.Observability;
 using Scout.Profile;
+using Scout.Redis;
 
 namespace Scout.Functions;
 
@@ -22,6 +23,7 @@ public sealed class ServiceFunctions(
     FunctionTable table,
     FunctionsHostSettings host,
     HealthCheckService health,
+    ReadinessLog readiness,
     ScoutMetrics metrics)
 {
     private static readonly TimeSpan StoreReadBound = TimeSpan.FromSeconds(1);
@@ -87,8 +89,9 @@ public sealed class ServiceFunctions(
         headers.CacheControl = "no-store, no-cache";
         headers.Pragma = "no-cache";
         headers.Expires = "Thu, 01 Jan 1970 00:00:00 GMT";
-        var body = new ReadinessView(report.Status == HealthStatus.Healthy ? "ready" : "unavailable",
-            report.Entries.ToDictionary(e => e.Key, e => e.Value.Description ?? e.Value.Status.ToString()));
+        var checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Description ?? e.Value.Status.ToString());
+        readiness.Record(report.Status != HealthStatus.Unhealthy, string.Join("; ", checks.Select(c => $"{c.Key}: {c.Value}")));
+        var body = new ReadinessView(report.Status == HealthStatus.Healthy ? "ready" : "unavailable", checks);
         return TypedResults.Json(body, ScoutJson.Options, "application/json",
             report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
     }

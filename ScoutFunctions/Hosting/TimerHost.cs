@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Primitives;
 using Scout.Observability;
+using Scout.Redis;
 
 namespace Scout.Hosting;
 
@@ -14,8 +15,12 @@ public sealed class TimerHost(
     FunctionsHostSettings settings,
     TimeProvider time,
     ScoutMetrics metrics,
-    ILogger<TimerHost> logger) : BackgroundService
+    ILogger<TimerHost> logger,
+    RedisFailure? failures = null) : BackgroundService
 {
+    /// <summary>An error in one short line (a Redis failure names the address and the cause, not the client's internals).</summary>
+    private string Describe(Exception error) => failures?.Describe(error) ?? error.Message;
+
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(15);
 
     /// <summary>Replicas' clocks and wake-ups differ a little; an occurrence is identified within this margin.</summary>
@@ -161,7 +166,7 @@ public sealed class TimerHost(
         }
         catch (Exception error)
         {
-            logger.LogWarning("Function {Function}: timer store unreachable at start ({Error}); using the local schedule", function, error.Message);
+            logger.LogWarning("Function {Function}: timer store unreachable at start ({Error}); using the local schedule", function, Describe(error));
             return null;
         }
     }
@@ -185,7 +190,7 @@ public sealed class TimerHost(
         {
             // Give the lease back at once rather than making every replica wait for it to expire.
             if (lease is not null) await lease.DisposeAsync();
-            logger.LogWarning("Function {Function}: timer store unreachable ({Error}); skipping this occurrence", function.Name, error.Message);
+            logger.LogWarning("Function {Function}: timer store unreachable ({Error}); skipping this occurrence", function.Name, Describe(error));
             metrics.FunctionInvocations.WithLabels(function.Name, InvocationOutcome.Skipped).Inc();
             return NextAfter(schedule, due);
         }
@@ -212,7 +217,7 @@ public sealed class TimerHost(
             }
             catch (Exception storeError)
             {
-                logger.LogWarning("Function {Function}: could not store schedule status ({Error})", function.Name, storeError.Message);
+                logger.LogWarning("Function {Function}: could not store schedule status ({Error})", function.Name, Describe(storeError));
             }
             return next;
         }
@@ -262,7 +267,7 @@ public sealed class TimerHost(
         catch (Exception failure)
         {
             outcome = InvocationOutcome.Failed;
-            error = failure.Message;
+            error = Describe(failure);
         }
         finally
         {
@@ -299,7 +304,7 @@ public sealed class TimerHost(
                     }
                     catch (Exception error)
                     {
-                        logger.LogWarning("Function {Function}: lease renewal failed ({Error})", function, error.Message);
+                        logger.LogWarning("Function {Function}: lease renewal failed ({Error})", function, Describe(error));
                         continue;
                     }
                     if (!renewed)

@@ -24,6 +24,9 @@ public static class ScoutLogging
             });
         // Registered after host.json's logging.logLevel, so an explicit LOG_LEVEL wins for the default category.
         if (logLevelSet) logging.AddFilter((string?)null, options.LogLevel);
+        // The health check service logs an Error for every failing check, i.e. every failing readiness probe:
+        // ReadinessLog reports the change of state once instead.
+        logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.None);
         return logging;
     }
 
