@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using System.Text;
+using Scout.Tests.Infrastructure;
 
 namespace Scout.Tests.Deployment;
 
@@ -28,36 +27,8 @@ public sealed class DeploymentScriptTests
         Assert.Matches(@"\b\d+ passed, 0 failed", output);
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string script, TimeSpan bound)
-    {
-        var start = new ProcessStartInfo("bash")
-        {
-            ArgumentList = { script },
-            WorkingDirectory = RepositoryFiles.Root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        var output = new StringBuilder();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var timeout = new CancellationTokenSource(bound);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{script} did not finish within {bound.TotalMinutes} min:\n{output}");
-        }
-        process.WaitForExit();
-        lock (output) return (process.ExitCode, output.ToString());
-    }
+    private static Task<(int ExitCode, string Output)> RunAsync(string script, TimeSpan bound) =>
+        BoundedProcess.RunAsync("bash", [script], RepositoryFiles.Root, bound);
 }
 
 /// <summary>A publish compiles with every core: run alone, so the timing-sensitive tests never share the machine with it.</summary>
