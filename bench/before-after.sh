@@ -23,17 +23,10 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-log() { echo "[bench] $*" >&2; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_200() { # url, seconds
-  local deadline=$((SECONDS + $2))
-  until [ "$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)" = 200 ]; do
-    [ $SECONDS -lt $deadline ] || { log "no 200 from $1"; return 1; }
-    sleep 0.1
-  done
-}
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-command -v wrk >/dev/null || { log "installing wrk"; apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; }
+ensure_wrk
 
 log "building $before (before) and $after (after; uncommitted changes included)"
 mkdir -p "$work/before"

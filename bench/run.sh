@@ -45,7 +45,8 @@ interrupted() { trap - INT TERM; kill $(descendants $$) 2>/dev/null || true; exi
 trap interrupted INT TERM
 run_fg() { "$@" & local pid=$!; wait "$pid"; }
 
-log() { echo "[bench] $*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 # The Redis Stack modules: shared/redis-stack beside the repository or in any ancestor (as the test fixtures find them).
 find_modules() {
   local dir=$root
@@ -54,19 +55,8 @@ find_modules() {
     dir=$(dirname "$dir")
   done
 }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_200() { # url, seconds
-  local deadline=$((SECONDS + $2))
-  until [ "$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)" = 200 ]; do
-    [ $SECONDS -lt $deadline ] || { log "no 200 from $1"; return 1; }
-    sleep 0.1
-  done
-}
 
-if ! command -v wrk >/dev/null; then
-  log "installing wrk"
-  (apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; })
-fi
+ensure_wrk
 command -v redis-server >/dev/null || { apt-get install -y redis-server >/dev/null; }
 
 log "building"
