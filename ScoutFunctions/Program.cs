@@ -126,6 +126,7 @@ public static class Program
         services.AddSingleton<BearerTokenFilter>();
         services.AddSingleton<RenderedViews>();
         services.AddSingleton(FunctionTable.Scout);
+        services.AddSingleton<Scout.OpenApi.OpenApiDocument>();
         // Like the Functions host: timer state in AzureWebJobsStorage when it is set, else in Redis.
         if (configuration["AzureWebJobsStorage"] is { Length: > 0 } storage)
             services.AddSingleton<ITimerStore>(BlobTimerStore.Create(storage, host.HostId));
