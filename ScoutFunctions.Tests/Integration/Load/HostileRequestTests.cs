@@ -115,6 +115,8 @@ public sealed class HostileRequestTests(HostileRequestFixture fixture) : IClassF
         else
         {
             Assert.StartsWith("application/json", response.ContentType);
+            var target = requestLine.Split(' ')[1];
+            OpenApiConformance.For(fixture.App.Address).AssertDescribed(requestLine.Split(' ')[0], target.Split('?')[0], response.Status, response.Headers, response.Body);
             var json = JsonDocument.Parse(response.Body).RootElement;
             if (response.Status >= 400) Assert.False(string.IsNullOrEmpty(json.GetProperty("error").GetString()), name);
         }
