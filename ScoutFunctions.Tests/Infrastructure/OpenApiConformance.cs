@@ -81,6 +81,8 @@ public sealed class OpenApiConformance
                 problems.AddRange(Validate(header!["schema"]!, HeaderValue(value, header["schema"]!), $"{where}: header {name}"));
             }
 
+        // A HEAD answer carries the headers of its GET, never a body.
+        if (method.Equals("HEAD", StringComparison.OrdinalIgnoreCase)) return problems;
         if (response["content"] is not JsonObject content)
         {
             if (body.Length > 0) problems.Add($"{where}: declares no body, but one came");

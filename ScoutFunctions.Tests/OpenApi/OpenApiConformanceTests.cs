@@ -36,6 +36,8 @@ public sealed class OpenApiConformanceTests
         { "a 400 from an operation that has none", "GET", "/health", 400, Headers(("Content-Type", Json)), """{"error":"bad"}""" },
         { "a 500", "GET", "/health", 500, Headers(("Content-Type", Json)), """{"error":"boom"}""" },
         { "a 405 for a method the path does not declare", "POST", "/health", 405, Headers(("Content-Type", Json), ("Allow", "GET")), """{"error":"method not allowed"}""" },
+        { "a 405 to HEAD, bodiless", "HEAD", "/health", 405, Headers(("Content-Type", "application/json"), ("Allow", "GET")), "" },
+        { "a 405 to HEAD without Allow", "HEAD", "/health", 405, Headers(("Content-Type", "application/json")), "" },
         { "a 404 for a method the path does not declare", "POST", "/health", 404, Headers(("Content-Type", Json)), """{"error":"not found"}""" },
         { "a 404 for a path no function has", "GET", "/no/such/path", 404, Headers(("Content-Type", Json)), """{"error":"not found"}""" },
         { "a 200 for a path no function has", "GET", "/no/such/path", 200, Headers(("Content-Type", Json)), """{"error":"not found"}""" },
@@ -47,7 +49,7 @@ public sealed class OpenApiConformanceTests
     private static readonly HashSet<string> Described =
     [
         "a summary", "a 401 with its challenge", "a 503 with Retry-After", "a 400 naming the windows",
-        "a 405 for a method the path does not declare", "a 404 for a path no function has", "metrics as text",
+        "a 405 for a method the path does not declare", "a 405 to HEAD, bodiless", "a 404 for a path no function has", "metrics as text",
     ];
 
     [Theory]

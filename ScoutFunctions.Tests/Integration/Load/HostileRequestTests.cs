@@ -86,6 +86,7 @@ public sealed class HostileRequestTests(HostileRequestFixture fixture) : IClassF
             { "DELETE on an analytics endpoint", $"DELETE /analytics/systems HTTP/1.1", [auth], 405 },
             { "PUT on health", "PUT /health HTTP/1.1", ["Content-Length: 0"], 405 },
             { "unknown method", $"BREW {Summary} HTTP/1.1", [auth], 405 },
+            { "OPTIONS on an analytics endpoint", $"OPTIONS {Summary} HTTP/1.1", [auth], 405 },
             // Paths.
             { "path traversal to a file", "GET /../../etc/passwd HTTP/1.1", [], 404 },
             { "encoded path traversal", "GET /analytics/%2e%2e/%2e%2e/etc/passwd HTTP/1.1", [auth], 404 },
