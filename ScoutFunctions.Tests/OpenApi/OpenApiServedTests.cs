@@ -6,13 +6,12 @@ using Scout.Tests.Infrastructure;
 namespace Scout.Tests.OpenApi;
 
 /// <summary>The document as the self-host serves it: the committed one, listed in GET /, moved by the route prefix.</summary>
-public sealed class OpenApiServedTests
+public sealed class OpenApiServedTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
     [Fact]
     public async Task The_self_host_serves_the_committed_document_and_lists_it()
     {
-        // No Redis: the document does not depend on it (Scout keeps serving while Redis is unreachable).
-        await using var app = await ScoutApp.StartAsync(ScoutApp.Settings(FreePort.Next()));
+        await using var app = await ScoutApp.StartAsync(ScoutApp.Settings(redis.Port));
 
         var response = await app.Client.GetAsync("/openapi/v1.json");
 
@@ -27,7 +26,7 @@ public sealed class OpenApiServedTests
     [Fact]
     public async Task Under_a_route_prefix_the_served_document_names_it_as_the_server_url()
     {
-        await using var app = await ScoutApp.StartAsync(ScoutApp.Settings(FreePort.Next(), ("extensions:http:routePrefix", "/scout/")));
+        await using var app = await ScoutApp.StartAsync(ScoutApp.Settings(redis.Port, ("extensions:http:routePrefix", "/scout/")));
 
         var served = JsonNode.Parse(await (await app.Client.GetAsync("/scout/openapi/v1.json")).Content.ReadAsStringAsync())!;
 
@@ -39,12 +38,27 @@ public sealed class OpenApiServedTests
     [Fact]
     public async Task A_disabled_function_is_not_in_the_served_document()
     {
-        await using var app = await ScoutApp.StartAsync(ScoutApp.Settings(FreePort.Next(), ("AzureWebJobs.AnalyticsSummary.Disabled", "true")));
+        await using var app = await ScoutApp.StartAsync(ScoutApp.Settings(redis.Port, ("AzureWebJobs.AnalyticsSummary.Disabled", "true")));
 
         var served = JsonNode.Parse(await (await app.Client.GetAsync("/openapi/v1.json")).Content.ReadAsStringAsync())!;
 
         Assert.False(served["paths"]!.AsObject().ContainsKey("/analytics/summary"));
         Assert.True(served["paths"]!.AsObject().ContainsKey("/analytics/systems"));
         Assert.Equal(HttpStatusCode.NotFound, (await app.Client.SendAsync(app.Get("/analytics/summary"))).StatusCode);
+    }
+
+    [Theory]
+    [InlineData(null, "text/plain")]
+    [InlineData("application/openmetrics-text; version=1.0.0", "application/openmetrics-text")]
+    public async Task Both_metrics_formats_are_described(string? accept, string mediaType)
+    {
+        await using var app = await ScoutApp.StartAsync(ScoutApp.Settings(redis.Port));
+        var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        if (accept is not null) request.Headers.TryAddWithoutValidation("Accept", accept);
+
+        var response = await app.Client.SendAsync(request);
+
+        Assert.Equal(mediaType, response.Content.Headers.ContentType?.MediaType);
+        await OpenApiConformance.AssertDescribedAsync(response);
     }
 }
