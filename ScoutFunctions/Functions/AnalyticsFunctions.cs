@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using Scout.Analytics;
+using Scout.Caching;
 using Scout.Configuration;
 using Scout.Hosting;
 using Scout.Http;
@@ -11,11 +12,14 @@ namespace Scout.Functions;
 
 /// <summary>GET /analytics/summary|systems|alerts[?window=]: served from the stored snapshot, no query per request.</summary>
 public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<ScoutOptions> options, BearerTokenFilter bearer, RenderedViews views,
-    ITimerStore timers)
+    TimerStatusReads timers)
 {
     private const string JsonContentType = "application/json; charset=utf-8";
 
     private const string AggregationFunction = "AggregateAnalytics";
+
+    /// <summary>Set on an answer whose snapshot is older than <see cref="SnapshotCache.StaleAfter"/>.</summary>
+    public const string StaleHeader = "Scout-Stale";
 
     private static readonly TimeSpan StatusReadBound = TimeSpan.FromSeconds(1);
 
@@ -51,9 +55,15 @@ public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<Scou
         }
         catch (Exception error) when (error is RedisException or TimeoutException or System.Text.Json.JsonException)
         {
+            // Only while this replica holds no snapshot of the window yet: once it holds one, it serves it.
             return Unavailable(request.HttpContext, "analytics store unavailable", TimeSpan.FromSeconds(5));
         }
-        if (snapshot is not null) return TypedResults.Text(render(snapshot), JsonContentType);
+        if (snapshot is not null)
+        {
+            // Old numbers are served (better than none while Redis or the aggregation is down), but never silently.
+            if (store.IsStale(snapshot)) request.HttpContext.Response.Headers[StaleHeader] = "true";
+            return TypedResults.Text(render(snapshot), JsonContentType);
+        }
         return await LastFailureAsync() is { } failure
             ? Unavailable(request.HttpContext, $"no analytics snapshot for window {name}: the last aggregation cycle failed: {Truncate(failure, 300)}", current.Interval)
             : Unavailable(request.HttpContext, $"no analytics snapshot for window {name} yet; the first aggregation cycle has not completed", current.Interval);
@@ -64,7 +74,7 @@ public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<Scou
     {
         try
         {
-            var record = await timers.GetRecordAsync(AggregationFunction).WaitAsync(StatusReadBound);
+            var record = await timers.GetAsync(AggregationFunction).WaitAsync(StatusReadBound);
             return record?.LastOutcome is InvocationOutcome.Failed or InvocationOutcome.TimedOut
                 ? record.LastError is { Length: > 0 } error ? error : record.LastOutcome
                 : null;
