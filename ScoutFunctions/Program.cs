@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Scout.Alerting;
 using Scout.Analytics;
+using Scout.Caching;
 using Scout.Configuration;
 using Scout.Functions;
 using Scout.Hosting;
@@ -122,7 +123,9 @@ public static class Program
         services.AddSingleton<RedisConnection>();
         services.AddSingleton<ISearchIndex, RediSearchIndex>();
         services.AddSingleton<ISnapshotStore, RedisSnapshotStore>();
+        services.AddSingleton<HeldReads>();
         services.AddSingleton<SnapshotCache>();
+        services.AddSingleton<TimerStatusReads>();
         services.AddSingleton<BearerTokenFilter>();
         services.AddSingleton<RenderedViews>();
         services.AddSingleton(FunctionTable.Scout);

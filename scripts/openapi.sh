@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 rm -f TestResults/openapi/v1.json
 dotnet test ScoutFunctions.Tests -c Release --filter "FullyQualifiedName~OpenApiDocumentTests.The_committed_document_is_the_one_the_code_generates" \
-  --logger "console;verbosity=minimal" >/dev/null || true
+  --logger "console;verbosity=minimal" >/dev/null 2>&1 || true
 if [ -f TestResults/openapi/v1.json ]; then
   cp TestResults/openapi/v1.json docs/openapi/v1.json
   echo "docs/openapi/v1.json regenerated; review it with: git diff docs/openapi/v1.json" >&2

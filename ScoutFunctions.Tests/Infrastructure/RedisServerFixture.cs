@@ -50,6 +50,24 @@ public sealed class RedisServerFixture : IAsyncLifetime
     /// <summary>Kills the server (no shutdown save), as a crash would.</summary>
     public Task StopAsync() => ServerProcess.StopAsync(_process);
 
+    /// <summary>Freezes the server (SIGSTOP): its sockets stay open and accept bytes, and nothing answers, as a hung host would.</summary>
+    public void Freeze() => Signal(SigStop);
+
+    /// <summary>Lets a frozen server run again (SIGCONT); it then answers everything sent meanwhile.</summary>
+    public void Thaw() => Signal(SigCont);
+
+    private const int SigStop = 19, SigCont = 18; // Linux x86-64 and arm64
+
+    private void Signal(int signal)
+    {
+        if (_process is not { HasExited: false } process) throw new InvalidOperationException("the redis-server is not running");
+        if (Kill(process.Id, signal) != 0)
+            throw new InvalidOperationException($"kill({process.Id}, {signal}) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
     public async Task FlushAsync() => await Database.ExecuteAsync("FLUSHALL");
 
     public async Task DisposeAsync()

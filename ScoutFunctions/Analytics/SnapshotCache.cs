@@ -1,35 +1,52 @@
-using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Scout.Caching;
+using Scout.Configuration;
 
 namespace Scout.Analytics;
 
 /// <summary>
-/// What the HTTP functions read: the stored snapshots, each kept in memory for at most <see cref="MaxAge"/>.
-/// Snapshots change once per interval, so a second of staleness costs nothing, while a busy replica
-/// stops paying one Redis round trip and one JSON parse per request. Failures are never cached; while
-/// Redis is unreachable the last snapshot this replica read is served, with its true lastUpdated.
+/// The snapshots the HTTP functions, /health and the scrape serve: held in memory per window and refreshed in the
+/// background (see <see cref="HeldReads"/>), so a frozen Redis never holds a request once a window's snapshot is
+/// held. Snapshots change once per interval, so a second of staleness costs nothing; past <see cref="StaleAfter"/>
+/// (three intervals without a new one) the answer says it is stale instead of silently serving old numbers.
 /// </summary>
-public sealed class SnapshotCache(ISnapshotStore store, TimeProvider time)
+public sealed class SnapshotCache(ISnapshotStore store, HeldReads held, IOptionsMonitor<ScoutOptions> options, TimeProvider time)
 {
-    public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(1);
+    private const string Kind = "snapshot";
 
-    private readonly ConcurrentDictionary<string, Entry> _entries = new();
+    /// <summary>How many intervals without a new snapshot make the one served stale.</summary>
+    public const int StaleAfterIntervals = 3;
 
-    public async Task<AnalyticsSnapshot?> GetAsync(string window)
+    /// <summary>How long a held snapshot is served before a request triggers its refresh.</summary>
+    public static TimeSpan MaxAge => HeldReads.FreshFor;
+
+    public TimeSpan StaleAfter => options.CurrentValue.Interval * StaleAfterIntervals;
+
+    /// <summary>The snapshot held for the window; waits (bounded) only while none is held yet.</summary>
+    public Task<AnalyticsSnapshot?> GetAsync(string window) => held.GetAsync(Kind, window, () => store.GetAsync(window));
+
+    public bool IsStale(AnalyticsSnapshot snapshot) => Age(snapshot) > StaleAfter;
+
+    public TimeSpan Age(AnalyticsSnapshot snapshot) => time.GetUtcNow() - snapshot.GeneratedAt;
+
+    /// <summary>Every configured window's held snapshot (null when none arrives within <paramref name="wait"/>) and its read status.</summary>
+    public async Task<IReadOnlyList<HeldSnapshot>> AllAsync(TimeSpan wait)
     {
-        var now = time.GetUtcNow();
-        if (_entries.TryGetValue(window, out var entry) && now - entry.ReadAt < MaxAge) return entry.Snapshot;
-        AnalyticsSnapshot? snapshot;
-        try
+        var windows = options.CurrentValue.WindowNames.ToList();
+        var snapshots = await Task.WhenAll(windows.Select(async window =>
         {
-            snapshot = await store.GetAsync(window);
-        }
-        catch (Exception error) when ((error is StackExchange.Redis.RedisException or TimeoutException) && entry?.Snapshot is not null)
-        {
-            return entry!.Snapshot;
-        }
-        _entries[window] = new Entry(snapshot, now);
-        return snapshot;
+            try
+            {
+                return await GetAsync(window).WaitAsync(wait, time);
+            }
+            catch (Exception)
+            {
+                return null; // unreadable: the read status says why
+            }
+        }));
+        return windows.Select((window, i) => new HeldSnapshot(window, snapshots[i], held.Status(Kind, window))).ToList();
     }
-
-    private sealed record Entry(AnalyticsSnapshot? Snapshot, DateTimeOffset ReadAt);
 }
+
+/// <summary>A window's snapshot as this replica holds it, and how its reads from Redis went.</summary>
+public sealed record HeldSnapshot(string Window, AnalyticsSnapshot? Snapshot, ReadStatus? Reads);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using Scout.Analytics;
+using Scout.Caching;
 using Scout.Configuration;
 using Scout.Hosting;
 using Scout.Http;
@@ -17,7 +18,7 @@ namespace Scout.Functions;
 [OpenApiResponse(401, "Missing or wrong bearer token (only when AUTH_TOKEN is set).", Body = typeof(ErrorResponse), Headers = ["WWW-Authenticate"])]
 [OpenApiResponse(503, "No snapshot of the window yet, or the store is unreachable and none was read before.", Body = typeof(ErrorResponse), Headers = ["Retry-After"])]
 public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<ScoutOptions> options, BearerTokenFilter bearer, RenderedViews views,
-    ITimerStore timers)
+    TimerStatusReads timers)
 {
     private const string JsonContentType = "application/json; charset=utf-8";
 
@@ -27,22 +28,25 @@ public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<Scou
         "The time window the numbers cover: `all` (every indexed message, the default) or one of the windows this Scout is " +
         "configured with (SCOUT_WINDOWS plus ALERT_WINDOW; by default 5m, 1h and 24h). Any other value answers 400.";
 
+    /// <summary>Set on an answer whose snapshot is older than <see cref="SnapshotCache.StaleAfter"/>.</summary>
+    public const string StaleHeader = "Scout-Stale";
+
     private static readonly TimeSpan StatusReadBound = TimeSpan.FromSeconds(1);
 
     [Function("AnalyticsSummary")]
-    [OpenApiResponse(200, "The counts of the window.", Body = typeof(SummaryView))]
+    [OpenApiResponse(200, "The counts of the window.", Body = typeof(SummaryView), Headers = [StaleHeader])]
     [EndpointListing(3, "Severity counts, total messages (?window=)", Auth = "bearer")]
     public Task<IResult> SummaryAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "analytics/summary")] HttpRequest request) =>
         ServeAsync(request, views.Summary);
 
     [Function("AnalyticsSystems")]
-    [OpenApiResponse(200, "The counts of the window.", Body = typeof(SystemsView))]
+    [OpenApiResponse(200, "The counts of the window.", Body = typeof(SystemsView), Headers = [StaleHeader])]
     [EndpointListing(4, "Per-system message counts, top 20 (?window=)", Auth = "bearer")]
     public Task<IResult> SystemsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "analytics/systems")] HttpRequest request) =>
         ServeAsync(request, views.Systems);
 
     [Function("AnalyticsAlerts")]
-    [OpenApiResponse(200, "The counts of the window.", Body = typeof(AlertsView))]
+    [OpenApiResponse(200, "The counts of the window.", Body = typeof(AlertsView), Headers = [StaleHeader])]
     [EndpointListing(5, "Alert frequency, top alerting systems (?window=)", Auth = "bearer")]
     public Task<IResult> AlertsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "analytics/alerts")] HttpRequest request) =>
         ServeAsync(request, views.Alerts);
@@ -64,9 +68,15 @@ public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<Scou
         }
         catch (Exception error) when (error is RedisException or TimeoutException or System.Text.Json.JsonException)
         {
+            // Only while this replica holds no snapshot of the window yet: once it holds one, it serves it.
             return Unavailable(request.HttpContext, "analytics store unavailable", TimeSpan.FromSeconds(5));
         }
-        if (snapshot is not null) return TypedResults.Text(render(snapshot), JsonContentType);
+        if (snapshot is not null)
+        {
+            // Old numbers are served (better than none while Redis or the aggregation is down), but never silently.
+            if (store.IsStale(snapshot)) request.HttpContext.Response.Headers[StaleHeader] = "true";
+            return TypedResults.Text(render(snapshot), JsonContentType);
+        }
         return await LastFailureAsync() is { } failure
             ? Unavailable(request.HttpContext, $"no analytics snapshot for window {name}: the last aggregation cycle failed: {Truncate(failure, 300)}", current.Interval)
             : Unavailable(request.HttpContext, $"no analytics snapshot for window {name} yet; the first aggregation cycle has not completed", current.Interval);
@@ -77,7 +87,7 @@ public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<Scou
     {
         try
         {
-            var record = await timers.GetRecordAsync(AggregationFunction).WaitAsync(StatusReadBound);
+            var record = await timers.GetAsync(AggregationFunction).WaitAsync(StatusReadBound);
             return record?.LastOutcome is InvocationOutcome.Failed or InvocationOutcome.TimedOut
                 ? record.LastError is { Length: > 0 } error ? error : record.LastOutcome
                 : null;

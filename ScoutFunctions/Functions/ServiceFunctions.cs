@@ -3,6 +3,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Prometheus;
 using Scout.Analytics;
+using Scout.Caching;
 using Scout.Configuration;
 using Scout.Hosting;
 using Scout.Observability;
@@ -18,7 +19,7 @@ public sealed class ServiceFunctions(
     TimeProvider time,
     ProcessStart start,
     IEnumerable<ITimerFunction> timers,
-    ITimerStore store,
+    TimerStatusReads store,
     ScoutProfileService profile,
     SnapshotCache snapshots,
     FunctionTable table,
@@ -41,12 +42,23 @@ public sealed class ServiceFunctions(
     public async Task<IResult> HealthAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request)
     {
         var now = time.GetUtcNow();
-        Dictionary<string, FunctionHealth>? functions = new();
-        string? functionsError = null;
+        // Liveness must answer within the probe's timeout whatever Redis does: both are held in memory, bounded, in parallel.
+        var held = snapshots.AllAsync(StoreReadBound);
+        var (functions, functionsError) = await FunctionsHealthAsync();
+        var all = await held;
+        return TypedResults.Ok(new HealthView("ok", build.Version, build.Commit, build.Date,
+            GoDuration.Format(TimeSpan.FromSeconds(Math.Floor((now - start.At).TotalSeconds))), ProfileHealth.From(profile), functions, functionsError,
+            AggregationHealth.From(all.FirstOrDefault(h => h.Window == Configuration.AnalyticsWindow.AllName)?.Snapshot),
+            SnapshotsHealth.From(all, snapshots)));
+    }
+
+    /// <summary>Each timer's last and next run, as held; null and why when the timer store cannot be read.</summary>
+    private async Task<(Dictionary<string, FunctionHealth>? Functions, string? Error)> FunctionsHealthAsync()
+    {
+        var functions = new Dictionary<string, FunctionHealth>();
         try
         {
-            // Liveness must answer within the probe's timeout whatever the store does: bounded, in parallel.
-            var reads = timers.Select(async timer => (timer.Name, Record: await store.GetRecordAsync(timer.Name).WaitAsync(StoreReadBound)));
+            var reads = timers.Select(async timer => (timer.Name, Record: await store.GetAsync(timer.Name).WaitAsync(StoreReadBound)));
             foreach (var (name, record) in await Task.WhenAll(reads))
             {
                 functions[name] = record is null
@@ -61,26 +73,14 @@ public sealed class ServiceFunctions(
         catch (Exception)
         {
             // Liveness must not depend on Redis; readiness reports it.
-            functions = null;
-            functionsError = "timer status unavailable: timer store unreachable or slow";
+            return (null, "timer status unavailable: timer store unreachable or slow");
         }
-        return TypedResults.Ok(new HealthView("ok", build.Version, build.Commit, build.Date,
-            GoDuration.Format(TimeSpan.FromSeconds(Math.Floor((now - start.At).TotalSeconds))), ProfileHealth.From(profile), functions, functionsError,
-            await LastAggregationAsync()));
-    }
-
-    /// <summary>Which index the last completed cycle read, from its stored snapshot; null when none is readable in time.</summary>
-    private async Task<AggregationHealth?> LastAggregationAsync()
-    {
-        try
-        {
-            var all = await snapshots.GetAsync(Configuration.AnalyticsWindow.AllName).WaitAsync(StoreReadBound);
-            return all?.Index is { } index ? new AggregationHealth(index.Name, index.Source, AnalyticsViews.Rfc3339(all.GeneratedAt)) : null;
-        }
-        catch (Exception)
-        {
-            return null;
-        }
+        // Held status while refreshing it fails: shown, and said to be old.
+        var failing = timers.Select(t => store.Status(t.Name)).FirstOrDefault(s => s is { Failing: true });
+        return failing is null
+            ? (functions, null)
+            : (functions, $"timer store unreachable or slow ({failing.Failure}): timer status as read at " +
+                          (failing.LastReadAt is { } at ? AnalyticsViews.Rfc3339(at) : "start-up"));
     }
 
     [Function("Ready")]
@@ -130,10 +130,31 @@ public sealed class ServiceFunctions(
     internal sealed record IndexView(string Service, string Version, IReadOnlyList<EndpointInfo> Endpoints);
 
     internal sealed record HealthView(string Status, string Version, string Commit, string Date, string Uptime,
-        ProfileHealth Profile, IReadOnlyDictionary<string, FunctionHealth>? Functions, string? FunctionsError, AggregationHealth? Aggregation);
+        ProfileHealth Profile, IReadOnlyDictionary<string, FunctionHealth>? Functions, string? FunctionsError, AggregationHealth? Aggregation,
+        SnapshotsHealth Snapshots);
 
     /// <summary>The index the last cycle read ("scout": Scout's own; "producer": the producer's) and when it ran.</summary>
-    internal sealed record AggregationHealth(string Index, string Source, string At);
+    internal sealed record AggregationHealth(string Index, string Source, string At)
+    {
+        public static AggregationHealth? From(AnalyticsSnapshot? all) =>
+            all?.Index is { } index ? new AggregationHealth(index.Name, index.Source, AnalyticsViews.Rfc3339(all.GeneratedAt)) : null;
+    }
+
+    /// <summary>How old the snapshots this replica serves are, past which age they count as stale, and whether refreshing them fails.</summary>
+    internal sealed record SnapshotsHealth(string StaleAfter, IReadOnlyDictionary<string, SnapshotHealth> Windows)
+    {
+        public static SnapshotsHealth From(IReadOnlyList<HeldSnapshot> held, SnapshotCache cache) => new(
+            GoDuration.Format(cache.StaleAfter),
+            held.ToDictionary(h => h.Window, h => new SnapshotHealth(
+                h.Snapshot is { } s ? AnalyticsViews.Rfc3339(s.GeneratedAt) : null,
+                h.Snapshot is { } a ? Math.Round(cache.Age(a).TotalSeconds, 1) : null,
+                h.Snapshot is { } t && cache.IsStale(t),
+                h.Reads?.LastReadAt is { } read ? AnalyticsViews.Rfc3339(read) : null,
+                h.Reads?.Failure)));
+    }
+
+    /// <summary>One window: the snapshot's own time and age, when this replica last read it, and the latest refresh failure.</summary>
+    internal sealed record SnapshotHealth(string? LastUpdated, double? AgeSeconds, bool Stale, string? ReadAt, string? RefreshError);
 
     /// <summary>"environment" when no ScoutProfile is in force, else which one and since when.</summary>
     internal sealed record ProfileHealth(string Source, string? Name, string? ResourceVersion, string? AppliedAt)

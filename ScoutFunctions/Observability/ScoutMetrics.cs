@@ -23,6 +23,10 @@ public sealed class ScoutMetrics
         AggregationDuration = factory.CreateHistogram("homerun2_scout_aggregation_duration_seconds", "Duration of aggregation cycles in seconds");
         AggregationErrors = factory.CreateCounter("homerun2_scout_aggregation_errors_total", "Total number of aggregation errors");
         SnapshotAge = factory.CreateGauge("homerun2_scout_snapshot_age_seconds", "Age of the latest analytics snapshot per window", "window");
+        SnapshotStale = factory.CreateGauge("homerun2_scout_snapshot_stale",
+            "1 while the snapshot this replica serves for the window is older than its stale limit (3 intervals), else 0", "window");
+        HeldReadFailures = factory.CreateCounter("homerun2_scout_held_read_failures_total",
+            "Reads of what the request path serves from memory (snapshot, timer_status) that failed or timed out; the held value kept being served", "kind");
         FunctionInvocations = factory.CreateCounter("homerun2_scout_function_invocations_total", "Timer function invocations by outcome", "function", "outcome");
         FunctionDuration = factory.CreateHistogram("homerun2_scout_function_duration_seconds", "Duration of timer function invocations in seconds",
             new HistogramConfiguration { LabelNames = ["function"], Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });
@@ -45,6 +49,8 @@ public sealed class ScoutMetrics
     public Histogram AggregationDuration { get; }
     public Counter AggregationErrors { get; }
     public Gauge SnapshotAge { get; }
+    public Gauge SnapshotStale { get; }
+    public Counter HeldReadFailures { get; }
     public Counter FunctionInvocations { get; }
     public Histogram FunctionDuration { get; }
     public Counter RetentionDeleted { get; }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Prometheus;
 using Scout.Analytics;
 using Scout.Configuration;
@@ -6,29 +5,24 @@ using Scout.Configuration;
 namespace Scout.Observability;
 
 /// <summary>
-/// Sets the snapshot gauges from Redis at scrape time, so every replica reports the same numbers
-/// whichever of them ran the last aggregation.
+/// Sets the snapshot gauges at scrape time from the snapshots held for the HTTP functions (refreshed from Redis in the
+/// background), so every replica reports the same numbers whichever of them ran the last aggregation, and a frozen
+/// Redis never holds a scrape: a window with nothing held within <see cref="ScrapeWait"/> keeps its last values.
 /// </summary>
-public sealed class SnapshotGauges(ScoutMetrics metrics, ISnapshotStore store, IOptionsMonitor<ScoutOptions> options, TimeProvider time, ILogger<SnapshotGauges> logger)
+public sealed class SnapshotGauges(ScoutMetrics metrics, SnapshotCache snapshots)
 {
+    public static readonly TimeSpan ScrapeWait = TimeSpan.FromSeconds(1);
+
     public void Register() => metrics.Registry.AddBeforeCollectCallback(RefreshAsync);
 
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
-        try
+        foreach (var held in await snapshots.AllAsync(ScrapeWait))
         {
-            var now = time.GetUtcNow();
-            foreach (var window in options.CurrentValue.WindowNames)
-            {
-                var snapshot = await store.GetAsync(window);
-                if (snapshot is not null) metrics.SnapshotAge.WithLabels(window).Set((now - snapshot.GeneratedAt).TotalSeconds);
-                if (window == AnalyticsWindow.AllName && snapshot is not null) Apply(snapshot);
-            }
-        }
-        catch (Exception error)
-        {
-            // Serve the last values; the scrape itself must not fail because Redis is down.
-            logger.LogDebug("Could not refresh snapshot gauges: {Error}", error.Message);
+            if (held.Snapshot is not { } snapshot) continue;
+            metrics.SnapshotAge.WithLabels(held.Window).Set(snapshots.Age(snapshot).TotalSeconds);
+            metrics.SnapshotStale.WithLabels(held.Window).Set(snapshots.IsStale(snapshot) ? 1 : 0);
+            if (held.Window == AnalyticsWindow.AllName) Apply(snapshot);
         }
     }
 

@@ -17,7 +17,7 @@ public sealed class OpenApiResponseAttribute(int status, string description) : A
 
     public string[] ContentTypes { get; init; } = [OpenApiDocumentBuilder.Json];
 
-    /// <summary>Names of headers this answer always sets, from <see cref="OpenApiDocumentBuilder.Headers"/>.</summary>
+    /// <summary>Names of headers this answer sets (always or, as their definition says, sometimes), from <see cref="OpenApiDocumentBuilder.Headers"/>.</summary>
     public string[] Headers { get; init; } = [];
 }
 

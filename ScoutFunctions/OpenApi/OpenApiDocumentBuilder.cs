@@ -30,7 +30,7 @@ public static class OpenApiDocumentBuilder
     /// <summary>Where the self-host's routing answers requests no function declares (the Functions host answers those itself).</summary>
     public const string UnroutedExtension = "x-scout-unrouted-responses";
 
-    /// <summary>The headers answers set, by name; each use gets a copy (a JSON node has one parent).</summary>
+    /// <summary>The headers answers set, by name, each required or not; each use gets a copy (a JSON node has one parent).</summary>
     public static IReadOnlyDictionary<string, Func<JsonObject>> Headers { get; } = new Dictionary<string, Func<JsonObject>>
     {
         ["WWW-Authenticate"] = () => new JsonObject
@@ -44,6 +44,12 @@ public static class OpenApiDocumentBuilder
             ["description"] = "Seconds to wait before asking again: the aggregation interval, or 5 when the store did not answer.",
             ["required"] = true,
             ["schema"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1 },
+        },
+        [AnalyticsFunctions.StaleHeader] = () => new JsonObject
+        {
+            ["description"] = "Set when the snapshot served is older than it should be (Redis or the aggregation is down): the numbers are as of lastUpdated.",
+            ["required"] = false,
+            ["schema"] = new JsonObject { ["type"] = "string", ["const"] = "true" },
         },
         ["Allow"] = () => new JsonObject
         {

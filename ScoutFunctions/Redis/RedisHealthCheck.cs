@@ -9,17 +9,24 @@ namespace Scout.Redis;
 /// </summary>
 public sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
 {
+    /// <summary>How long Redis may take to answer before this replica counts as not ready: a frozen Redis must not hold the probe.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            var latency = await redis.Database.PingAsync();
+            var latency = await redis.Database.PingAsync().WaitAsync(Timeout, cancellationToken);
             await redis.EnsureEveryShardAsync();
             return HealthCheckResult.Healthy($"redis answered in {latency.TotalMilliseconds:0.#} ms");
         }
         catch (ShardUnavailableException error)
         {
             return HealthCheckResult.Unhealthy("redis cluster incomplete: " + error.Message);
+        }
+        catch (TimeoutException)
+        {
+            return HealthCheckResult.Unhealthy($"redis did not answer within {Timeout.TotalSeconds:0} s");
         }
         catch (Exception error)
         {

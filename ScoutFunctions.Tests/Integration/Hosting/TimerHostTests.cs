@@ -106,7 +106,7 @@ public sealed class TimerHostTests(RedisServerFixture redis) : IAsyncLifetime
 
         await StartHostAsync([function]);
 
-        await Messages.EventuallyAsync(() => Task.FromResult(function.Runs.Count >= 3), "three runs", seconds: 5);
+        await Messages.EventuallyAsync(() => Task.FromResult(function.Runs.Count >= 3), "three runs", seconds: 10);
         var starts = function.Runs.Select(r => r.Start).Order().ToList();
         // About one second apart: neither back to back nor skipping occurrences.
         foreach (var (previous, next) in starts.Zip(starts.Skip(1)))

@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using Scout.Observability;
+using Scout.Redis;
+using ZiggyCreatures.Caching.Fusion;
+
+namespace Scout.Caching;
+
+/// <summary>
+/// What the request path reads from Redis (snapshots, timer status), held in memory so that a frozen or slow Redis
+/// never holds a request: once a value is held it is answered at once, and at most one read per key (single flight,
+/// FusionCache's stampede protection) refreshes it in the background, each read limited to <see cref="ReadLimit"/>.
+/// A request waits only while nothing is held for its key yet, and then for at most <see cref="FirstReadWait"/>.
+/// Failed reads are never held: the last value read stays (FusionCache's fail-safe) and the failure is recorded in
+/// <see cref="Status"/>, so callers can say how old what they serve is and that refreshing it fails.
+/// </summary>
+public sealed class HeldReads : IDisposable
+{
+    /// <summary>How long a value is served before a request triggers its refresh.</summary>
+    public static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(1);
+
+    /// <summary>The time limit of one read; a read past it fails, and the next request past <see cref="FreshFor"/> tries again.</summary>
+    public static readonly TimeSpan ReadLimit = TimeSpan.FromSeconds(2);
+
+    /// <summary>The longest a request waits, only when nothing is held for its key.</summary>
+    public static readonly TimeSpan FirstReadWait = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a value is kept while every refresh fails; its age is visible to the caller meanwhile.</summary>
+    public static readonly TimeSpan KeptWhileFailing = TimeSpan.FromDays(30);
+
+    // A request that finds an expired value waits this long for its refresh, then gets the held value while the
+    // read completes in the background: short enough not to be felt, long enough to serve a fresh value from a healthy Redis.
+    private static readonly TimeSpan RefreshWait = TimeSpan.FromMilliseconds(20);
+
+    private readonly FusionCache _cache;
+    private readonly TimeProvider _time;
+    private readonly RedisFailure _failure;
+    private readonly ScoutMetrics _metrics;
+    private readonly ConcurrentDictionary<string, ReadStatus> _status = new();
+
+    public HeldReads(TimeProvider time, RedisFailure failure, ScoutMetrics metrics)
+    {
+        _time = time;
+        _failure = failure;
+        _metrics = metrics;
+        _cache = new FusionCache(new FusionCacheOptions
+        {
+            CacheName = "scout-held-reads",
+            DefaultEntryOptions = new FusionCacheEntryOptions
+            {
+                Duration = FreshFor,
+                IsFailSafeEnabled = true,
+                FailSafeMaxDuration = KeptWhileFailing,
+                // After a failed refresh the held value counts as fresh again for this long: one read per key per interval.
+                FailSafeThrottleDuration = FreshFor,
+                FactorySoftTimeout = RefreshWait,
+                FactoryHardTimeout = FirstReadWait,
+                AllowTimedOutFactoryBackgroundCompletion = true,
+            },
+        });
+    }
+
+    /// <summary>
+    /// The value held for <paramref name="name"/> of <paramref name="kind"/> ("snapshot", "timer_status"), refreshed
+    /// through <paramref name="read"/> as described above. Throws what the read threw, or a <see cref="TimeoutException"/>,
+    /// only when nothing is held for it yet.
+    /// </summary>
+    public Task<T?> GetAsync<T>(string kind, string name, Func<Task<T?>> read) =>
+        _cache.GetOrSetAsync<T?>(Key(kind, name), async (_, _) => await ReadAsync(kind, name, read)).AsTask()
+            // Waiters queue on the lock of the single read in flight; none of them waits past the bound.
+            .WaitAsync(FirstReadWait, _time);
+
+    /// <summary>When it was last read and whether its latest read failed; null before its first read.</summary>
+    public ReadStatus? Status(string kind, string name) => _status.TryGetValue(Key(kind, name), out var status) ? status : null;
+
+    private static string Key(string kind, string name) => kind + ":" + name;
+
+    private async Task<T?> ReadAsync<T>(string kind, string name, Func<Task<T?>> read)
+    {
+        var key = Key(kind, name);
+        try
+        {
+            var value = await read().WaitAsync(ReadLimit, _time);
+            _status[key] = new ReadStatus(_time.GetUtcNow(), null, null);
+            return value;
+        }
+        catch (Exception error)
+        {
+            _status.TryGetValue(key, out var previous);
+            _status[key] = new ReadStatus(previous?.LastReadAt, _time.GetUtcNow(), Describe(error));
+            _metrics.HeldReadFailures.WithLabels(kind).Inc();
+            throw;
+        }
+    }
+
+    private string Describe(Exception error) => error is TimeoutException and not StackExchange.Redis.RedisTimeoutException
+        ? $"redis {_failure.Address} did not answer within {ReadLimit.TotalSeconds:0.#} s"
+        : _failure.Describe(error);
+
+    public void Dispose() => _cache.Dispose();
+}
+
+/// <summary>The outcome of the reads of one key: when it last succeeded, and the latest failure if it came after that.</summary>
+public sealed record ReadStatus(DateTimeOffset? LastReadAt, DateTimeOffset? FailedAt, string? Failure)
+{
+    public bool Failing => Failure is not null;
+}
