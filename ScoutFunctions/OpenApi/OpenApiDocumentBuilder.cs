@@ -33,30 +33,20 @@ public static class OpenApiDocumentBuilder
     /// <summary>The headers answers set, by name, each required or not; each use gets a copy (a JSON node has one parent).</summary>
     public static IReadOnlyDictionary<string, Func<JsonObject>> Headers { get; } = new Dictionary<string, Func<JsonObject>>
     {
-        ["WWW-Authenticate"] = () => new JsonObject
-        {
-            ["description"] = "The scheme to authenticate with.",
-            ["required"] = true,
-            ["schema"] = new JsonObject { ["type"] = "string", ["const"] = "Bearer" },
-        },
-        ["Retry-After"] = () => new JsonObject
-        {
-            ["description"] = "Seconds to wait before asking again: the aggregation interval, or 5 when the store did not answer.",
-            ["required"] = true,
-            ["schema"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1 },
-        },
-        [AnalyticsFunctions.StaleHeader] = () => new JsonObject
-        {
-            ["description"] = "Set when the snapshot served is older than it should be (Redis or the aggregation is down): the numbers are as of lastUpdated.",
-            ["required"] = false,
-            ["schema"] = new JsonObject { ["type"] = "string", ["const"] = "true" },
-        },
-        ["Allow"] = () => new JsonObject
-        {
-            ["description"] = "The methods the path answers.",
-            ["required"] = true,
-            ["schema"] = new JsonObject { ["type"] = "string" },
-        },
+        ["WWW-Authenticate"] = Header("The scheme to authenticate with.", required: true, () => new() { ["type"] = "string", ["const"] = "Bearer" }),
+        ["Retry-After"] = Header("Seconds to wait before asking again: the aggregation interval, or 5 when the store did not answer.",
+            required: true, () => new() { ["type"] = "integer", ["minimum"] = 1 }),
+        [AnalyticsFunctions.StaleHeader] = Header(
+            "Set when the snapshot served is older than it should be (Redis or the aggregation is down): the numbers are as of lastUpdated.",
+            required: false, () => new() { ["type"] = "string", ["const"] = "true" }),
+        ["Allow"] = Header("The methods the path answers.", required: true, () => new() { ["type"] = "string" }),
+    };
+
+    private static Func<JsonObject> Header(string description, bool required, Func<JsonObject> schema) => () => new JsonObject
+    {
+        ["description"] = description,
+        ["required"] = required,
+        ["schema"] = schema(),
     };
 
     /// <summary>The document as served: the enabled HTTP functions, under the route prefix, indented UTF-8 JSON ending in a newline.</summary>
