@@ -142,7 +142,7 @@ public sealed class OpenApiConformance
             inlined["$schema"] = "https://json-schema.org/draft/2020-12/schema";
             return JsonSchema.FromText(inlined.ToJsonString(), new BuildOptions { SchemaRegistry = new SchemaRegistry() });
         });
-        var result = compiled.Evaluate(instance, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        var result = compiled.Evaluate(instance, new EvaluationOptions { OutputFormat = OutputFormat.List, RequireFormatValidation = true });
         if (result.IsValid) return [];
         var errors = (result.Details ?? [])
             .Where(d => d.Errors is { Count: > 0 })

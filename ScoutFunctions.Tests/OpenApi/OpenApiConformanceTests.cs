@@ -23,6 +23,7 @@ public sealed class OpenApiConformanceTests
         { "a summary without totalMessages", "GET", "/analytics/summary", 200, Headers(("Content-Type", Json)), Summary.Replace("\"totalMessages\":3,", "") },
         { "a summary with a member the document does not name", "GET", "/analytics/summary", 200, Headers(("Content-Type", Json)), Summary.Replace("{\"total", "{\"extra\":1,\"total") },
         { "a count written as a string", "GET", "/analytics/summary", 200, Headers(("Content-Type", Json)), Summary.Replace("\"totalMessages\":3", "\"totalMessages\":\"3\"") },
+        { "a summary updated 'yesterday'", "GET", "/analytics/summary", 200, Headers(("Content-Type", Json)), Summary.Replace("2026-03-11T12:00:00Z", "yesterday") },
         { "a summary as text/html", "GET", "/analytics/summary", 200, Headers(("Content-Type", "text/html")), Summary },
         { "a 401 with its challenge", "GET", "/analytics/summary", 401, Headers(("Content-Type", Json), ("WWW-Authenticate", "Bearer")), """{"error":"invalid token"}""" },
         { "a 401 without WWW-Authenticate", "GET", "/analytics/summary", 401, Headers(("Content-Type", Json)), """{"error":"invalid token"}""" },

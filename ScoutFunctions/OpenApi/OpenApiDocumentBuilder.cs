@@ -49,6 +49,24 @@ public static class OpenApiDocumentBuilder
         ["schema"] = schema(),
     };
 
+    /// <summary>
+    /// The string members that hold RFC 3339 UTC timestamps (written by AnalyticsViews.Rfc3339), by declaring type and
+    /// JSON name: "format": "date-time" tells clients and validators so. Kept here rather than as attributes on the
+    /// records, which stay the plain shapes of the Go service's responses.
+    /// </summary>
+    private static readonly HashSet<(Type Type, string Name)> Timestamps = new[]
+    {
+        (typeof(Analytics.SummaryView), nameof(Analytics.SummaryView.LastUpdated)),
+        (typeof(Analytics.SystemsView), nameof(Analytics.SystemsView.LastUpdated)),
+        (typeof(Analytics.AlertsView), nameof(Analytics.AlertsView.LastUpdated)),
+        (typeof(ServiceFunctions.AggregationHealth), nameof(ServiceFunctions.AggregationHealth.At)),
+        (typeof(ServiceFunctions.SnapshotHealth), nameof(ServiceFunctions.SnapshotHealth.LastUpdated)),
+        (typeof(ServiceFunctions.SnapshotHealth), nameof(ServiceFunctions.SnapshotHealth.ReadAt)),
+        (typeof(ServiceFunctions.ProfileHealth), nameof(ServiceFunctions.ProfileHealth.AppliedAt)),
+        (typeof(ServiceFunctions.FunctionHealth), nameof(ServiceFunctions.FunctionHealth.LastRun)),
+        (typeof(ServiceFunctions.FunctionHealth), nameof(ServiceFunctions.FunctionHealth.NextRun)),
+    }.Select(m => (m.Item1, JsonNamingPolicy.CamelCase.ConvertName(m.Item2))).ToHashSet();
+
     /// <summary>The document as served: the enabled HTTP functions, under the route prefix, indented UTF-8 JSON ending in a newline.</summary>
     public static byte[] Build(FunctionTable table, FunctionsHostSettings host)
     {
@@ -192,11 +210,13 @@ public static class OpenApiDocumentBuilder
         }
 
         /// <summary>
-        /// Null members are left out of the body (WhenWritingNull), never written as null: such a member is optional and,
-        /// when present, not null. Objects have exactly the members their record declares.
+        /// Timestamps say so. Null members are left out of the body (WhenWritingNull), never written as null: such a
+        /// member is optional and, when present, not null. Objects have exactly the members their record declares.
         /// </summary>
         private static JsonNode OmittedNulls(JsonSchemaExporterContext context, JsonNode schema)
         {
+            if (schema is JsonObject timestamp && context.PropertyInfo is { } member && Timestamps.Contains((member.DeclaringType, member.Name)))
+                timestamp["format"] = "date-time";
             if (schema is not JsonObject obj || obj["properties"] is not JsonObject properties) return schema;
             var required = obj["required"] as JsonArray;
             foreach (var (name, property) in properties)
