@@ -25,7 +25,8 @@ public sealed class ScoutApp : IAsyncDisposable
         _app = app;
         Logs = logs;
         Address = address;
-        Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+        // Every answer the tests get through this client must be one the OpenAPI document describes.
+        Client = new HttpClient(new OpenApiConformanceHandler()) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public Uri Address { get; }
