@@ -7,6 +7,7 @@ using Scout.Functions;
 using Scout.Hosting;
 using Scout.Http;
 using Scout.Observability;
+using Scout.OpenApi;
 using Scout.Profile;
 using Scout.Redis;
 using Scout.Retention;
@@ -129,6 +130,7 @@ public static class Program
         services.AddSingleton<BearerTokenFilter>();
         services.AddSingleton<RenderedViews>();
         services.AddSingleton(FunctionTable.Scout);
+        services.AddSingleton<OpenApiDocument>();
         // Like the Functions host: timer state in AzureWebJobsStorage when it is set, else in Redis.
         if (configuration["AzureWebJobsStorage"] is { Length: > 0 } storage)
             services.AddSingleton<ITimerStore>(BlobTimerStore.Create(storage, host.HostId));

@@ -21,9 +21,11 @@ if ! command -v promtool >/dev/null 2>&1; then
 fi
 # The package may start a Prometheus server on 9090; the tests use only promtool.
 
-# Azurite (npm) for the Blob Storage timer store; pinned in test-tools/package-lock.json.
-if [ ! -x test-tools/node_modules/.bin/azurite-blob ]; then
-  echo "Azurite not found: installing it into test-tools/ (npm ci)" >&2
+# Azurite (npm) for the Blob Storage timer store and the Redocly CLI that lints the OpenAPI document; pinned in
+# test-tools/package-lock.json, installed again when the lock file is newer than what is installed.
+if [ ! -x test-tools/node_modules/.bin/azurite-blob ] || [ ! -x test-tools/node_modules/.bin/redocly ] \
+  || [ test-tools/package-lock.json -nt test-tools/node_modules/.package-lock.json ]; then
+  echo "Azurite or Redocly CLI missing or outdated: installing test-tools/ (npm ci)" >&2
   npm ci --prefix test-tools --no-audit --no-fund --loglevel=error
 fi
 

@@ -176,6 +176,8 @@ public sealed class FunctionsWorkerProtocolTests(RedisServerFixture redis) : ICl
             var result = (await host.ReceiveAsync(Case.InvocationResponse, Bound)).InvocationResponse;
             Assert.Equal(invocation, result.InvocationId);
             Assert.True(result.Result.Status == StatusResult.Types.Status.Success, $"{function}: {result.Result}");
+            // The worker answers as the OpenAPI document says the API does.
+            await OpenApiConformance.AssertDescribedAsync(answered);
             return answered;
         }
 
@@ -202,6 +204,10 @@ public sealed class FunctionsWorkerProtocolTests(RedisServerFixture redis) : ICl
             Assert.Equal<double?>(1, MetricsScrape.Sample(selfMetrics, "http_requests_received_total" + series));
             Assert.Equal<double?>(1, MetricsScrape.Sample(workerMetrics, "http_requests_received_total" + series));
         }
+
+        // The OpenAPI document: the worker serves the committed one too.
+        var document = await ProxyAsync("OpenApi", "/openapi/v1.json", null);
+        Assert.Equal(await File.ReadAllBytesAsync(Deployment.RepositoryFiles.PathOf(OpenApiConformance.CommittedPath)), await document.Content.ReadAsByteArrayAsync());
 
         // The counterpart of SelfHostAssembliesTests: in host mode the gRPC worker assemblies are loaded, and seen.
         var mapped = File.ReadAllLines($"/proc/{worker.Id}/maps").Select(l => Path.GetFileName(l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Last())).ToHashSet();

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Scout.Tests.Infrastructure;
 
-/// <summary>Reads a response body as JSON.</summary>
+/// <summary>Reads a response of Scout's as JSON, after checking that the OpenAPI document describes it (<see cref="OpenApiConformance"/>).</summary>
 public static class HttpJson
 {
     /// <summary>The parsed body, after asserting the response says it is application/json.</summary>
@@ -12,7 +12,10 @@ public static class HttpJson
         return await ParseAsync(response);
     }
 
-    /// <summary>The parsed body, whatever content type the response declares.</summary>
-    public static async Task<JsonElement> ParseAsync(HttpResponseMessage response) =>
-        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+    /// <summary>The parsed body, whatever content type the response declares (the document says which it may).</summary>
+    public static async Task<JsonElement> ParseAsync(HttpResponseMessage response)
+    {
+        await OpenApiConformance.AssertDescribedAsync(response);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+    }
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scout.Analytics;
+using Scout.OpenApi;
 using Xunit.Abstractions;
 
 namespace Scout.Tests.Infrastructure;
@@ -24,7 +25,8 @@ public sealed class ScoutApp : IAsyncDisposable
         _app = app;
         Logs = logs;
         Address = address;
-        Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+        // Every answer the tests get through this client must be one the OpenAPI document describes.
+        Client = new HttpClient(new OpenApiConformanceHandler()) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public Uri Address { get; }
@@ -77,8 +79,10 @@ public sealed class ScoutApp : IAsyncDisposable
             services?.Invoke(s);
         });
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new ScoutApp(app, new Uri(address), logs);
+        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        // Its answers are checked against the document it serves (its route prefix, its enabled functions).
+        OpenApiConformance.Register(address, app.Services.GetRequiredService<OpenApiDocument>().Bytes);
+        return new ScoutApp(app, address, logs);
     }
 
     public HttpRequestMessage Get(string path, string? token = Token)
@@ -99,6 +103,7 @@ public sealed class ScoutApp : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        OpenApiConformance.Unregister(Address);
         Client.Dispose();
         await StopAsync(TimeSpan.FromSeconds(30));
         await _app.DisposeAsync();

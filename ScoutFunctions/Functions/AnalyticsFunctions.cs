@@ -6,11 +6,17 @@ using Scout.Caching;
 using Scout.Configuration;
 using Scout.Hosting;
 using Scout.Http;
+using Scout.OpenApi;
 using StackExchange.Redis;
 
 namespace Scout.Functions;
 
 /// <summary>GET /analytics/summary|systems|alerts[?window=]: served from the stored snapshot, no query per request.</summary>
+// What every analytics function takes and answers besides its view (see ServeAsync).
+[OpenApiQueryParameter("window", WindowDescription, Default = AnalyticsWindow.AllName)]
+[OpenApiResponse(400, "Unknown window; `availableWindows` lists the configured ones.", Body = typeof(ErrorResponse))]
+[OpenApiResponse(401, "Missing or wrong bearer token (only when AUTH_TOKEN is set).", Body = typeof(ErrorResponse), Headers = ["WWW-Authenticate"])]
+[OpenApiResponse(503, "No snapshot of the window yet, or the store is unreachable and none was read before.", Body = typeof(ErrorResponse), Headers = ["Retry-After"])]
 public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<ScoutOptions> options, BearerTokenFilter bearer, RenderedViews views,
     TimerStatusReads timers)
 {
@@ -18,22 +24,29 @@ public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<Scou
 
     private const string AggregationFunction = "AggregateAnalytics";
 
+    internal const string WindowDescription =
+        "The time window the numbers cover: `all` (every indexed message, the default) or one of the windows this Scout is " +
+        "configured with (SCOUT_WINDOWS plus ALERT_WINDOW; by default 5m, 1h and 24h). Any other value answers 400.";
+
     /// <summary>Set on an answer whose snapshot is older than <see cref="SnapshotCache.StaleAfter"/>.</summary>
     public const string StaleHeader = "Scout-Stale";
 
     private static readonly TimeSpan StatusReadBound = TimeSpan.FromSeconds(1);
 
     [Function("AnalyticsSummary")]
+    [OpenApiResponse(200, "The counts of the window.", Body = typeof(SummaryView), Headers = [StaleHeader])]
     [EndpointListing(3, "Severity counts, total messages (?window=)", Auth = "bearer")]
     public Task<IResult> SummaryAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "analytics/summary")] HttpRequest request) =>
         ServeAsync(request, views.Summary);
 
     [Function("AnalyticsSystems")]
+    [OpenApiResponse(200, "The counts of the window.", Body = typeof(SystemsView), Headers = [StaleHeader])]
     [EndpointListing(4, "Per-system message counts, top 20 (?window=)", Auth = "bearer")]
     public Task<IResult> SystemsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "analytics/systems")] HttpRequest request) =>
         ServeAsync(request, views.Systems);
 
     [Function("AnalyticsAlerts")]
+    [OpenApiResponse(200, "The counts of the window.", Body = typeof(AlertsView), Headers = [StaleHeader])]
     [EndpointListing(5, "Alert frequency, top alerting systems (?window=)", Auth = "bearer")]
     public Task<IResult> AlertsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "analytics/alerts")] HttpRequest request) =>
         ServeAsync(request, views.Alerts);

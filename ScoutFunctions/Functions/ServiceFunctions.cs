@@ -7,6 +7,7 @@ using Scout.Caching;
 using Scout.Configuration;
 using Scout.Hosting;
 using Scout.Observability;
+using Scout.OpenApi;
 using Scout.Profile;
 using Scout.Redis;
 
@@ -30,10 +31,13 @@ public sealed class ServiceFunctions(
     private static readonly TimeSpan StoreReadBound = TimeSpan.FromSeconds(1);
 
     [Function("Index")]
+    [OpenApiSummary("Service name, version and the endpoints it serves")]
+    [OpenApiResponse(200, "The service and its endpoints.", Body = typeof(IndexView))]
     public IResult Index([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "")] HttpRequest request) =>
         TypedResults.Ok(new IndexView(BuildInfo.ServiceName, build.Version, Listing()));
 
     [Function("Health")]
+    [OpenApiResponse(200, "Alive; the version, uptime, timers, profile and last aggregation.", Body = typeof(HealthView))]
     [EndpointListing(1, "Health check (returns version, commit, uptime, timer status)")]
     public async Task<IResult> HealthAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request)
     {
@@ -80,6 +84,8 @@ public sealed class ServiceFunctions(
     }
 
     [Function("Ready")]
+    [OpenApiResponse(200, "Redis answers (every shard, on a cluster).", Body = typeof(ReadinessView))]
+    [OpenApiResponse(503, "Redis (or a shard) does not answer.", Body = typeof(ReadinessView))]
     [EndpointListing(2, "Readiness: 200 when Redis answers, else 503")]
     public async Task<IResult> ReadyAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health/ready")] HttpRequest request)
     {
@@ -97,6 +103,7 @@ public sealed class ServiceFunctions(
     }
 
     [Function("Metrics")]
+    [OpenApiResponse(200, "Prometheus text format, or OpenMetrics when the Accept header asks for it.", ContentTypes = ["text/plain", "application/openmetrics-text"])]
     [EndpointListing(6, "Prometheus metrics")]
     public IResult Metrics([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "metrics")] HttpRequest request) =>
         new MetricsExport(metrics.Registry);

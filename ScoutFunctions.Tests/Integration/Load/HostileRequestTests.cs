@@ -86,6 +86,7 @@ public sealed class HostileRequestTests(HostileRequestFixture fixture) : IClassF
             { "DELETE on an analytics endpoint", $"DELETE /analytics/systems HTTP/1.1", [auth], 405 },
             { "PUT on health", "PUT /health HTTP/1.1", ["Content-Length: 0"], 405 },
             { "unknown method", $"BREW {Summary} HTTP/1.1", [auth], 405 },
+            { "OPTIONS on an analytics endpoint", $"OPTIONS {Summary} HTTP/1.1", [auth], 405 },
             // Paths.
             { "path traversal to a file", "GET /../../etc/passwd HTTP/1.1", [], 404 },
             { "encoded path traversal", "GET /analytics/%2e%2e/%2e%2e/etc/passwd HTTP/1.1", [auth], 404 },
@@ -115,6 +116,8 @@ public sealed class HostileRequestTests(HostileRequestFixture fixture) : IClassF
         else
         {
             Assert.StartsWith("application/json", response.ContentType);
+            var target = requestLine.Split(' ')[1];
+            OpenApiConformance.For(fixture.App.Address).AssertDescribed(requestLine.Split(' ')[0], target.Split('?')[0], response.Status, response.Headers, response.Body);
             var json = JsonDocument.Parse(response.Body).RootElement;
             if (response.Status >= 400) Assert.False(string.IsNullOrEmpty(json.GetProperty("error").GetString()), name);
         }

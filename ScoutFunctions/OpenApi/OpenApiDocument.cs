@@ -1,0 +1,11 @@
+using Scout.Hosting;
+
+namespace Scout.OpenApi;
+
+/// <summary>The document this process serves: built once, on first request, for its function table and host settings.</summary>
+public sealed class OpenApiDocument(FunctionTable table, FunctionsHostSettings host)
+{
+    private readonly Lazy<byte[]> _bytes = new(() => OpenApiDocumentBuilder.Build(table, host));
+
+    public byte[] Bytes => _bytes.Value;
+}
