@@ -9,13 +9,13 @@ namespace Scout.Redis;
 /// ("redis 10.0.0.5:6379 unreachable: Connection refused"), without the client's internals (mc:, IOCP:, POOL:, v:)
 /// that StackExchange.Redis appends to its messages. Any other error keeps its own message.
 /// </summary>
-public sealed class RedisFailure(IOptions<ScoutOptions> options)
+public sealed class RedisFailure(IOptions<ScoutOptions> options, RedisTlsTrust trust)
 {
     public string Address => $"{options.Value.RedisAddr}:{options.Value.RedisPort}";
 
-    public string Describe(Exception error) => Describe(error, Address);
+    public string Describe(Exception error) => Describe(error, Address, trust.Rejection);
 
-    public static string Describe(Exception error, string address)
+    public static string Describe(Exception error, string address, string? tlsRejection = null)
     {
         for (Exception? e = error; e is not null; e = e.InnerException)
         {
@@ -24,7 +24,7 @@ public sealed class RedisFailure(IOptions<ScoutOptions> options)
                 case ShardUnavailableException:
                     return e.Message;
                 case RedisConnectionException connection:
-                    return $"redis {address} unreachable: {Cause(connection)}";
+                    return $"redis {address} unreachable: {tlsRejection ?? Cause(connection)}";
                 case RedisTimeoutException:
                     return $"redis {address} did not answer in time";
             }

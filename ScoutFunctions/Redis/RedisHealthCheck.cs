@@ -7,7 +7,7 @@ namespace Scout.Redis;
 /// while the cluster reports cluster_state:ok and every primary that owns slots answers: with a shard down,
 /// RediSearch's coordinator would answer with partial counts, so Scout fails its cycles and is not ready.
 /// </summary>
-public sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
+public sealed class RedisHealthCheck(RedisConnection redis, RedisFailure failure) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -23,7 +23,8 @@ public sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
         }
         catch (Exception error)
         {
-            return HealthCheckResult.Unhealthy("redis unreachable: " + error.GetType().Name);
+            // The cause, never the settings: a refused TLS handshake or login reads differently from a refused port.
+            return HealthCheckResult.Unhealthy(failure.Describe(error));
         }
     }
 }
