@@ -22,21 +22,25 @@ public sealed class TlsRedisServer : IAsyncDisposable
 
     public int Port { get; }
 
-    /// <summary>The test's own connection (default user, client certificate), for setting up users and reading keys.</summary>
+    /// <summary>The test's own connection (default user with its password, client certificate), for setting up users and reading keys.</summary>
     public ConnectionMultiplexer Admin { get; }
 
-    public static async Task<TlsRedisServer> StartAsync(TestCertificates certificates, bool requireClientCertificates)
+    /// <summary>With <paramref name="redisStack"/>, loads RedisJSON and RediSearch (see <see cref="AclRedisStack.Modules"/>).</summary>
+    public static async Task<TlsRedisServer> StartAsync(TestCertificates certificates, bool requireClientCertificates, bool redisStack = false)
     {
         var directory = Directory.CreateTempSubdirectory("scout-redis-tls-").FullName;
         var port = FreePort.Next();
+        string[] modules = redisStack ? AclRedisStack.ModuleArguments() : [];
         var process = await ServerProcess.StartAsync(RedisServerFixture.FindBinary(),
             ["--port", "0", "--tls-port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory,
                 "--tls-cert-file", certificates.ServerCertFile, "--tls-key-file", certificates.ServerKeyFile,
-                "--tls-ca-cert-file", certificates.CaFile, "--tls-auth-clients", requireClientCertificates ? "yes" : "no"],
+                "--tls-ca-cert-file", certificates.CaFile, "--tls-auth-clients", requireClientCertificates ? "yes" : "no",
+                // As on a hardened server, the default user needs a password: a refused login never falls back to it.
+                "--requirepass", AclRedisStack.AdminPassword, .. modules],
             port, TimeSpan.FromSeconds(10));
         try
         {
-            var options = ConfigurationOptions.Parse($"127.0.0.1:{port},abortConnect=false,allowAdmin=true");
+            var options = ConfigurationOptions.Parse($"127.0.0.1:{port},password={AclRedisStack.AdminPassword},abortConnect=false,allowAdmin=true");
             options.SslHost = certificates.ServerName;
             options.TrustIssuer(certificates.CaFile);
             options.SetUserPemCertificate(certificates.ClientCertFile, certificates.ClientKeyFile);

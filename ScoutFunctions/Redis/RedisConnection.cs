@@ -52,6 +52,8 @@ public sealed class RedisConnection : IAsyncDisposable
             // so its ACL user needs no channel and no key outside what it works on.
             ConfigurationChannel = "",
             TieBreaker = "",
+            // CLIENT SETINFO exists only from Redis 7.2: the ACL stays one line for 7.0 and later.
+            SetClientLibrary = false,
         };
         if (o.RedisTls)
         {

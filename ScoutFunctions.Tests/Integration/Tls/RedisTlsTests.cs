@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Scout.Redis;
+using Scout.Tests.Contract;
 using Scout.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -68,27 +69,29 @@ public sealed class RedisTlsTests(ITestOutputHelper output)
         Assert.Contains("certificate", line, StringComparison.OrdinalIgnoreCase);
     }
 
-    [Fact]
+    [RedisStackModulesFact]
     public async Task A_wrong_password_for_the_acl_user_is_not_ready_with_one_line_naming_the_cause_and_never_the_password()
     {
         using var certificates = TestCertificates.Create("127.0.0.1");
-        await using var redis = await TlsRedisServer.StartAsync(certificates, requireClientCertificates: false);
-        await redis.Admin.GetDatabase().ExecuteAsync("ACL", "SETUSER", "scout", "on", ">" + Password, "+ping");
+        // The documented ACL names RediSearch's commands, which Redis only accepts with the module loaded.
+        await using var redis = await TlsRedisServer.StartAsync(certificates, requireClientCertificates: false, redisStack: true);
+        await DocumentedAcl.ApplyAsync(redis.Admin.GetDatabase(), Password);
 
         await using (var right = await StartAsync(redis, ("REDIS_TLS_CA_FILE", certificates.CaFile),
-                         ("REDIS_USERNAME", "scout"), ("REDIS_PASSWORD", Password)))
+                         ("REDIS_USERNAME", DocumentedAcl.User), ("REDIS_PASSWORD", Password)))
             await AssertReadyAsync(right);
 
         const string wrong = "not-the-password-83d2";
         await using var app = await StartAsync(redis, ("REDIS_TLS_CA_FILE", certificates.CaFile),
-            ("REDIS_USERNAME", "scout"), ("REDIS_PASSWORD", wrong));
+            ("REDIS_USERNAME", DocumentedAcl.User), ("REDIS_PASSWORD", wrong));
         var line = await AssertNotReadyAsync(app);
         Assert.Contains("authentication", line, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(app.Logs.Entries, e => e.Message.Contains(wrong) || e.Details.Contains(wrong));
     }
 
     private Task<ScoutApp> StartAsync(TlsRedisServer redis, params (string Key, string? Value)[] settings) =>
-        ScoutApp.StartAsync(ScoutApp.Settings(redis.Port, [("REDIS_TLS", "true"), ("SCOUT_INTERVAL", "1s"), .. settings]),
+        ScoutApp.StartAsync(ScoutApp.Settings(redis.Port, [("REDIS_TLS", "true"), ("SCOUT_INTERVAL", "1s"),
+            ("REDIS_PASSWORD", AclRedisStack.AdminPassword), .. settings]),
             output: output);
 
     private static async Task AssertReadyAsync(ScoutApp app) =>
