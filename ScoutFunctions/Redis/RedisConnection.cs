@@ -54,6 +54,9 @@ public sealed class RedisConnection : IAsyncDisposable
             TieBreaker = "",
             // CLIENT SETINFO exists only from Redis 7.2: the ACL stays one line for 7.0 and later.
             SetClientLibrary = false,
+            // The client would read INFO and CONFIG GET on connect (both @dangerous); RESP3's HELLO already tells it
+            // the server's version and role, and Scout never sends either.
+            CommandMap = CommandMap.Create(["INFO", "CONFIG"], available: false),
         };
         if (o.RedisTls)
         {
