@@ -118,6 +118,8 @@ public sealed class ScoutAclTests(ITestOutputHelper output)
 
         // Granted, as a control: the refusals below are the ACL's, not a failed login.
         Assert.Equal("+OK", await scout.SendAsync("SET", ScoutKeys.Prefix + "probe", "1"));
+        // What KEDA's redis-streams scaler sends as the same user.
+        Assert.Equal(":1", await scout.SendAsync("XLEN", Index));
         string[][] refused =
         [
             ["KEYS", "*"], ["FLUSHALL"], ["FLUSHDB"], ["CONFIG", "GET", "maxmemory"], ["INFO"],
