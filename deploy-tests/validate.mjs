@@ -420,7 +420,8 @@ const profileSchema = {
             resources: resourcesSchema, redisAddr: { type: "string" }, redisPort: { type: "integer", minimum: 1, maximum: 65535 },
             redisearchIndex: { type: "string" }, scoutInterval: { type: "string" }, logFormat: { enum: ["json", "text"] },
             logLevel: { enum: ["debug", "info", "warn", "error"] }, env: { type: "object", additionalProperties: { type: "string" } },
-            secrets: { type: "object", additionalProperties: false, properties: { create: { type: "boolean" }, authToken: { type: "string", maxLength: 0 }, redisPassword: { type: "string", maxLength: 0 } } },
+            secrets: { type: "object", additionalProperties: false, properties: { create: { type: "boolean" }, authToken: { type: "string", maxLength: 0 }, redisUsername: { type: "string", maxLength: 0 }, redisPassword: { type: "string", maxLength: 0 } } },
+            redisTls: { type: "object", additionalProperties: false, properties: { enabled: { type: "boolean" }, secretName: { type: "string" }, clientCertificate: { type: "boolean" }, serverName: { type: "string" } } },
             profileName: { type: "string" }, profileSecretName: { type: "string" }, installCrd: { type: "boolean" },
             disabledFunctions: { type: "array", items: { enum: ALL_FUNCTIONS.filter((f) => f !== "Health" && f !== "Ready") } },
             ingress: { type: "object", additionalProperties: false, properties: { enabled: { type: "boolean" }, host: { type: "string" }, className: { type: "string" }, tlsSecretName: { type: "string" }, annotations: { type: "object", additionalProperties: { type: "string" } } } },
@@ -452,6 +453,15 @@ function checkRenderedAgainstProfile(config, rendered) {
   const data = find("ConfigMap")?.data ?? {};
   expect("ConfigMap", data, { REDIS_ADDR: config.redisAddr, REDIS_PORT: String(config.redisPort), REDISEARCH_INDEX: config.redisearchIndex, SCOUT_INTERVAL: config.scoutInterval, SCOUT_PROFILE_NAME: config.profileName, LOG_FORMAT: config.logFormat, LOG_LEVEL: config.logLevel, ...(config.env ?? {}) });
   expect("Secret rendered", Boolean(find("Secret")), Boolean(config.secrets?.create));
+  const tls = config.redisTls ?? {};
+  const env = envOf(container);
+  const tlsFile = (key) => (tls.enabled ? `/etc/scout/redis-tls/${key}` : undefined);
+  expect("REDIS_USERNAME from the Secret", env.REDIS_USERNAME?.valueFrom?.secretKeyRef?.key, "redis-username");
+  expect("Redis TLS env", ["REDIS_TLS", "REDIS_TLS_CA_FILE", "REDIS_TLS_CERT_FILE", "REDIS_TLS_KEY_FILE", "REDIS_TLS_SERVER_NAME"].map((v) => env[v]?.value),
+    [tls.enabled ? "true" : undefined, tlsFile("ca.crt"), tls.clientCertificate ? tlsFile("tls.crt") : undefined, tls.clientCertificate ? tlsFile("tls.key") : undefined, tls.serverName || undefined]);
+  const tlsVolume = deployment.spec.template.spec.volumes?.find((v) => v.name === "redis-tls");
+  expect("Redis TLS Secret volume", tlsVolume?.secret?.secretName, tls.enabled ? tls.secretName : undefined);
+  expect("Redis TLS mount", container.volumeMounts?.find((m) => m.name === "redis-tls"), tls.enabled ? { name: "redis-tls", mountPath: "/etc/scout/redis-tls", readOnly: true } : undefined);
   expect("CRD rendered", Boolean(find("CustomResourceDefinition")), config.installCrd);
   const secretRules = (find("Role")?.rules ?? []).filter((rule) => rule.resources?.includes("secrets"));
   expect("Role secret names", secretRules.flatMap((rule) => rule.resourceNames), config.profileSecretName ? [config.profileSecretName] : []);
