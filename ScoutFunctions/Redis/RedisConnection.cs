@@ -29,7 +29,27 @@ public sealed class RedisConnection : IAsyncDisposable
     public RedisConnection(IOptions<ScoutOptions> options, RedisTlsTrust trust)
     {
         var config = Configure(options.Value, trust);
-        _multiplexer = new Lazy<ConnectionMultiplexer>(() => ConnectionMultiplexer.Connect(config));
+        _trust = trust;
+        _multiplexer = new Lazy<ConnectionMultiplexer>(() => Watch(ConnectionMultiplexer.Connect(config)));
+    }
+
+    private readonly RedisTlsTrust _trust;
+    private volatile string? _refusal;
+
+    /// <summary>
+    /// Why Redis last refused a connection: its certificate, or the login. The client's own error for a later attempt
+    /// may only say "cancelled"; this keeps the cause an operator can act on until a connection succeeds.
+    /// </summary>
+    public string? Refusal => _trust.Rejection ?? _refusal;
+
+    private ConnectionMultiplexer Watch(ConnectionMultiplexer multiplexer)
+    {
+        multiplexer.ConnectionFailed += (_, e) =>
+        {
+            if (RedisFailure.Refusal(e.Exception) is { } refusal) _refusal = refusal;
+        };
+        multiplexer.ConnectionRestored += (_, _) => _refusal = null;
+        return multiplexer;
     }
 
     /// <summary>The client's settings: address, ACL user, TLS, and only the commands the documented ACL grants.</summary>
@@ -64,6 +84,7 @@ public sealed class RedisConnection : IAsyncDisposable
             if (o.RedisTlsServerName.Length > 0) config.SslHost = o.RedisTlsServerName;
             config.CertificateValidation += trust.Validate;
             if (o.RedisTlsCertFile.Length > 0) config.SetUserPemCertificate(o.RedisTlsCertFile, o.RedisTlsKeyFile);
+            else config.CertificateSelection += trust.SelectNone;
         }
         return config;
     }

@@ -24,6 +24,17 @@ public sealed class RedisTlsTrust(IOptions<ScoutOptions> options)
         return _rejection is null;
     }
 
+    /// <summary>
+    /// Without a client certificate configured: presents none, and records when Redis asks for one (the handshake
+    /// then fails on Redis' side, and the client may report only a cancelled connection).
+    /// </summary>
+    public X509Certificate? SelectNone(object sender, string targetHost, X509CertificateCollection local, X509Certificate? remote, string[] acceptableIssuers)
+    {
+        if (remote is not null)
+            _rejection = "TLS: Redis requires a client certificate (set REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE)";
+        return null;
+    }
+
     private string? Check(X509Certificate? certificate, SslPolicyErrors errors)
     {
         if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
