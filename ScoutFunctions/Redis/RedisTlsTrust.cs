@@ -20,7 +20,7 @@ public sealed class RedisTlsTrust(IOptions<ScoutOptions> options)
 
     public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
-        _rejection = Check(certificate, errors);
+        _rejection = Check(certificate, chain, errors);
         return _rejection is null;
     }
 
@@ -35,7 +35,7 @@ public sealed class RedisTlsTrust(IOptions<ScoutOptions> options)
         return null;
     }
 
-    private string? Check(X509Certificate? certificate, SslPolicyErrors errors)
+    private string? Check(X509Certificate? certificate, X509Chain? sent, SslPolicyErrors errors)
     {
         if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
             return "TLS: the server sent no certificate";
@@ -46,7 +46,12 @@ public sealed class RedisTlsTrust(IOptions<ScoutOptions> options)
         using var custom = new X509Chain();
         custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         custom.ChainPolicy.CustomTrustStore.AddRange(_authorities);
+        // A private CA rarely publishes revocation lists (Redis does not check them for its clients either).
         custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        // Intermediates the server sent along.
+        if (sent is not null)
+            foreach (var element in sent.ChainElements)
+                custom.ChainPolicy.ExtraStore.Add(element.Certificate);
         using var server = new X509Certificate2(certificate);
         return custom.Build(server)
             ? null
