@@ -11,6 +11,10 @@ public static partial class ScoutSettings
     private static void BindRedisAccess(IConfiguration config, ScoutOptions o)
     {
         o.RedisUsername = Raw(config, "REDIS_USERNAME") ?? "";
+        // An ACL user logs in with a password (a nopass user accepts any): without one the client would silently log in
+        // as the default user instead.
+        if (o.RedisUsername.Length > 0 && string.IsNullOrEmpty(o.RedisPassword))
+            throw new ConfigurationError("REDIS_PASSWORD", "", "the password of REDIS_USERNAME (set both, or neither for the default user)", secret: true);
         o.RedisTls = Bool(config, TlsFlag, o.RedisTls);
         o.RedisTlsCaFile = TlsOnly(config, o, "REDIS_TLS_CA_FILE");
         o.RedisTlsCertFile = TlsOnly(config, o, "REDIS_TLS_CERT_FILE");

@@ -55,6 +55,14 @@ public sealed class RedisAccessSettingsTests : IDisposable
     }
 
     [Fact]
+    public void A_user_name_without_a_password_is_refused()
+    {
+        var error = Assert.Throws<ConfigurationError>(() => Load(("REDIS_USERNAME", "scout")));
+        Assert.Equal("REDIS_PASSWORD", error.Variable);
+        Assert.Equal("invalid configuration: REDIS_PASSWORD=(hidden): expected the password of REDIS_USERNAME (set both, or neither for the default user)", error.Message);
+    }
+
+    [Fact]
     public void A_bad_tls_flag_is_refused()
     {
         Refused("REDIS_TLS", "yes", "true or false", ("REDIS_TLS", "yes"));
