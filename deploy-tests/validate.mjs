@@ -196,6 +196,10 @@ function checkSplit(all) {
 function checkReferences(all) {
   const errors = [];
   const secretRefs = all.filter((d) => d.kind === "Deployment").flatMap((d) => d.spec.template.spec.containers.flatMap((c) => (c.env ?? []).map((e) => e.valueFrom?.secretKeyRef).filter(Boolean)));
+  // A Secret mounted whole (TLS files) lends every key; one mounted with items, the listed ones.
+  const mounted = all.filter((d) => d.kind === "Deployment").flatMap((d) => (d.spec.template.spec.volumes ?? []).map((v) => v.secret).filter(Boolean));
+  const podsUse = (ref) => secretRefs.some((s) => s.name === ref.name && s.key === ref.key)
+    || mounted.some((m) => m.secretName === ref.name && (!m.items || m.items.some((i) => i.key === ref.key)));
   for (const d of all) {
     const what = `${d.kind} ${d.metadata?.name}`;
     if (d.kind === "Secret") errors.push(`${what}: secret values must not be committed; the operator creates the Secret`);
@@ -208,7 +212,7 @@ function checkReferences(all) {
     }
     if (d.kind === "TriggerAuthentication")
       for (const ref of d.spec.secretTargetRef ?? [])
-        if (!secretRefs.some((s) => s.name === ref.name && s.key === ref.key)) errors.push(`${what}: reads ${ref.name}/${ref.key}, a key the pods do not use`);
+        if (!podsUse(ref)) errors.push(`${what}: reads ${ref.name}/${ref.key}, a key the pods do not use`);
     if (d.kind === "RoleBinding") {
       if (!all.some((x) => x.kind === d.roleRef.kind && x.metadata?.name === d.roleRef.name)) errors.push(`${what}: binds ${d.roleRef.kind} ${d.roleRef.name}, which is not among the manifests`);
       for (const s of d.subjects ?? [])
@@ -244,6 +248,40 @@ function checkFunctionsHost(all) {
   }
   const ids = ["scout-http", "scout-timers"].map((n) => envOf(all.find((d) => d.kind === "Deployment" && d.metadata?.name === n)?.spec.template.spec.containers[0] ?? {}).AzureFunctionsWebHost__hostid?.value);
   if (ids[0] !== ids[1]) errors.push(`the Deployments must share one host id, have ${ids.join(" and ")}`);
+  return errors;
+}
+
+function checkRedisAccess(all, { tls, mtls }) {
+  // Both Deployments log in as the ACL user of the Secret; with components/redis-tls they trust the mounted CA, with
+  // components/redis-mtls they also present the mounted client certificate, and KEDA's stream trigger does the same.
+  const errors = [];
+  const TLS_DIR = "/etc/scout/redis-tls/";
+  for (const name of ["scout-http", "scout-timers"]) {
+    const deployment = all.find((d) => d.kind === "Deployment" && d.metadata?.name === name);
+    const container = deployment?.spec.template.spec.containers[0];
+    if (!container) continue;
+    const env = envOf(container);
+    if (env.REDIS_USERNAME?.valueFrom?.secretKeyRef?.key !== "redis-username") errors.push(`${name}: REDIS_USERNAME must come from the Secret's redis-username key`);
+    const files = { REDIS_TLS_CA_FILE: "ca.crt", ...(mtls ? { REDIS_TLS_CERT_FILE: "tls.crt", REDIS_TLS_KEY_FILE: "tls.key" } : {}) };
+    if (!tls) {
+      for (const variable of ["REDIS_TLS", "REDIS_TLS_CA_FILE", "REDIS_TLS_CERT_FILE", "REDIS_TLS_KEY_FILE"])
+        if (env[variable]) errors.push(`${name}: ${variable} only with components/redis-tls`);
+      continue;
+    }
+    if (env.REDIS_TLS?.value !== "true") errors.push(`${name}: REDIS_TLS must be "true"`);
+    for (const [variable, key] of Object.entries(files))
+      if (env[variable]?.value !== TLS_DIR + key) errors.push(`${name}: ${variable} must be ${TLS_DIR + key}`);
+    if (!mtls && (env.REDIS_TLS_CERT_FILE || env.REDIS_TLS_KEY_FILE)) errors.push(`${name}: a client certificate only with components/redis-mtls`);
+    const mount = (container.volumeMounts ?? []).find((m) => m.mountPath === TLS_DIR.slice(0, -1));
+    const volume = deployment.spec.template.spec.volumes?.find((v) => v.name === mount?.name);
+    if (!mount?.readOnly || !volume?.secret?.secretName) errors.push(`${name}: ${TLS_DIR} must be a read-only mount of a Secret`);
+  }
+  const auth = all.find((d) => d.kind === "TriggerAuthentication" && d.metadata?.name === "scout-redis");
+  if (auth) {
+    const params = Object.fromEntries(auth.spec.secretTargetRef.map((r) => [r.parameter, r.key]));
+    const expected = { username: "redis-username", password: "redis-password", ...(tls ? { tls: "tls", ca: "ca.crt" } : {}), ...(mtls ? { cert: "tls.crt", key: "tls.key" } : {}) };
+    if (!isDeepStrictEqual(params, expected)) errors.push(`TriggerAuthentication scout-redis: parameters ${JSON.stringify(params)}, expected ${JSON.stringify(expected)}`);
+  }
   return errors;
 }
 
@@ -382,7 +420,8 @@ const profileSchema = {
             resources: resourcesSchema, redisAddr: { type: "string" }, redisPort: { type: "integer", minimum: 1, maximum: 65535 },
             redisearchIndex: { type: "string" }, scoutInterval: { type: "string" }, logFormat: { enum: ["json", "text"] },
             logLevel: { enum: ["debug", "info", "warn", "error"] }, env: { type: "object", additionalProperties: { type: "string" } },
-            secrets: { type: "object", additionalProperties: false, properties: { create: { type: "boolean" }, authToken: { type: "string", maxLength: 0 }, redisPassword: { type: "string", maxLength: 0 } } },
+            secrets: { type: "object", additionalProperties: false, properties: { create: { type: "boolean" }, authToken: { type: "string", maxLength: 0 }, redisUsername: { type: "string", maxLength: 0 }, redisPassword: { type: "string", maxLength: 0 } } },
+            redisTls: { type: "object", additionalProperties: false, properties: { enabled: { type: "boolean" }, secretName: { type: "string" }, clientCertificate: { type: "boolean" }, serverName: { type: "string" } } },
             profileName: { type: "string" }, profileSecretName: { type: "string" }, installCrd: { type: "boolean" },
             disabledFunctions: { type: "array", items: { enum: ALL_FUNCTIONS.filter((f) => f !== "Health" && f !== "Ready") } },
             ingress: { type: "object", additionalProperties: false, properties: { enabled: { type: "boolean" }, host: { type: "string" }, className: { type: "string" }, tlsSecretName: { type: "string" }, annotations: { type: "object", additionalProperties: { type: "string" } } } },
@@ -414,6 +453,15 @@ function checkRenderedAgainstProfile(config, rendered) {
   const data = find("ConfigMap")?.data ?? {};
   expect("ConfigMap", data, { REDIS_ADDR: config.redisAddr, REDIS_PORT: String(config.redisPort), REDISEARCH_INDEX: config.redisearchIndex, SCOUT_INTERVAL: config.scoutInterval, SCOUT_PROFILE_NAME: config.profileName, LOG_FORMAT: config.logFormat, LOG_LEVEL: config.logLevel, ...(config.env ?? {}) });
   expect("Secret rendered", Boolean(find("Secret")), Boolean(config.secrets?.create));
+  const tls = config.redisTls ?? {};
+  const env = envOf(container);
+  const tlsFile = (key) => (tls.enabled ? `/etc/scout/redis-tls/${key}` : undefined);
+  expect("REDIS_USERNAME from the Secret", env.REDIS_USERNAME?.valueFrom?.secretKeyRef?.key, "redis-username");
+  expect("Redis TLS env", ["REDIS_TLS", "REDIS_TLS_CA_FILE", "REDIS_TLS_CERT_FILE", "REDIS_TLS_KEY_FILE", "REDIS_TLS_SERVER_NAME"].map((v) => env[v]?.value),
+    [tls.enabled ? "true" : undefined, tlsFile("ca.crt"), tls.clientCertificate ? tlsFile("tls.crt") : undefined, tls.clientCertificate ? tlsFile("tls.key") : undefined, tls.serverName || undefined]);
+  const tlsVolume = deployment.spec.template.spec.volumes?.find((v) => v.name === "redis-tls");
+  expect("Redis TLS Secret volume", tlsVolume?.secret?.secretName, tls.enabled ? tls.secretName : undefined);
+  expect("Redis TLS mount", container.volumeMounts?.find((m) => m.name === "redis-tls"), tls.enabled ? { name: "redis-tls", mountPath: "/etc/scout/redis-tls", readOnly: true } : undefined);
   expect("CRD rendered", Boolean(find("CustomResourceDefinition")), config.installCrd);
   const secretRules = (find("Role")?.rules ?? []).filter((rule) => rule.resources?.includes("secrets"));
   expect("Role secret names", secretRules.flatMap((rule) => rule.resourceNames), config.profileSecretName ? [config.profileSecretName] : []);
@@ -535,7 +583,9 @@ async function main() {
   const componentRule = kedaValues.find((v) => v.kind === "PrometheusRule");
   report(isDeepStrictEqual(componentRule?.spec, monitoring.rules), `${MONITORING_COMPONENT}/prometheusrule.yaml carries ${MONITORING_RULES} unchanged`);
   const STREAM_TRIGGERS = { "keda/components/redis-streams": "redis-streams", "keda/components/redis-cluster-streams": "redis-cluster-streams" };
-  for (const components of [[], ["keda/components/redis-streams"], ["keda/components/redis-cluster-streams"], [MONITORING_COMPONENT], ["keda/components/functions-host"]]) {
+  const TLS = "keda/components/redis-tls", MTLS = "keda/components/redis-mtls";
+  for (const components of [[], ["keda/components/redis-streams"], ["keda/components/redis-cluster-streams"], [MONITORING_COMPONENT], ["keda/components/functions-host"],
+    [TLS], ["keda/components/redis-streams", TLS, MTLS], ["keda/components/redis-cluster-streams", TLS]]) {
     const built = kubectlBuild("keda", components);
     const label = `kubectl kustomize keda/${components.length ? " with " + components.join(", ") : ""}`;
     if (built === null) { console.log(`skip ${label}: kubectl not installed (file checks above still apply)`); continue; }
@@ -559,6 +609,7 @@ async function main() {
       report(escaped.length === 0, `self-check: ${count} deliberately broken monitoring sets are all rejected`, escaped);
     } else if (builtValues.some((v) => v.kind === "PodMonitor" || v.kind === "PrometheusRule")) errors.push("the monitoring must stay optional: PodMonitor and PrometheusRule only with the component");
     if (components.includes("keda/components/functions-host")) errors.push(...checkFunctionsHost(builtValues));
+    errors.push(...checkRedisAccess(builtValues, { tls: components.includes(TLS), mtls: components.includes(MTLS) }));
     report(errors.length === 0, `${label} builds ${built.docs.length} valid documents`, errors);
   }
   // The keda/ CRD is a copy of the KCL one: both must stay the same.

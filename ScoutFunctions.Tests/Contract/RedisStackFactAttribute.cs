@@ -31,3 +31,12 @@ public sealed class RedisClusterTheoryAttribute : TheoryAttribute
 {
     public RedisClusterTheoryAttribute() => Skip = RedisClusterFixture.Unavailable;
 }
+
+/// <summary>
+/// A test that starts its own Redis Stack from the modules folder (<see cref="AclRedisStack"/>), e.g. to create ACL users.
+/// Reported as skipped, with how to get them, only when the modules folder is not available.
+/// </summary>
+public sealed class RedisStackModulesFactAttribute : FactAttribute
+{
+    public RedisStackModulesFactAttribute() => Skip = AclRedisStack.Unavailable;
+}

@@ -57,6 +57,12 @@ public sealed class ScoutApp : IAsyncDisposable
             ["SCOUT_PROFILE_NAME"] = "",
             ["KUBECONFIG"] = "",
             ["REDIS_PASSWORD"] = "",
+            ["REDIS_USERNAME"] = "",
+            ["REDIS_TLS"] = "",
+            ["REDIS_TLS_CA_FILE"] = "",
+            ["REDIS_TLS_CERT_FILE"] = "",
+            ["REDIS_TLS_KEY_FILE"] = "",
+            ["REDIS_TLS_SERVER_NAME"] = "",
             ["SCOUT_WINDOWS"] = "1h,24h",
             ["REDISEARCH_INDEX"] = "messages",
         };

@@ -7,6 +7,23 @@ public sealed class ScoutOptions
     public string RedisAddr { get; set; } = "localhost";
     public int RedisPort { get; set; } = 6379;
     public string RedisPassword { get; set; } = "";
+
+    /// <summary>The Redis ACL user (REDIS_USERNAME); empty authenticates as the default user, as before.</summary>
+    public string RedisUsername { get; set; } = "";
+
+    /// <summary>TLS to Redis; the files below are read only when it is on (start-up refuses them otherwise).</summary>
+    public bool RedisTls { get; set; }
+
+    /// <summary>PEM file of the CA certificate(s) to trust for Redis; empty trusts the system store.</summary>
+    public string RedisTlsCaFile { get; set; } = "";
+
+    /// <summary>PEM client certificate and its unencrypted PEM key, for mutual TLS (both or neither).</summary>
+    public string RedisTlsCertFile { get; set; } = "";
+
+    public string RedisTlsKeyFile { get; set; } = "";
+
+    /// <summary>The name the server's certificate must carry when it is not REDIS_ADDR (also sent as SNI).</summary>
+    public string RedisTlsServerName { get; set; } = "";
     public string Index { get; set; } = "messages";
 
     /// <summary>

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Scout.Configuration;
 
 /// <summary>Reads the Go service's environment variables (and SCOUT_* additions) into <see cref="ScoutOptions"/>.</summary>
-public static class ScoutSettings
+public static partial class ScoutSettings
 {
     public static ScoutOptions Load(IConfiguration config)
     {
@@ -18,6 +18,7 @@ public static class ScoutSettings
         o.RedisAddr = Text(config, "REDIS_ADDR", o.RedisAddr);
         o.RedisPort = Int(config, "REDIS_PORT", o.RedisPort, 1, 65535);
         o.RedisPassword = config["REDIS_PASSWORD"] ?? "";
+        BindRedisAccess(config, o);
         o.Index = Text(config, "REDISEARCH_INDEX", o.Index);
         o.OwnIndex = Bool(config, "SCOUT_OWN_INDEX", o.OwnIndex);
         o.IntervalText = Text(config, "SCOUT_INTERVAL", o.IntervalText);

@@ -21,12 +21,44 @@ public sealed class RedisConnection : IAsyncDisposable
 
     private readonly Lazy<ConnectionMultiplexer> _multiplexer;
 
-    public RedisConnection(IOptions<ScoutOptions> options)
+    /// <summary>For a connection outside the app's container (tools, tests): its own trust check.</summary>
+    public RedisConnection(IOptions<ScoutOptions> options) : this(options, new RedisTlsTrust(options))
     {
-        var o = options.Value;
+    }
+
+    public RedisConnection(IOptions<ScoutOptions> options, RedisTlsTrust trust)
+    {
+        var config = Configure(options.Value, trust);
+        _trust = trust;
+        _multiplexer = new Lazy<ConnectionMultiplexer>(() => Watch(ConnectionMultiplexer.Connect(config)));
+    }
+
+    private readonly RedisTlsTrust _trust;
+    private volatile string? _refusal;
+
+    /// <summary>
+    /// Why Redis last refused a connection: its certificate, or the login. The client's own error for a later attempt
+    /// may only say "cancelled"; this keeps the cause an operator can act on until a connection succeeds.
+    /// </summary>
+    public string? Refusal => _trust.Rejection ?? _refusal;
+
+    private ConnectionMultiplexer Watch(ConnectionMultiplexer multiplexer)
+    {
+        multiplexer.ConnectionFailed += (_, e) =>
+        {
+            if (RedisFailure.Refusal(e.Exception) is { } refusal) _refusal = refusal;
+        };
+        multiplexer.ConnectionRestored += (_, _) => _refusal = null;
+        return multiplexer;
+    }
+
+    /// <summary>The client's settings: address, ACL user, TLS, and only the commands the documented ACL grants.</summary>
+    public static ConfigurationOptions Configure(ScoutOptions o, RedisTlsTrust trust)
+    {
         var config = new ConfigurationOptions
         {
             EndPoints = { { o.RedisAddr, o.RedisPort } },
+            User = string.IsNullOrEmpty(o.RedisUsername) ? null : o.RedisUsername,
             Password = string.IsNullOrEmpty(o.RedisPassword) ? null : o.RedisPassword,
             AbortOnConnectFail = false,
             BacklogPolicy = BacklogPolicy.FailFast,
@@ -36,8 +68,25 @@ public sealed class RedisConnection : IAsyncDisposable
             // RESP3 lets newer RediSearch report timeouts as warnings; older servers fall back to RESP2.
             Protocol = RedisProtocol.Resp3,
             ClientName = "homerun2-scout",
+            // Scout never fails over replicas by itself: no pub/sub channel and no tie-breaker key to read,
+            // so its ACL user needs no channel and no key outside what it works on.
+            ConfigurationChannel = "",
+            TieBreaker = "",
+            // CLIENT SETINFO exists only from Redis 7.2: the ACL stays one line for 7.0 and later.
+            SetClientLibrary = false,
+            // The client would read INFO and CONFIG GET on connect (both @dangerous); RESP3's HELLO already tells it
+            // the server's version and role, and Scout never sends either.
+            CommandMap = CommandMap.Create(["INFO", "CONFIG"], available: false),
         };
-        _multiplexer = new Lazy<ConnectionMultiplexer>(() => ConnectionMultiplexer.Connect(config));
+        if (o.RedisTls)
+        {
+            config.Ssl = true;
+            if (o.RedisTlsServerName.Length > 0) config.SslHost = o.RedisTlsServerName;
+            config.CertificateValidation += trust.Validate;
+            if (o.RedisTlsCertFile.Length > 0) config.SetUserPemCertificate(o.RedisTlsCertFile, o.RedisTlsKeyFile);
+            else config.CertificateSelection += trust.SelectNone;
+        }
+        return config;
     }
 
     public IDatabase Database => _multiplexer.Value.GetDatabase();

@@ -7,7 +7,7 @@ namespace Scout.Redis;
 /// while the cluster reports cluster_state:ok and every primary that owns slots answers: with a shard down,
 /// RediSearch's coordinator would answer with partial counts, so Scout fails its cycles and is not ready.
 /// </summary>
-public sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
+public sealed class RedisHealthCheck(RedisConnection redis, RedisFailure failure) : IHealthCheck
 {
     /// <summary>How long Redis may take to answer before this replica counts as not ready: a frozen Redis must not hold the probe.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
@@ -30,7 +30,8 @@ public sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
         }
         catch (Exception error)
         {
-            return HealthCheckResult.Unhealthy("redis unreachable: " + error.GetType().Name);
+            // The cause, never the settings: a refused TLS handshake or login reads differently from a refused port.
+            return HealthCheckResult.Unhealthy(failure.Describe(error));
         }
     }
 }

@@ -66,6 +66,8 @@ public sealed class ProcessTests(RedisServerFixture redis) : IClassFixture<Redis
     [InlineData("REDIS_PORT", "x")]
     [InlineData("ALERT_PITCHER_URL", "ftp://x")]
     [InlineData("LOG_FORMAT", "yaml")]
+    [InlineData("REDIS_TLS", "yes")]
+    [InlineData("REDIS_TLS_CA_FILE", "/etc/ssl/certs/ca-certificates.crt")]
     public async Task An_invalid_setting_stops_start_up_with_one_line_naming_it(string variable, string value)
     {
         await using var process = ScoutProcess.Start([.. ValidEnvironment(FreePort.Next(), "json").Where(e => e.Item1 != variable), (variable, value)]);

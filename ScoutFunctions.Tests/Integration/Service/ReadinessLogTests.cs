@@ -21,7 +21,7 @@ public sealed class ReadinessLogTests(RedisServerFixture redis) : IClassFixture<
 
             var notReady = Assert.Single(app.Logs.From<ReadinessLog>());
             Assert.Equal(LogLevel.Warning, notReady.Level);
-            Assert.StartsWith("Not ready: redis: redis unreachable", notReady.Message);
+            Assert.StartsWith($"Not ready: redis: redis 127.0.0.1:{port} unreachable: ", notReady.Message);
             Assert.DoesNotContain(app.Logs.Entries, e => e.Category.Contains("HealthChecks") && e.Level >= LogLevel.Warning);
 
             await redis.StartAsync(port);

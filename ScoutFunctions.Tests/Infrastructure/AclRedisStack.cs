@@ -1,0 +1,49 @@
+using StackExchange.Redis;
+
+namespace Scout.Tests.Infrastructure;
+
+/// <summary>
+/// A Redis Stack of its own (Debian's redis-server with the modules of shared/redis-stack) whose default user has a
+/// password only the test knows, and Scout's user created with the documented ACL (<see cref="DocumentedAcl"/>).
+/// Owned, so users and the default index name `messages` are safe to use.
+/// </summary>
+public static class AclRedisStack
+{
+    public const string AdminPassword = "admin-pass-0e5b77";
+
+    /// <summary>Scout's password: a test asserts it never appears in a log line.</summary>
+    public const string ScoutPassword = "scout-pass-4a9d31";
+
+    /// <summary>Scout's settings for this server: its ACL user and password.</summary>
+    public static readonly (string Key, string? Value)[] ScoutSettings =
+        [("REDIS_USERNAME", DocumentedAcl.User), ("REDIS_PASSWORD", ScoutPassword)];
+
+    public static string? Unavailable => RedisStackFixture.FindModules("redisearch.so") is null ? RedisStackFixture.HowToGetOne : null;
+
+    public static string[] ModuleArguments()
+    {
+        var modules = RedisStackFixture.FindModules("redisearch.so") ?? throw new InvalidOperationException(RedisStackFixture.HowToGetOne);
+        return ["--loadmodule", Path.Combine(modules, "rejson.so"), "--loadmodule", Path.Combine(modules, "redisearch.so")];
+    }
+
+    public static Task<OwnedRedisServer> StartAsync() =>
+        OwnedRedisServer.StartAsync(
+            port => ["--port", port.ToString(), "--requirepass", AdminPassword, .. ModuleArguments()],
+            port => ConfigurationOptions.Parse($"127.0.0.1:{port},password={AdminPassword},allowAdmin=true"),
+            async admin =>
+            {
+                await DocumentedAcl.ApplyAsync(admin, ScoutPassword);
+                await admin.ExecuteAsync("ACL", "LOG", "RESET");
+            });
+
+    /// <summary>The ACL LOG entries (denials) as "reason object by user (context)" lines.</summary>
+    public static async Task<IReadOnlyList<string>> DenialsAsync(this OwnedRedisServer server)
+    {
+        var log = (RedisResult[])(await server.Database.ExecuteAsync("ACL", "LOG"))!;
+        return log.Select(entry =>
+        {
+            var fields = ((RedisResult[])entry!).Chunk(2).ToDictionary(p => p[0].ToString(), p => p[1].ToString());
+            return $"{fields["reason"]} {fields["object"]} by {fields["username"]} ({fields["context"]})";
+        }).ToList();
+    }
+}

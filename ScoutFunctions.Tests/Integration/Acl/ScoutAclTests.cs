@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Scout.Hosting;
+using Scout.Redis;
+using Scout.Tests.Contract;
+using Scout.Tests.Infrastructure;
+using StackExchange.Redis;
+using Xunit.Abstractions;
+
+namespace Scout.Tests.Integration.Acl;
+
+/// <summary>
+/// The whole app on a real Redis Stack as the user README's ACL line creates, and nothing more: two replicas
+/// aggregate (creating the producer's index and Scout's own), alert once between them, prune expired messages and
+/// trim the stream, share leases; a replica with SCOUT_OWN_INDEX=false drops Scout's index. Redis' ACL LOG must stay
+/// empty. And the ACL really restricts: what Scout does not need fails with NOPERM.
+/// </summary>
+[Trait("Category", "Contract")]
+public sealed class ScoutAclTests(ITestOutputHelper output)
+{
+    private const string Index = "messages";
+
+    [RedisStackModulesFact]
+    public async Task Two_replicas_run_every_function_as_the_documented_acl_user_without_one_denial()
+    {
+        await using var stack = await AclRedisStack.StartAsync();
+        await using var pitcher = await FakePitcher.StartAsync();
+        var settings = ScoutApp.Settings(stack.Port, [.. AclRedisStack.ScoutSettings,
+            ("SCOUT_INTERVAL", "1s"), ("ALERT_SCHEDULE", "1s"), ("SCOUT_RETENTION_SCHEDULE", "1s"), ("SCOUT_RETENTION_TTL", "24h"),
+            ("ALERT_PITCHER_URL", pitcher.BaseUrl), ("ALERT_ERROR_THRESHOLD", "2"), ("ALERT_WINDOW", "1h"), ("ALERT_COOLDOWN", "1h"),
+            ("ALERT_TIMEOUT", "2s"), ("ALERT_RETRIES", "1")]);
+
+        // Scout itself creates the producer's index (missing on a fresh Redis), then its own, on the first cycles.
+        await using var first = await ScoutApp.StartAsync(settings, output: output);
+        await using var second = await ScoutApp.StartAsync(settings, output: output);
+        await Messages.EventuallyAsync(async () => await IndexesAsync(stack) is { } list && list.Contains(Index) && list.Contains("scout_" + Index),
+            "the first cycles create the producer's index and Scout's own", seconds: 30);
+
+        var now = DateTimeOffset.UtcNow;
+        var live = new[] { ("error", now.AddMinutes(-1)), ("ERROR", now.AddMinutes(-2)), ("Error", now.AddMinutes(-3)), ("info", now.AddHours(-2)) };
+        var expired = new[] { ("error", now.AddDays(-3)), ("critical", now.AddDays(-2)) };
+        var liveKeys = await SeedAsync(stack.Database, live);
+        var expiredKeys = await SeedAsync(stack.Database, expired);
+        await stack.Database.StreamAddAsync(Index, "messageID", expiredKeys[0], $"{now.AddDays(-3).ToUnixTimeMilliseconds()}-0");
+        await stack.Database.StreamAddAsync(Index, "messageID", liveKeys[0]);
+
+        await Messages.EventuallyAsync(async () => !await AnyExistsAsync(stack.Database, expiredKeys) && await stack.Database.StreamLengthAsync(Index) == 1,
+            "retention deletes the expired messages and trims the stream", seconds: 30);
+        Assert.True(await AllExistAsync(stack.Database, liveKeys), "retention keeps the live messages");
+        foreach (var replica in new[] { first, second })
+            await Messages.EventuallyAsync(async () => await SummaryAsync(replica) is { } s
+                    && s.GetProperty("totalMessages").GetInt64() == live.Length && await SourceAsync(replica) == "scout",
+                "each replica serves the live messages, counted through Scout's own index", seconds: 30);
+        var hour = await SummaryAsync(first, "?window=1h");
+        Assert.Equal(3, hour!.Value.GetProperty("severityCounts").GetProperty("error").GetInt64());
+
+        // One pitch per rule between the two replicas: the cooldown keys are shared.
+        await Messages.EventuallyAsync(() => Task.FromResult(pitcher.Requests.Count >= 1), "the error threshold pitches", seconds: 30);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        foreach (var request in pitcher.Requests) output.WriteLine($"pitched {request.At:O}: {request.Body}");
+        var rules = pitcher.Requests.GroupBy(r => r.Json.GetProperty("tags").GetString()).ToList();
+        Assert.Contains(rules, r => r.Key == "scout,threshold,error");
+        Assert.All(rules, rule => Assert.Single(rule));
+
+        // The leases the replicas' timers take are one between them.
+        var firstStore = first.Services.GetRequiredService<ITimerStore>();
+        var secondStore = second.Services.GetRequiredService<ITimerStore>();
+        await using (var lease = await firstStore.TryAcquireLeaseAsync("AclShared", TimeSpan.FromSeconds(30)))
+        {
+            Assert.NotNull(lease);
+            Assert.Null(await secondStore.TryAcquireLeaseAsync("AclShared", TimeSpan.FromSeconds(30)));
+            Assert.True(await lease.RenewAsync());
+        }
+        await using (var taken = await secondStore.TryAcquireLeaseAsync("AclShared", TimeSpan.FromSeconds(30)))
+            Assert.NotNull(taken);
+        Assert.Equal("succeeded", (await secondStore.GetRecordAsync("PruneRetention"))?.LastOutcome);
+
+        // Every connection the replicas opened logged in as Scout's user.
+        var clients = (await stack.Database.ExecuteAsync("CLIENT", "LIST")).ToString()!.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var scoutClients = clients.Where(c => c.Contains(" name=homerun2-scout ")).ToList();
+        Assert.NotEmpty(scoutClients);
+        Assert.All(scoutClients, c => Assert.Contains($" user={DocumentedAcl.User} ", c));
+
+        await first.DisposeAsync();
+        await second.DisposeAsync();
+        // SCOUT_OWN_INDEX=false drops Scout's index (never the producer's, never the documents).
+        var ownIndexOff = new Dictionary<string, string?>(settings) { ["SCOUT_OWN_INDEX"] = "false" };
+        await using (var third = await ScoutApp.StartAsync(ownIndexOff, output: output))
+        {
+            await Messages.EventuallyAsync(async () => !(await IndexesAsync(stack)).Contains("scout_" + Index),
+                "a replica with SCOUT_OWN_INDEX=false drops Scout's index", seconds: 30);
+            await Messages.EventuallyAsync(async () => await SourceAsync(third) == "producer", "it aggregates through the producer's index", seconds: 30);
+            Assert.Contains(Index, await IndexesAsync(stack));
+            Assert.True(await AllExistAsync(stack.Database, liveKeys));
+            foreach (var app in new[] { first, second, third })
+            {
+                Assert.DoesNotContain(app.Logs.Entries, e => e.Level >= LogLevel.Error);
+                Assert.DoesNotContain(app.Logs.Entries, e => e.Message.Contains(AclRedisStack.ScoutPassword) || e.Details.Contains(AclRedisStack.ScoutPassword));
+            }
+        }
+
+        var denials = await stack.DenialsAsync();
+        foreach (var denial in denials) output.WriteLine("denied: " + denial);
+        Assert.Empty(denials);
+    }
+
+    [RedisStackModulesFact]
+    public async Task What_scout_does_not_need_is_refused_with_noperm()
+    {
+        await using var stack = await AclRedisStack.StartAsync();
+        var message = (await SeedAsync(stack.Database, [("error", DateTimeOffset.UtcNow)]))[0];
+        await stack.Database.StreamAddAsync(Index, "messageID", message);
+        await stack.Database.ExecuteAsync("FT.CREATE", "scout_" + Index, "ON", "JSON", "SCHEMA", "$.severity", "AS", "severity", "TAG");
+        await using var scout = await RawRedisClient.ConnectAsync(stack.Port);
+        Assert.Equal("+OK", await scout.SendAsync("AUTH", DocumentedAcl.User, AclRedisStack.ScoutPassword));
+
+        // Granted, as a control: the refusals below are the ACL's, not a failed login.
+        Assert.Equal("+OK", await scout.SendAsync("SET", ScoutKeys.Prefix + "probe", "1"));
+        // What KEDA's redis-streams scaler sends as the same user.
+        Assert.Equal(":1", await scout.SendAsync("XLEN", Index));
+        string[][] refused =
+        [
+            ["KEYS", "*"], ["FLUSHALL"], ["FLUSHDB"], ["CONFIG", "GET", "maxmemory"], ["INFO"],
+            ["ACL", "LIST"], ["MONITOR"], ["SCAN", "0"], ["SUBSCRIBE", "__Booksleeve_MasterChanged"], ["EVAL", "return 1", "0"],
+            ["GET", message], ["JSON.GET", message], ["DEL", message], ["SET", message, "x"], ["EXPIRE", message, "1"],
+            ["SET", Index, "x"], ["XADD", Index, "*", "messageID", "x"], ["XRANGE", Index, "-", "+"],
+            ["FT.DROPINDEX", Index], ["FT.SEARCH", Index, "*"], ["FT.CREATE", "other", "ON", "JSON", "SCHEMA", "$.a", "AS", "a", "TEXT"],
+            ["FT.INFO", "other"], ["SET", "other", "x"], ["GET", "{other}:snapshot:all"],
+        ];
+        foreach (var command in refused)
+        {
+            var reply = await scout.SendAsync(command);
+            Assert.True(reply.StartsWith("-NOPERM", StringComparison.Ordinal), $"{string.Join(' ', command)}: {reply}");
+        }
+        Assert.True(await stack.Database.KeyExistsAsync(message), "a refused delete deleted nothing");
+        Assert.Equal(1, await stack.Database.StreamLengthAsync(Index));
+        Assert.NotEmpty(await stack.DenialsAsync());
+    }
+
+    private static async Task<List<string>> SeedAsync(IDatabase db, IEnumerable<(string Severity, DateTimeOffset At)> messages)
+    {
+        var keys = new List<string>();
+        foreach (var (severity, at) in messages)
+        {
+            // The producer's shape: <uuid>-<system>, a JSON document, RFC 3339 timestamp.
+            var key = $"{Guid.NewGuid()}-billing";
+            var document = JsonSerializer.Serialize(new Dictionary<string, string>
+            {
+                ["title"] = "t", ["message"] = "m", ["severity"] = severity, ["author"] = "a", ["system"] = "billing", ["tags"] = "",
+                ["timestamp"] = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            });
+            await db.ExecuteAsync("JSON.SET", key, "$", document);
+            keys.Add(key);
+        }
+        return keys;
+    }
+
+    private static async Task<bool> AnyExistsAsync(IDatabase db, IEnumerable<string> keys)
+    {
+        foreach (var key in keys)
+            if (await db.KeyExistsAsync(key)) return true;
+        return false;
+    }
+
+    private static async Task<bool> AllExistAsync(IDatabase db, IEnumerable<string> keys)
+    {
+        foreach (var key in keys)
+            if (!await db.KeyExistsAsync(key)) return false;
+        return true;
+    }
+
+    private static async Task<List<string>> IndexesAsync(OwnedRedisServer stack) =>
+        ((RedisResult[])(await stack.Database.ExecuteAsync("FT._LIST"))!).Select(r => r.ToString()).ToList();
+
+    private static async Task<JsonElement?> SummaryAsync(ScoutApp app, string query = "")
+    {
+        var response = await app.Client.SendAsync(app.Get("/analytics/summary" + query));
+        return response.IsSuccessStatusCode ? await HttpJson.ReadAsync(response) : null;
+    }
+
+    private static async Task<string?> SourceAsync(ScoutApp app)
+    {
+        var health = await HttpJson.ReadAsync(await app.Client.SendAsync(app.Get("/health")));
+        return health.TryGetProperty("aggregation", out var aggregation) ? aggregation.GetProperty("source").GetString() : null;
+    }
+}
