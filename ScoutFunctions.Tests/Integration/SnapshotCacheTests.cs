@@ -21,7 +21,7 @@ public sealed class SnapshotCacheTests(RedisServerFixture redis) : IAsyncLifetim
         await redis.FlushAsync();
         _options.RedisPort = redis.Port;
         _connection = new RedisConnection(Options.Create(_options));
-        _held = new HeldReads(TimeProvider.System, new RedisFailure(Options.Create(_options)), new ScoutMetrics());
+        _held = new HeldReads(TimeProvider.System, new RedisFailure(Options.Create(_options), _connection), new ScoutMetrics());
     }
 
     public async Task DisposeAsync()

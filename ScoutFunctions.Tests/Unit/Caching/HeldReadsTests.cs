@@ -16,12 +16,21 @@ namespace Scout.Tests.Unit.Caching;
 public sealed class HeldReadsTests : IDisposable
 {
     private readonly ScoutMetrics _metrics = new();
+    private readonly RedisConnection _connection; // never connected: only names the address in failures
     private readonly HeldReads _held;
 
-    public HeldReadsTests() =>
-        _held = new HeldReads(TimeProvider.System, new RedisFailure(Options.Create(new ScoutOptions { RedisAddr = "127.0.0.1", RedisPort = 6399 })), _metrics);
+    public HeldReadsTests()
+    {
+        var options = Options.Create(new ScoutOptions { RedisAddr = "127.0.0.1", RedisPort = 6399 });
+        _connection = new RedisConnection(options);
+        _held = new HeldReads(TimeProvider.System, new RedisFailure(options, _connection), _metrics);
+    }
 
-    public void Dispose() => _held.Dispose();
+    public void Dispose()
+    {
+        _held.Dispose();
+        _connection.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
 
     /// <summary>A scripted source: counts its reads; each read answers the current value, or waits for <see cref="Gate"/>.</summary>
     private sealed class Source
