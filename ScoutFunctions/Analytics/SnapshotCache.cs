@@ -12,7 +12,7 @@ namespace Scout.Analytics;
 /// </summary>
 public sealed class SnapshotCache(ISnapshotStore store, HeldReads held, IOptionsMonitor<ScoutOptions> options, TimeProvider time)
 {
-    private const string Kind = "snapshot";
+    private const string Kind = HeldReads.SnapshotKind;
 
     /// <summary>How many intervals without a new snapshot make the one served stale.</summary>
     public const int StaleAfterIntervals = 3;

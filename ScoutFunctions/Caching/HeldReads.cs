@@ -86,15 +86,19 @@ public sealed class HeldReads : IDisposable
         catch (Exception error)
         {
             _status.TryGetValue(key, out var previous);
-            _status[key] = new ReadStatus(previous?.LastReadAt, _time.GetUtcNow(), Describe(error));
+            _status[key] = new ReadStatus(previous?.LastReadAt, _time.GetUtcNow(), Describe(kind, error));
             _metrics.HeldReadFailures.WithLabels(kind).Inc();
             throw;
         }
     }
 
-    private string Describe(Exception error) => error is TimeoutException and not StackExchange.Redis.RedisTimeoutException
-        ? $"redis {_failure.Address} did not answer within {ReadLimit.TotalSeconds:0.#} s"
+    // Snapshots are read from Redis; timer status from the timer store, which is Blob Storage when AzureWebJobsStorage is set.
+    private string Describe(string kind, Exception error) => error is TimeoutException and not StackExchange.Redis.RedisTimeoutException
+        ? $"{(kind == SnapshotKind ? $"redis {_failure.Address}" : "the timer store")} did not answer within {ReadLimit.TotalSeconds:0.#} s"
         : _failure.Describe(error);
+
+    /// <summary>The kind of the snapshots, read from Redis.</summary>
+    public const string SnapshotKind = "snapshot";
 
     public void Dispose() => _cache.Dispose();
 }

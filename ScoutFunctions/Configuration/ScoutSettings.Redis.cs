@@ -7,10 +7,15 @@ namespace Scout.Configuration;
 public static partial class ScoutSettings
 {
     private const string TlsFlag = "REDIS_TLS";
+    private const string DefaultUser = "default";
+    private const string KeyFile = "REDIS_TLS_KEY_FILE";
 
     private static void BindRedisAccess(IConfiguration config, ScoutOptions o)
     {
         o.RedisUsername = Raw(config, "REDIS_USERNAME") ?? "";
+        // "default" without a password is what a Redis without ACL users expects (KEDA's scaler needs the Secret key set
+        // even then, see docs/DEPLOY.md): no AUTH at all, the same as an empty user name.
+        if (o.RedisUsername == DefaultUser && string.IsNullOrEmpty(o.RedisPassword)) o.RedisUsername = "";
         // An ACL user logs in with a password (a nopass user accepts any): without one the client would silently log in
         // as the default user instead.
         if (o.RedisUsername.Length > 0 && string.IsNullOrEmpty(o.RedisPassword))
@@ -27,7 +32,7 @@ public static partial class ScoutSettings
         switch (o.RedisTlsCertFile.Length > 0, o.RedisTlsKeyFile.Length > 0)
         {
             case (true, false):
-                throw new ConfigurationError("REDIS_TLS_KEY_FILE", "", "the PEM key of REDIS_TLS_CERT_FILE (set both or neither)");
+                throw new ConfigurationError(KeyFile, "", "the PEM key of REDIS_TLS_CERT_FILE (set both or neither)");
             case (false, true):
                 throw new ConfigurationError("REDIS_TLS_CERT_FILE", "", "the PEM certificate of REDIS_TLS_KEY_FILE (set both or neither)");
             case (true, true):
@@ -41,6 +46,9 @@ public static partial class ScoutSettings
     {
         var raw = Raw(config, name);
         if (raw is null) return "";
+        // A Secret's tls.key wired in as a variable instead of a mounted file must not be echoed into the log.
+        if (raw.Contains("-----BEGIN", StringComparison.Ordinal))
+            throw new ConfigurationError(name, raw, "the path of a PEM file (mount the Secret as files), not the PEM text itself", secret: true);
         if (!o.RedisTls) throw new ConfigurationError(name, raw, $"empty unless {TlsFlag} is true");
         return raw;
     }
@@ -74,7 +82,7 @@ public static partial class ScoutSettings
         try { keyPem = File.ReadAllText(keyPath); }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
-            throw new ConfigurationError("REDIS_TLS_KEY_FILE", keyPath, "a readable PEM key file");
+            throw new ConfigurationError(KeyFile, keyPath, "a readable PEM key file");
         }
         try
         {
@@ -82,7 +90,7 @@ public static partial class ScoutSettings
         }
         catch (Exception error) when (error is CryptographicException or ArgumentException)
         {
-            throw new ConfigurationError("REDIS_TLS_KEY_FILE", keyPath,
+            throw new ConfigurationError(KeyFile, keyPath,
                 "an unencrypted PEM private key (PKCS#8, RSA or EC) matching the PEM certificate in REDIS_TLS_CERT_FILE");
         }
     }

@@ -6,6 +6,7 @@ namespace Scout.Redis;
 /// Ready when Redis answers PING; Kubernetes then routes traffic to this replica. On a Redis Cluster also only
 /// while the cluster reports cluster_state:ok and every primary that owns slots answers: with a shard down,
 /// RediSearch's coordinator would answer with partial counts, so Scout fails its cycles and is not ready.
+/// Both are bounded by <see cref="Timeout"/> together, below the probes' 3 s timeout.
 /// </summary>
 public sealed class RedisHealthCheck(RedisConnection redis, RedisFailure failure) : IHealthCheck
 {
@@ -14,10 +15,11 @@ public sealed class RedisHealthCheck(RedisConnection redis, RedisFailure failure
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        var pinged = false;
         try
         {
-            var latency = await redis.Database.PingAsync().WaitAsync(Timeout, cancellationToken);
-            await redis.EnsureEveryShardAsync();
+            // One bound for PING and, on a cluster, the shard check: the probe gets its answer within Timeout either way.
+            var latency = await CheckAsync(() => pinged = true).WaitAsync(Timeout, cancellationToken);
             return HealthCheckResult.Healthy($"redis answered in {latency.TotalMilliseconds:0.#} ms");
         }
         catch (ShardUnavailableException error)
@@ -26,12 +28,26 @@ public sealed class RedisHealthCheck(RedisConnection redis, RedisFailure failure
         }
         catch (TimeoutException)
         {
-            return HealthCheckResult.Unhealthy($"redis did not answer within {Timeout.TotalSeconds:0} s");
+            return HealthCheckResult.Unhealthy(pinged
+                ? $"redis cluster incomplete: the shard check did not finish within {Timeout.TotalSeconds:0} s"
+                : $"redis did not answer within {Timeout.TotalSeconds:0} s");
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw; // the probe went away: not a Redis failure
         }
         catch (Exception error)
         {
             // The cause, never the settings: a refused TLS handshake or login reads differently from a refused port.
             return HealthCheckResult.Unhealthy(failure.Describe(error));
         }
+    }
+
+    private async Task<TimeSpan> CheckAsync(Action pinged)
+    {
+        var latency = await redis.Database.PingAsync();
+        pinged();
+        await redis.EnsureEveryShardAsync();
+        return latency;
     }
 }

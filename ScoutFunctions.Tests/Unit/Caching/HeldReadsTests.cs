@@ -154,6 +154,18 @@ public sealed class HeldReadsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_timer_status_read_that_hangs_names_the_timer_store_not_redis()
+    {
+        // The timer store is Blob Storage whenever AzureWebJobsStorage is set: a Redis address would misdirect.
+        var source = new Source { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        await Assert.ThrowsAnyAsync<TimeoutException>(() => _held.GetAsync("timer_status", "AggregateAnalytics", source.ReadAsync));
+        await Messages.EventuallyAsync(() => Task.FromResult(_held.Status("timer_status", "AggregateAnalytics")?.Failing == true),
+            "the timed-out read is recorded", seconds: 5);
+        Assert.Equal("the timer store did not answer within 2 s", _held.Status("timer_status", "AggregateAnalytics")!.Failure);
+        source.Gate.SetResult();
+    }
+
+    [Fact]
     public async Task Kinds_and_names_are_held_apart()
     {
         var a = new Source { Value = "a" };

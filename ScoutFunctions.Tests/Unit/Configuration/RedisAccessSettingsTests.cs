@@ -63,6 +63,35 @@ public sealed class RedisAccessSettingsTests : IDisposable
     }
 
     [Fact]
+    public void The_default_user_without_a_password_logs_in_as_no_user_at_all()
+    {
+        // What docs/DEPLOY.md tells a Redis without ACL users to put in the Secret, for KEDA's sake.
+        var o = Load(("REDIS_USERNAME", "default"));
+        Assert.Equal("", o.RedisUsername);
+        var client = RedisConnection.Configure(o, new RedisTlsTrust(Options.Create(o)));
+        Assert.Null(client.User);
+        Assert.Null(client.Password);
+        // With a password, "default" is a user name like any other.
+        Assert.Equal("default", Load(("REDIS_USERNAME", "default"), ("REDIS_PASSWORD", "p")).RedisUsername);
+    }
+
+    [Theory]
+    [InlineData("REDIS_TLS_CA_FILE", "true")]
+    [InlineData("REDIS_TLS_CERT_FILE", "true")]
+    [InlineData("REDIS_TLS_KEY_FILE", "true")]
+    [InlineData("REDIS_TLS_KEY_FILE", "false")]
+    public void Pem_text_instead_of_a_path_is_refused_without_echoing_it(string variable, string tls)
+    {
+        var pem = File.ReadAllText(_certificates.ClientKeyFile);
+        var error = Assert.Throws<ConfigurationError>(() => Load(("REDIS_TLS", tls), (variable, pem)));
+        Assert.Equal(variable, error.Variable);
+        Assert.Equal($"invalid configuration: {variable}=(hidden): expected the path of a PEM file (mount the Secret as files), not the PEM text itself",
+            error.Message);
+        foreach (var line in pem.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("-----")))
+            Assert.DoesNotContain(line.Trim(), error.Message);
+    }
+
+    [Fact]
     public void A_bad_tls_flag_is_refused()
     {
         Refused("REDIS_TLS", "yes", "true or false", ("REDIS_TLS", "yes"));
