@@ -42,6 +42,8 @@ public sealed class HeldReads : IDisposable
         _time = time;
         _failure = failure;
         _metrics = metrics;
+        // Exported at 0 from the start, so a rate over them has a series before the first failure.
+        foreach (var kind in new[] { SnapshotKind, TimerStatusKind }) metrics.HeldReadFailures.WithLabels(kind);
         _cache = new FusionCache(new FusionCacheOptions
         {
             CacheName = "scout-held-reads",
@@ -60,7 +62,7 @@ public sealed class HeldReads : IDisposable
     }
 
     /// <summary>
-    /// The value held for <paramref name="name"/> of <paramref name="kind"/> ("snapshot", "timer_status"), refreshed
+    /// The value held for <paramref name="name"/> of <paramref name="kind"/> (<see cref="SnapshotKind"/>, <see cref="TimerStatusKind"/>), refreshed
     /// through <paramref name="read"/> as described above. Throws what the read threw, or a <see cref="TimeoutException"/>,
     /// only when nothing is held for it yet.
     /// </summary>
@@ -80,13 +82,13 @@ public sealed class HeldReads : IDisposable
         try
         {
             var value = await read().WaitAsync(ReadLimit, _time);
-            _status[key] = new ReadStatus(_time.GetUtcNow(), null, null);
+            _status[key] = new ReadStatus(_time.GetUtcNow(), null);
             return value;
         }
         catch (Exception error)
         {
             _status.TryGetValue(key, out var previous);
-            _status[key] = new ReadStatus(previous?.LastReadAt, _time.GetUtcNow(), Describe(kind, error));
+            _status[key] = new ReadStatus(previous?.LastReadAt, Describe(kind, error));
             _metrics.HeldReadFailures.WithLabels(kind).Inc();
             throw;
         }
@@ -97,14 +99,14 @@ public sealed class HeldReads : IDisposable
         ? $"{(kind == SnapshotKind ? $"redis {_failure.Address}" : "the timer store")} did not answer within {ReadLimit.TotalSeconds:0.#} s"
         : _failure.Describe(error);
 
-    /// <summary>The kind of the snapshots, read from Redis.</summary>
-    public const string SnapshotKind = "snapshot";
+    /// <summary>The kinds held, as the failure counter labels them: snapshots (from Redis) and timer status (from the timer store).</summary>
+    public const string SnapshotKind = "snapshot", TimerStatusKind = "timer_status";
 
     public void Dispose() => _cache.Dispose();
 }
 
 /// <summary>The outcome of the reads of one key: when it last succeeded, and the latest failure if it came after that.</summary>
-public sealed record ReadStatus(DateTimeOffset? LastReadAt, DateTimeOffset? FailedAt, string? Failure)
+public sealed record ReadStatus(DateTimeOffset? LastReadAt, string? Failure)
 {
     public bool Failing => Failure is not null;
 }

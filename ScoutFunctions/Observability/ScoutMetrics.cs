@@ -27,8 +27,6 @@ public sealed class ScoutMetrics
             "1 while the snapshot this replica serves for the window is older than its stale limit (3 intervals), else 0", "window");
         HeldReadFailures = factory.CreateCounter("homerun2_scout_held_read_failures_total",
             "Reads of what the request path serves from memory (snapshot, timer_status) that failed or timed out; the held value kept being served", "kind");
-        // Exported at 0 from the start, so a rate over them has a series before the first failure.
-        foreach (var kind in new[] { "snapshot", "timer_status" }) HeldReadFailures.WithLabels(kind);
         FunctionInvocations = factory.CreateCounter("homerun2_scout_function_invocations_total", "Timer function invocations by outcome", "function", "outcome");
         FunctionDuration = factory.CreateHistogram("homerun2_scout_function_duration_seconds", "Duration of timer function invocations in seconds",
             new HistogramConfiguration { LabelNames = ["function"], Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });
