@@ -121,7 +121,6 @@ public static class Program
         services.AddSingleton<ScoutMetrics>();
         services.AddSingleton<SnapshotGauges>();
         services.AddSingleton<HttpRequestMetrics>();
-        services.AddSingleton<RedisTlsTrust>();
         services.AddSingleton<RedisConnection>();
         services.AddSingleton<ISearchIndex, RediSearchIndex>();
         services.AddSingleton<ISnapshotStore, RedisSnapshotStore>();

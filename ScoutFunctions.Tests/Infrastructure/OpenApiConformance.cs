@@ -16,7 +16,7 @@ public sealed class OpenApiConformance
 {
     public const string CommittedPath = "docs/openapi/v1.json";
 
-    private const string UnroutedExtension = "x-scout-unrouted-responses";
+    private const string UnroutedExtension = Scout.OpenApi.OpenApiDocumentBuilder.UnroutedExtension;
 
     private static readonly Lazy<OpenApiConformance> CommittedDocument = new(() => new(File.ReadAllText(RepositoryFiles.PathOf(CommittedPath))));
 

@@ -23,7 +23,7 @@ public static partial class ScoutSettings
         o.RedisTls = Bool(config, TlsFlag, o.RedisTls);
         o.RedisTlsCaFile = TlsOnly(config, o, "REDIS_TLS_CA_FILE");
         o.RedisTlsCertFile = TlsOnly(config, o, "REDIS_TLS_CERT_FILE");
-        o.RedisTlsKeyFile = TlsOnly(config, o, "REDIS_TLS_KEY_FILE");
+        o.RedisTlsKeyFile = TlsOnly(config, o, KeyFile);
         o.RedisTlsServerName = TlsOnly(config, o, "REDIS_TLS_SERVER_NAME");
 
         if (o.RedisTlsServerName.Length > 0 && Uri.CheckHostName(o.RedisTlsServerName) == UriHostNameType.Unknown)

@@ -21,15 +21,10 @@ public sealed class RedisConnection : IAsyncDisposable
 
     private readonly Lazy<ConnectionMultiplexer> _multiplexer;
 
-    /// <summary>For a connection outside the app's container (tools, tests): its own trust check.</summary>
-    public RedisConnection(IOptions<ScoutOptions> options) : this(options, new RedisTlsTrust(options))
+    public RedisConnection(IOptions<ScoutOptions> options)
     {
-    }
-
-    public RedisConnection(IOptions<ScoutOptions> options, RedisTlsTrust trust)
-    {
-        var config = Configure(options.Value, trust);
-        _trust = trust;
+        _trust = new RedisTlsTrust(options);
+        var config = Configure(options.Value, _trust);
         _multiplexer = new Lazy<ConnectionMultiplexer>(() => Watch(ConnectionMultiplexer.Connect(config)));
     }
 

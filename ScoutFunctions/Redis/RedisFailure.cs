@@ -11,6 +11,9 @@ namespace Scout.Redis;
 /// </summary>
 public sealed class RedisFailure(IOptions<ScoutOptions> options, RedisConnection redis)
 {
+    /// <summary>Why Redis refused a connection that presented no client certificate.</summary>
+    public const string ClientCertificateRequired = "TLS: Redis requires a client certificate (set REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE)";
+
     public string Address => $"{options.Value.RedisAddr}:{options.Value.RedisPort}";
 
     public string Describe(Exception error) => Describe(error, Address, redis.Refusal);
@@ -45,7 +48,7 @@ public sealed class RedisFailure(IOptions<ScoutOptions> options, RedisConnection
             if (message.Contains("NOAUTH", StringComparison.Ordinal) || message.Contains("WRONGPASS", StringComparison.Ordinal))
                 return "login refused (REDIS_USERNAME/REDIS_PASSWORD): " + message.Replace("SimpleError: ", "");
             if (message.Contains("alert certificate required", StringComparison.Ordinal))
-                return "TLS: Redis requires a client certificate (set REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE)";
+                return ClientCertificateRequired;
             if (message.Contains("SSL routines", StringComparison.Ordinal))
                 return "TLS: Redis refused the connection (" + message + ")";
         }

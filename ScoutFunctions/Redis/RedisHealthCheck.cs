@@ -19,7 +19,7 @@ public sealed class RedisHealthCheck(RedisConnection redis, RedisFailure failure
         try
         {
             // One bound for PING and, on a cluster, the shard check: the probe gets its answer within Timeout either way.
-            var latency = await CheckAsync(() => pinged = true).WaitAsync(Timeout, cancellationToken);
+            var latency = await CheckAsync().WaitAsync(Timeout, cancellationToken);
             return HealthCheckResult.Healthy($"redis answered in {latency.TotalMilliseconds:0.#} ms");
         }
         catch (ShardUnavailableException error)
@@ -41,13 +41,13 @@ public sealed class RedisHealthCheck(RedisConnection redis, RedisFailure failure
             // The cause, never the settings: a refused TLS handshake or login reads differently from a refused port.
             return HealthCheckResult.Unhealthy(failure.Describe(error));
         }
-    }
 
-    private async Task<TimeSpan> CheckAsync(Action pinged)
-    {
-        var latency = await redis.Database.PingAsync();
-        pinged();
-        await redis.EnsureEveryShardAsync();
-        return latency;
+        async Task<TimeSpan> CheckAsync()
+        {
+            var latency = await redis.Database.PingAsync();
+            pinged = true;
+            await redis.EnsureEveryShardAsync();
+            return latency;
+        }
     }
 }

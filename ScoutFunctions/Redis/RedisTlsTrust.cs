@@ -31,7 +31,7 @@ public sealed class RedisTlsTrust(IOptions<ScoutOptions> options)
     public X509Certificate? SelectNone(object sender, string targetHost, X509CertificateCollection local, X509Certificate? remote, string[] acceptableIssuers)
     {
         if (remote is not null)
-            _rejection = "TLS: Redis requires a client certificate (set REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE)";
+            _rejection = RedisFailure.ClientCertificateRequired;
         return null;
     }
 

@@ -157,19 +157,11 @@ public sealed class ScoutAclTests(ITestOutputHelper output)
         return keys;
     }
 
-    private static async Task<bool> AnyExistsAsync(IDatabase db, IEnumerable<string> keys)
-    {
-        foreach (var key in keys)
-            if (await db.KeyExistsAsync(key)) return true;
-        return false;
-    }
+    private static async Task<bool> AnyExistsAsync(IDatabase db, IEnumerable<string> keys) =>
+        await db.KeyExistsAsync(keys.Select(k => (RedisKey)k).ToArray()) > 0;
 
-    private static async Task<bool> AllExistAsync(IDatabase db, IEnumerable<string> keys)
-    {
-        foreach (var key in keys)
-            if (!await db.KeyExistsAsync(key)) return false;
-        return true;
-    }
+    private static async Task<bool> AllExistAsync(IDatabase db, IReadOnlyCollection<string> keys) =>
+        await db.KeyExistsAsync(keys.Select(k => (RedisKey)k).ToArray()) == keys.Count;
 
     private static async Task<List<string>> IndexesAsync(OwnedRedisServer stack) =>
         ((RedisResult[])(await stack.Database.ExecuteAsync("FT._LIST"))!).Select(r => r.ToString()).ToList();
