@@ -36,7 +36,7 @@ public sealed class OwnedRedisServer : IAsyncDisposable
         var directory = Directory.CreateTempSubdirectory("scout-redis-own-").FullName;
         var port = FreePort.Next();
         var process = await ServerProcess.StartAsync(RedisServerFixture.FindBinary(),
-            ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory, .. arguments(port)], port, TimeSpan.FromSeconds(10));
+            [.. RedisServerFixture.Isolated(directory, persistent: false), .. arguments(port)], port, TimeSpan.FromSeconds(10));
         try
         {
             var connection = await ConnectionMultiplexer.ConnectAsync(admin(port));

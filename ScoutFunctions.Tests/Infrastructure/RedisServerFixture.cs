@@ -41,11 +41,14 @@ public sealed class RedisServerFixture : IAsyncLifetime
         }
         Port = port;
         _process = await ServerProcess.StartAsync(FindBinary(),
-            ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--dir", _directory,
-                "--appendonly", Persistent ? "yes" : "no", "--appendfsync", "always",
+            ["--port", port.ToString(), .. Isolated(_directory, Persistent), "--appendfsync", "always",
                 // DEBUG SLEEP lets fault tests make Redis slow rather than gone.
                 "--enable-debug-command", "local"], port, TimeSpan.FromSeconds(10));
     }
+
+    /// <summary>Loopback only, and nothing written outside <paramref name="directory"/> (an append-only file only if persistent).</summary>
+    public static string[] Isolated(string directory, bool persistent) =>
+        ["--bind", "127.0.0.1", "--save", "", "--dir", directory, "--appendonly", persistent ? "yes" : "no"];
 
     /// <summary>Kills the server (no shutdown save), as a crash would.</summary>
     public Task StopAsync() => ServerProcess.StopAsync(_process);

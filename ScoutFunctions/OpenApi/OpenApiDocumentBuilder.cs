@@ -30,23 +30,23 @@ public static class OpenApiDocumentBuilder
     /// <summary>Where the self-host's routing answers requests no function declares (the Functions host answers those itself).</summary>
     public const string UnroutedExtension = "x-scout-unrouted-responses";
 
-    /// <summary>The headers answers set, by name, each required or not; each use gets a copy (a JSON node has one parent).</summary>
-    public static IReadOnlyDictionary<string, Func<JsonObject>> Headers { get; } = new Dictionary<string, Func<JsonObject>>
+    /// <summary>The headers answers set, by name, each required or not; each use takes a DeepClone (a JSON node has one parent).</summary>
+    public static IReadOnlyDictionary<string, JsonObject> Headers { get; } = new Dictionary<string, JsonObject>
     {
-        ["WWW-Authenticate"] = Header("The scheme to authenticate with.", required: true, () => new() { ["type"] = "string", ["const"] = "Bearer" }),
+        ["WWW-Authenticate"] = Header("The scheme to authenticate with.", required: true, new() { ["type"] = "string", ["const"] = "Bearer" }),
         ["Retry-After"] = Header("Seconds to wait before asking again: the aggregation interval, or 5 when the store did not answer.",
-            required: true, () => new() { ["type"] = "integer", ["minimum"] = 1 }),
+            required: true, new() { ["type"] = "integer", ["minimum"] = 1 }),
         [AnalyticsFunctions.StaleHeader] = Header(
             "Set when the snapshot served is older than it should be (Redis or the aggregation is down): the numbers are as of lastUpdated.",
-            required: false, () => new() { ["type"] = "string", ["const"] = "true" }),
-        ["Allow"] = Header("The methods the path answers.", required: true, () => new() { ["type"] = "string" }),
+            required: false, new() { ["type"] = "string", ["const"] = "true" }),
+        ["Allow"] = Header("The methods the path answers.", required: true, new() { ["type"] = "string" }),
     };
 
-    private static Func<JsonObject> Header(string description, bool required, Func<JsonObject> schema) => () => new JsonObject
+    private static JsonObject Header(string description, bool required, JsonObject schema) => new()
     {
         ["description"] = description,
         ["required"] = required,
-        ["schema"] = schema(),
+        ["schema"] = schema,
     };
 
     /// <summary>
@@ -65,7 +65,7 @@ public static class OpenApiDocumentBuilder
         (typeof(ServiceFunctions.ProfileHealth), nameof(ServiceFunctions.ProfileHealth.AppliedAt)),
         (typeof(ServiceFunctions.FunctionHealth), nameof(ServiceFunctions.FunctionHealth.LastRun)),
         (typeof(ServiceFunctions.FunctionHealth), nameof(ServiceFunctions.FunctionHealth.NextRun)),
-    }.Select(m => (m.Item1, JsonNamingPolicy.CamelCase.ConvertName(m.Item2))).ToHashSet();
+    }.Select(m => (m.Item1, ScoutJson.Options.PropertyNamingPolicy!.ConvertName(m.Item2))).ToHashSet();
 
     /// <summary>The document as served: the enabled HTTP functions, under the route prefix, indented UTF-8 JSON ending in a newline.</summary>
     public static byte[] Build(FunctionTable table, FunctionsHostSettings host)
@@ -175,7 +175,7 @@ public static class OpenApiDocumentBuilder
             };
         var result = new JsonObject { ["description"] = response.Description };
         if (response.Headers.Length > 0)
-            result["headers"] = new JsonObject(response.Headers.Select(h => KeyValuePair.Create(h, (JsonNode?)Headers[h]())));
+            result["headers"] = new JsonObject(response.Headers.Select(h => KeyValuePair.Create(h, (JsonNode?)Headers[h].DeepClone())));
         result["content"] = content;
         return result;
     }
