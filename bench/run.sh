@@ -4,7 +4,7 @@
 # Figures, not tests: compare ratios measured in the same run; absolute numbers depend on the machine.
 # Needs: dotnet, redis-server; installs wrk from Debian if missing.
 # The end-to-end cycle runs on a Redis Stack node and on a three-shard Redis Stack cluster, both started here
-#   from shared/redis-stack (or SCOUT_TEST_REDIS_STACK_MODULES), with the same SCOUT_BENCH_DOCUMENTS documents
+#   from /opt/redis-stack/lib (or SCOUT_TEST_REDIS_STACK_MODULES), with the same SCOUT_BENCH_DOCUMENTS documents
 #   (default 300,000, under an index and prefix of its own, dropped at the end); on 2 cores the shards share the
 #   CPUs, so expect no speed-up. SCOUT_TEST_REDIS_STACK=host:port[,password=…] replaces the node started here.
 # SCOUT_PUBLISH_ARGS: extra `dotnet publish` arguments, used only when scripts/publish.sh does not exist.
@@ -47,13 +47,10 @@ run_fg() { "$@" & local pid=$!; wait "$pid"; }
 
 # shellcheck source=bench/lib.sh
 . "$root/bench/lib.sh"
-# The Redis Stack modules: shared/redis-stack beside the repository or in any ancestor (as the test fixtures find them).
+# The Redis Stack modules: SCOUT_TEST_REDIS_STACK_MODULES, else /opt/redis-stack/lib (as the test fixtures find them).
 find_modules() {
-  local dir=$root
-  while [ "$dir" != / ]; do
-    [ -f "$dir/shared/redis-stack/rejson.so" ] && { echo "$dir/shared/redis-stack"; return; }
-    dir=$(dirname "$dir")
-  done
+  local dir=${SCOUT_TEST_REDIS_STACK_MODULES:-/opt/redis-stack/lib}
+  [ -f "$dir/rejson.so" ] && echo "$dir"
 }
 
 ensure_wrk
@@ -108,9 +105,9 @@ elif [ -n "$modules" ] && [ -f "$modules/redisearch.so" ]; then
   run_fg "$bench" e2e "127.0.0.1:$stack_port" "$documents" 5 hash "one node" >> "$rows"
   kill "$stack_pid"; wait "$stack_pid" 2>/dev/null || true
 else
-  echo "| Aggregation (end to end) | one node: cycle on $documents seeded documents vs the Go service's five queries | skipped: needs shared/redis-stack (or SCOUT_TEST_REDIS_STACK_MODULES) or SCOUT_TEST_REDIS_STACK=host:port | ≤ 0.3 |" >> "$rows"
+  echo "| Aggregation (end to end) | one node: cycle on $documents seeded documents vs the Go service's five queries | skipped: needs /opt/redis-stack/lib (or SCOUT_TEST_REDIS_STACK_MODULES) or SCOUT_TEST_REDIS_STACK=host:port | ≤ 0.3 |" >> "$rows"
 fi
-if [ -n "$modules" ] && [ -f "$modules/redisearch-coord.so" ] && [ -x "$modules/start-cluster.sh" ]; then
+if [ -n "$modules" ] && [ -f "$modules/redisearch-coord.so" ] && [ -x "$root/../shared/redis-stack/start-cluster.sh" ]; then
   # start-cluster.sh takes BASE..BASE+2 and their cluster bus ports (+10000): six free ports.
   cluster_base=$(python3 -c '
 import random, socket
@@ -124,7 +121,7 @@ for _ in range(200):
         pass')
   cluster_dir=$work/cluster
   log "end to end on a three-shard Redis Stack cluster on $cluster_base-$((cluster_base + 2)) ($documents documents)"
-  run_fg "$modules/start-cluster.sh" "$cluster_base" "$cluster_dir" >/dev/null
+  REDIS_STACK_MODULES=$modules run_fg "$root/../shared/redis-stack/start-cluster.sh" "$cluster_base" "$cluster_dir" >/dev/null
   # A failure here is reported in the table rather than ending the run (seen once: an FT.AGGREGATE through the
   # coordinator that did not answer within the client's 35 s, right after seeding).
   if ! run_fg "$bench" e2e "127.0.0.1:$cluster_base" "$documents" 5 json "three shards" > "$work/cluster-rows.md"; then
@@ -134,7 +131,7 @@ for _ in range(200):
   fi
   stop_cluster
 else
-  echo "| Aggregation (end to end) | three shards: cycle on $documents seeded documents | skipped: needs redisearch-coord.so and start-cluster.sh in shared/redis-stack (or SCOUT_TEST_REDIS_STACK_MODULES) | |" >> "$rows"
+  echo "| Aggregation (end to end) | three shards: cycle on $documents seeded documents | skipped: needs redisearch-coord.so and /opt/redis-stack/lib (or SCOUT_TEST_REDIS_STACK_MODULES) | |" >> "$rows"
 fi
 
 log "2/5 HTTP serving: Scout vs floor"

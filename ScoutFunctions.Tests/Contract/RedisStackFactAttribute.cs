@@ -4,7 +4,7 @@ namespace Scout.Tests.Contract;
 
 /// <summary>
 /// A test that needs a real Redis Stack (<see cref="RedisStackFixture"/>). Reported as skipped, with how to get one,
-/// only when neither shared/redis-stack nor SCOUT_TEST_REDIS_STACK is available.
+/// only when no modules folder (SCOUT_TEST_REDIS_STACK_MODULES, /opt/redis-stack/lib) nor SCOUT_TEST_REDIS_STACK is available.
 /// </summary>
 public sealed class RedisStackFactAttribute : FactAttribute
 {

@@ -3,7 +3,7 @@ using StackExchange.Redis;
 namespace Scout.Tests.Infrastructure;
 
 /// <summary>
-/// A Redis Stack of its own (Debian's redis-server with the modules of shared/redis-stack) whose default user has a
+/// A Redis Stack of its own (redis-server with the modules <see cref="RedisStackFixture"/> finds) whose default user has a
 /// password only the test knows, and Scout's user created with the documented ACL (<see cref="DocumentedAcl"/>).
 /// Owned, so users and the default index name `messages` are safe to use.
 /// </summary>
@@ -34,7 +34,8 @@ public static class AclRedisStack
             {
                 await DocumentedAcl.ApplyAsync(admin, ScoutPassword);
                 await admin.ExecuteAsync("ACL", "LOG", "RESET");
-            });
+            },
+            RedisStackFixture.ServerBinary(RedisStackFixture.FindModules("redisearch.so") ?? RedisStackFixture.PackageModules));
 
     /// <summary>The ACL LOG entries (denials) as "reason object by user (context)" lines.</summary>
     public static async Task<IReadOnlyList<string>> DenialsAsync(this OwnedRedisServer server)

@@ -31,11 +31,11 @@ public sealed class OwnedRedisServer : IAsyncDisposable
     /// <param name="admin">Given the port, how the test connects.</param>
     /// <param name="prepare">Run on the admin connection before the server is handed out (users, for example).</param>
     public static async Task<OwnedRedisServer> StartAsync(Func<int, IEnumerable<string>> arguments, Func<int, ConfigurationOptions> admin,
-        Func<IDatabase, Task>? prepare = null)
+        Func<IDatabase, Task>? prepare = null, string? binary = null)
     {
         var directory = Directory.CreateTempSubdirectory("scout-redis-own-").FullName;
         var port = FreePort.Next();
-        var process = await ServerProcess.StartAsync(RedisServerFixture.FindBinary(),
+        var process = await ServerProcess.StartAsync(binary ?? RedisServerFixture.FindBinary(),
             [.. RedisServerFixture.Isolated(directory, persistent: false), .. arguments(port)], port, TimeSpan.FromSeconds(10));
         try
         {

@@ -8,8 +8,8 @@ using StackExchange.Redis;
 namespace Scout.Tests.Infrastructure;
 
 /// <summary>
-/// A sharded Redis Stack started and owned here, the way shared/redis-stack/start-cluster.sh starts one: a Redis
-/// Cluster of three primaries (no replicas), each Debian's redis-server with RedisJSON and the RediSearch
+/// A sharded Redis Stack started and owned here, the way ../shared/redis-stack/start-cluster.sh starts one: a Redis
+/// Cluster of three primaries (no replicas), each redis-server (the one beside the modules, else Debian's) with RedisJSON and the RediSearch
 /// coordinator (redisearch-coord.so, PARTITIONS AUTO), on free loopback ports (client and cluster bus port both
 /// picked free), in a temporary folder. Every process is killed at the end, and already on a failed start.
 /// The modules are found like <see cref="RedisStackFixture"/> finds them; without them the tests are skipped.
@@ -24,8 +24,8 @@ public class RedisClusterFixture : IAsyncLifetime, IRedisStackTarget
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
 
     public const string HowToGetOne =
-        "needs the Redis Stack modules for a cluster (rejson.so and redisearch-coord.so): run with shared/redis-stack beside the " +
-        "repository (bash scripts/test.sh uses it) or set " + RedisStackFixture.ModulesVariable + "=<folder with them>";
+        "needs the Redis Stack modules for a cluster (rejson.so and redisearch-coord.so) in " + RedisStackFixture.PackageModules +
+        " (docs/testing.md) or in " + RedisStackFixture.ModulesVariable + "=<folder with them>";
 
     private readonly List<Shard> _shards = [];
     private string? _directory;
@@ -134,7 +134,7 @@ public class RedisClusterFixture : IAsyncLifetime, IRedisStackTarget
             "--loadmodule", Path.Combine(_modules, "rejson.so"),
             "--loadmodule", Path.Combine(_modules, "redisearch-coord.so"), "PARTITIONS", "AUTO",
         ];
-        shard.Process = await ServerProcess.StartAsync(RedisServerFixture.FindBinary(), arguments, shard.Port, TimeSpan.FromSeconds(10));
+        shard.Process = await ServerProcess.StartAsync(RedisStackFixture.ServerBinary(_modules), arguments, shard.Port, TimeSpan.FromSeconds(10));
     }
 
     private async Task StopAllAsync()

@@ -6,16 +6,22 @@ namespace Scout.Tests.Infrastructure;
 /// <summary>
 /// A real Redis Stack (RedisJSON + RediSearch) for the contract suite and the end-to-end cycle:
 /// SCOUT_TEST_REDIS_STACK=host:port[,password=…] when set (any Redis Stack, not owned: tests only touch
-/// what they create), else Debian's redis-server started on a free loopback port with the modules in
-/// SCOUT_TEST_REDIS_STACK_MODULES or in shared/redis-stack beside the repository, owned and stopped here.
+/// what they create), else a redis-server started on a free loopback port with the modules in
+/// SCOUT_TEST_REDIS_STACK_MODULES or in /opt/redis-stack/lib (where Redis's own redis-stack-server package puts them),
+/// owned and stopped here. The redis-server beside the modules (/opt/redis-stack/bin) is preferred to the one on PATH:
+/// RediSearch 2.8 and later need Redis 7.2 or later, and Debian 12's is 7.0.
 /// </summary>
 public sealed class RedisStackFixture : IAsyncLifetime, IRedisStackTarget
 {
     public const string Variable = "SCOUT_TEST_REDIS_STACK";
     public const string ModulesVariable = "SCOUT_TEST_REDIS_STACK_MODULES";
 
+    /// <summary>Where Redis's own redis-stack-server package installs the modules (and its redis-server in ../bin).</summary>
+    public const string PackageModules = "/opt/redis-stack/lib";
+
     public const string HowToGetOne =
-        "needs a Redis Stack (RediSearch + RedisJSON): run with shared/redis-stack beside the repository (bash scripts/test.sh uses it), " +
+        "needs a Redis Stack (RediSearch + RedisJSON): install rejson.so and redisearch.so in " + PackageModules +
+        " (Redis's redis-stack-server package, or built from their release tags; docs/testing.md), " +
         "set " + ModulesVariable + "=<folder with rejson.so and redisearch.so>, or point " + Variable + "=host:port at one " +
         "(e.g. docker run -p 6379:6379 redis/redis-stack-server)";
 
@@ -60,7 +66,7 @@ public sealed class RedisStackFixture : IAsyncLifetime, IRedisStackTarget
             var modules = FindModules()!;
             _directory = Directory.CreateTempSubdirectory("scout-redis-stack-").FullName;
             Port = FreePort.Next();
-            _process = await ServerProcess.StartAsync(RedisServerFixture.FindBinary(),
+            _process = await ServerProcess.StartAsync(ServerBinary(modules),
                 ["--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory,
                     "--loadmodule", Path.Combine(modules, "rejson.so"), "--loadmodule", Path.Combine(modules, "redisearch.so")],
                 Port, TimeSpan.FromSeconds(10));
@@ -76,20 +82,22 @@ public sealed class RedisStackFixture : IAsyncLifetime, IRedisStackTarget
         if (_directory is not null) try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 
-    /// <summary>The modules folder: the variable, else shared/redis-stack in the repository's parent (or any ancestor).</summary>
+    /// <summary>The modules folder: the variable, else the package's folder.</summary>
     private static string? FindModules() => FindModules("redisearch.so");
+
+    /// <summary>The redis-server that goes with a modules folder: ../bin/redis-server beside it when present, else the one on PATH.</summary>
+    public static string ServerBinary(string modules)
+    {
+        var beside = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modules).TrimEnd('/'))!, "bin", "redis-server");
+        return File.Exists(beside) ? beside : RedisServerFixture.FindBinary();
+    }
 
     /// <summary>The first modules folder holding rejson.so and the given RediSearch build (also used by the cluster fixture).</summary>
     internal static string? FindModules(string search)
     {
         var configured = Environment.GetEnvironmentVariable(ModulesVariable);
         if (!string.IsNullOrWhiteSpace(configured)) return HasModules(configured, search) ? configured : null;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "redis-stack");
-            if (HasModules(candidate, search)) return candidate;
-        }
-        return null;
+        return HasModules(PackageModules, search) ? PackageModules : null;
     }
 
     private static bool HasModules(string folder, string search) =>
