@@ -136,6 +136,9 @@ public static class Program
             services.AddSingleton<ITimerStore>(BlobTimerStore.Create(storage, host.HostId));
         else
             services.AddSingleton<ITimerStore, RedisTimerStore>();
+        services.AddSingleton<Scout.Counting.CountStore>();
+        services.AddSingleton<Scout.Counting.StreamFollower>();
+        services.AddSingleton<Scout.Counting.MessageCounter>();
         services.AddSingleton<AnalyticsAggregator>();
         services.AddSingleton<RetentionPruner>();
         services.AddSingleton<AlertCooldowns>();

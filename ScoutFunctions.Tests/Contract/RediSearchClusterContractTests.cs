@@ -89,8 +89,10 @@ public sealed class RediSearchClusterContractTests(RedisClusterFixture cluster) 
         var (adapter, connection, options) = _data.Scout(index);
         await ContractData.ScoutIndexAsync(adapter);
         options.RetentionTtl = TimeSpan.FromHours(24);
-        var pruner = new RetentionPruner(adapter, connection, new FixedOptions(options), new FakeTimeProvider(ContractData.ReferenceNow),
-            new ScoutMetrics(), NullLogger<RetentionPruner>.Instance);
+        await ScoutPipeline.ResetCountsAsync(cluster.Connection);
+        var scout = new ScoutPipeline(adapter, connection, options, new FakeTimeProvider(ContractData.ReferenceNow));
+        await scout.CycleAsync(); // the first cycle's full pass learns every document through the coordinator
+        var pruner = scout.Pruner;
         var cutoff = (ContractData.ReferenceNow - options.RetentionTtl).ToUnixTimeSeconds();
         var expired = documents.Where(d => d.Unix < cutoff).Select(d => $"{index}:{d.Key}").ToList();
         var live = documents.Where(d => d.Unix >= cutoff).Select(d => $"{index}:{d.Key}").ToList();

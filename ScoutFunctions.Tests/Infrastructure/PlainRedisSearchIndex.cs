@@ -8,78 +8,63 @@ namespace Scout.Tests.Infrastructure;
 /// <summary>
 /// Stands in for RediSearch (not installable here) over a plain redis-server: messages are hashes under
 /// <see cref="Prefix"/>, as the hash producer stores them, and this class answers the adapter's questions
-/// the way the real engine does (lower-cased severity groups, window buckets, unparseable text
-/// timestamps reported as expired candidates). The adapter's own FT.* commands and reply parsing are
-/// tested against recorded replies instead.
+/// the way the real engine does (the fields of named documents it holds, a scan of every document). The adapter's own
+/// FT.* commands are tested on the real engine (Contract/) and against recorded replies.
 /// </summary>
-public sealed class PlainRedisSearchIndex(IDatabase database, TimestampKind timestamps = TimestampKind.Text, int pageSize = 1000) : ISearchIndex
+public sealed class PlainRedisSearchIndex(IDatabase database, TimestampKind timestamps = TimestampKind.Text) : ISearchIndex
 {
     public const string Prefix = "message:";
 
-    public int CountQueries { get; private set; }
+    /// <summary>Full passes (scans of every message) this index answered.</summary>
+    public int ScanPasses { get; private set; }
 
-    public int ExpiryPagesRead { get; private set; }
+    /// <summary>Reads of named messages (the stream's new entries, retention's batches).</summary>
+    public int ReadCalls { get; private set; }
 
     /// <summary>When set, every call fails like an unreachable or broken RediSearch would.</summary>
     public Exception? Failure { get; set; }
 
     public static IndexDefinition Definition(TimestampKind timestamps) => new("messages", IndexKeyType.Hash, timestamps);
 
-    public Task<IndexDefinition> EnsureIndexAsync(CancellationToken cancellationToken) =>
-        Failure is null ? Task.FromResult(Definition(timestamps)) : Task.FromException<IndexDefinition>(Failure);
+    /// <summary>Index discoveries: one per aggregation cycle (and one per retention run that finds counts to prune).</summary>
+    public int CountQueries { get; private set; }
 
-    public async Task<IReadOnlyList<WindowedCount>> CountByWindowAsync(IndexDefinition index, WindowPlan plan, CancellationToken cancellationToken)
+    public Task<IndexDefinition> EnsureIndexAsync(CancellationToken cancellationToken)
     {
-        if (Failure is not null) throw Failure;
         CountQueries++;
-        var groups = new Dictionary<(string, string, int), long>();
-        await foreach (var message in ReadMessagesAsync())
-        {
-            var seconds = ParseSeconds(message.Timestamp);
-            var bucket = seconds is null ? 0 : plan.Cutoffs.Count(c => seconds >= c);
-            var group = ((message.Severity ?? "").ToLowerInvariant(), message.System ?? "", bucket);
-            groups[group] = groups.GetValueOrDefault(group) + 1;
-        }
-        return groups.Select(g => new WindowedCount(g.Key.Item1, g.Key.Item2, g.Key.Item3, g.Value)).ToList();
+        return Failure is null ? Task.FromResult(Definition(timestamps)) : Task.FromException<IndexDefinition>(Failure);
     }
 
-    public async IAsyncEnumerable<IReadOnlyList<ExpiryCandidate>> FindExpiredAsync(
-        IndexDefinition index, DateTimeOffset cutoff, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<MessageFields>> ReadAsync(IndexDefinition index, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         if (Failure is not null) throw Failure;
-        var limit = cutoff.ToUnixTimeSeconds();
-        var page = new List<ExpiryCandidate>();
+        ReadCalls++;
+        var found = new List<MessageFields>();
+        foreach (var key in keys.Where(k => k.StartsWith(Prefix, StringComparison.Ordinal)))
+        {
+            var fields = await database.HashGetAsync(key, ["severity", "system", "timestamp"]);
+            if (fields.All(f => f.IsNull)) continue;
+            found.Add(new MessageFields(key, fields[0], fields[1], fields[2]));
+        }
+        return found;
+    }
+
+    public async IAsyncEnumerable<IReadOnlyList<MessageFields>> ScanAsync(
+        IndexDefinition index, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (Failure is not null) throw Failure;
+        ScanPasses++;
+        var page = new List<MessageFields>();
         await foreach (var message in ReadMessagesAsync())
         {
-            var seconds = ParseSeconds(message.Timestamp);
-            // Like the engine: a null parsetime passes "<" on text indexes; a numeric range never matches garbage.
-            var expired = seconds is null ? timestamps == TimestampKind.Text : seconds < limit;
-            if (!expired) continue;
-            page.Add(new ExpiryCandidate(message.Key, message.Timestamp));
+            page.Add(new MessageFields(message.Key, message.Severity, message.System, message.Timestamp));
             if (page.Count == pageSize)
             {
-                ExpiryPagesRead++;
                 yield return page;
                 page = [];
             }
         }
-        if (page.Count > 0)
-        {
-            ExpiryPagesRead++;
-            yield return page;
-        }
-    }
-
-    private long? ParseSeconds(string? raw)
-    {
-        if (raw is null) return null;
-        if (timestamps == TimestampKind.Numeric)
-            return long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
-        // parsetime reads the first 19 characters as UTC and ignores fractions, Z and offsets.
-        return raw.Length >= 19 && DateTime.TryParseExact(raw[..19], "yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture,
-            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t)
-            ? new DateTimeOffset(t, TimeSpan.Zero).ToUnixTimeSeconds()
-            : null;
+        if (page.Count > 0) yield return page;
     }
 
     private async IAsyncEnumerable<Message> ReadMessagesAsync()

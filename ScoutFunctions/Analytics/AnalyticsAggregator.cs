@@ -1,16 +1,18 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Scout.Configuration;
+using Scout.Counting;
 using Scout.Observability;
 
 namespace Scout.Analytics;
 
-/// <summary>One aggregation cycle: discover the index, count every window in one query, store the snapshots.</summary>
+/// <summary>One aggregation cycle: bring Scout's counts up to date (the stream's new entries), turn them into snapshots, store them.</summary>
 public sealed class AnalyticsAggregator(
     ISearchIndex index,
+    MessageCounter counter,
+    CountStore counts,
     ISnapshotStore store,
     IOptionsMonitor<ScoutOptions> options,
-    TimeProvider time,
     ScoutMetrics metrics,
     ILogger<AnalyticsAggregator> logger)
 {
@@ -20,13 +22,23 @@ public sealed class AnalyticsAggregator(
         try
         {
             var definition = await index.EnsureIndexAsync(cancellationToken);
-            var plan = new WindowPlan(options.CurrentValue.Windows, time.GetUtcNow());
-            var counts = await index.CountByWindowAsync(definition, plan, cancellationToken);
+            var (state, at) = await counter.RunAsync(definition, cancellationToken);
+            var windows = options.CurrentValue.Windows;
+            var names = windows.Select(w => w.Name).Prepend(AnalyticsWindow.AllName).ToList();
+            var groups = await counts.ReadWindowsAtomicallyAsync(state.LiveKeys!, names);
+            var starts = CountStore.StartsAt(windows, at);
             var source = AggregatedFrom.Of(definition);
-            var snapshots = SnapshotBuilder.Build(counts, plan, Stopwatch.GetElapsedTime(started)).Select(s => s with { Index = source }).ToList();
+            var reconciliation = MessageCounter.Parse(state.Reconciliation);
+            var duration = Stopwatch.GetElapsedTime(started);
+            var snapshots = names.Select(name => SnapshotBuilder.BuildWindow(name, Counts(groups[name]), at, duration) with
+            {
+                Index = source,
+                WindowStart = starts.TryGetValue(name, out var minute) ? DateTimeOffset.FromUnixTimeSeconds(minute * 60) : null,
+                Reconciliation = reconciliation,
+            }).ToList();
             await store.SaveAsync(snapshots);
-            logger.LogInformation("Aggregated {Total} messages in {Groups} groups for windows {Windows} through {IndexSource} index {IndexName} ({KeyType}, {Timestamp} timestamps)",
-                snapshots[0].TotalMessages, counts.Count, string.Join(",", snapshots.Select(s => s.Window)), source.Source, definition.Name, definition.KeyType, definition.Timestamp);
+            logger.LogInformation("Aggregated {Total} messages for windows {Windows} through index {IndexName} ({KeyType}, {Timestamp} timestamps); stream position {Position}",
+                snapshots[0].TotalMessages, string.Join(",", names), definition.Name, definition.KeyType, definition.Timestamp, state.Position);
             return snapshots;
         }
         catch (Exception error) when (error is not OperationCanceledException)
@@ -40,4 +52,10 @@ public sealed class AnalyticsAggregator(
             metrics.AggregationDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
     }
+
+    private static List<WindowedCount> Counts(List<(string Group, long Count)> groups) => groups.Select(g =>
+    {
+        var (severity, system) = MessageRecord.SplitGroup(g.Group);
+        return new WindowedCount(severity, system, 0, g.Count);
+    }).ToList();
 }

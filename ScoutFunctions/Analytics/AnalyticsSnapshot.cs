@@ -1,6 +1,9 @@
 namespace Scout.Analytics;
 
-/// <summary>Everything the analytics endpoints serve for one window, as one aggregation cycle computed it.</summary>
+/// <summary>
+/// Everything the analytics endpoints serve for one window, as one aggregation cycle computed it. A window counts the
+/// messages whose timestamp is at or after <see cref="WindowStart"/>: the start of the minute of (cycle time − length).
+/// </summary>
 public sealed record AnalyticsSnapshot(
     string Window,
     DateTimeOffset GeneratedAt,
@@ -10,7 +13,9 @@ public sealed record AnalyticsSnapshot(
     IReadOnlyList<SystemCount> Systems,
     int SystemsTotal,
     AlertStats Alerts,
-    AggregatedFrom? Index = null);
+    AggregatedFrom? Index = null,
+    DateTimeOffset? WindowStart = null,
+    Scout.Counting.Reconciliation? Reconciliation = null);
 
 /// <summary>The index a cycle read: Scout's own ("scout") or the producer's ("producer"), e.g. while Scout's is being built.</summary>
 public sealed record AggregatedFrom(string Name, string Source)

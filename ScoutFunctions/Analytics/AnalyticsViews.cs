@@ -3,7 +3,8 @@ using System.Globalization;
 namespace Scout.Analytics;
 
 // The Go service's response shapes, field for field.
-public sealed record SummaryView(long TotalMessages, IReadOnlyDictionary<string, long> SeverityCounts, string TimeWindow, string LastUpdated);
+public sealed record SummaryView(long TotalMessages, IReadOnlyDictionary<string, long> SeverityCounts, string TimeWindow, string LastUpdated,
+    string? WindowStart = null);
 
 public sealed record SystemsView(IReadOnlyList<SystemCount> Systems, int Total, string LastUpdated);
 
@@ -11,7 +12,8 @@ public sealed record AlertsView(long TotalAlerts, IReadOnlyDictionary<string, lo
 
 public static class AnalyticsViews
 {
-    public static SummaryView Summary(AnalyticsSnapshot s) => new(s.TotalMessages, s.SeverityCounts, s.Window, Rfc3339(s.GeneratedAt));
+    public static SummaryView Summary(AnalyticsSnapshot s) => new(s.TotalMessages, s.SeverityCounts, s.Window, Rfc3339(s.GeneratedAt),
+        s.WindowStart is { } start ? Rfc3339(start) : null);
 
     public static SystemsView Systems(AnalyticsSnapshot s) => new(s.Systems, s.SystemsTotal, Rfc3339(s.GeneratedAt));
 

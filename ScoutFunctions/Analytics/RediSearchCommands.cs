@@ -115,6 +115,30 @@ public static class RediSearchCommands
         return SearchCommand.From(SearchCommandBuilder.Aggregate(index.Name, request));
     }
 
+    /// <summary>The fields Scout counts, of the named documents only (INKEYS): its cost follows the keys named, not the index.</summary>
+    public static SearchCommand ReadFields(string index, IReadOnlyList<string> keys, TimeSpan timeout)
+    {
+        var args = new List<object>(keys.Count + 14) { index, "*", "INKEYS", keys.Count.ToString(CultureInfo.InvariantCulture) };
+        args.AddRange(keys);
+        args.AddRange(["RETURN", "3", "severity", "system", "timestamp",
+            "LIMIT", "0", keys.Count.ToString(CultureInfo.InvariantCulture),
+            "TIMEOUT", TimeoutMilliseconds(timeout).ToString(CultureInfo.InvariantCulture)]);
+        return new SearchCommand("FT.SEARCH", [.. args]);
+    }
+
+    /// <summary>
+    /// Every document's key and counted fields in cursor pages: no GROUPBY, SORTBY or FILTER, so the engine reads
+    /// one page per call instead of the whole index before the first row.
+    /// </summary>
+    public static SearchCommand ScanFields(string index, int pageSize, TimeSpan timeout)
+    {
+        var request = new AggregationRequest("*")
+            .Load(new FieldName("@__key"), new FieldName("@severity"), new FieldName("@system"), new FieldName("@timestamp"))
+            .Cursor(pageSize, null)
+            .Timeout(TimeoutMilliseconds(timeout));
+        return SearchCommand.From(SearchCommandBuilder.Aggregate(index, request));
+    }
+
     public static SearchCommand CursorRead(string index, long cursorId, int pageSize = CursorPageSize) =>
         SearchCommand.From(SearchCommandBuilder.CursorRead(index, cursorId, pageSize));
 

@@ -78,6 +78,40 @@ public static class RediSearchReplies
             : new AggregatePage(ParseFlatPage(body, countWithoutRowsIsPartial), cursorId);
     }
 
+    /// <summary>
+    /// The documents of an FT.SEARCH reply with RETURN: RESP2's flat [total, key, [field, value…], …] (RediSearch 2.6
+    /// under either protocol) or RESP3's map with <c>results: [{id, extra_attributes}]</c> (2.8 and later).
+    /// </summary>
+    public static IReadOnlyList<MessageFields> ParseSearch(RedisResult reply)
+    {
+        var documents = new List<MessageFields>();
+        if (reply.Resp3Type == ResultType.Map)
+        {
+            var page = Pairs(reply);
+            if (page.TryGetValue("warning", out var warnings) && Items(warnings).Any(w => w.ToString().Contains("timeout", StringComparison.OrdinalIgnoreCase)))
+                throw new SearchTimeoutException("RediSearch warning: " + string.Join("; ", Items(warnings).Select(w => w.ToString())));
+            if (!page.TryGetValue("results", out var results)) return documents;
+            foreach (var result in Items(results))
+            {
+                var fields = Pairs(result);
+                var row = fields.TryGetValue("extra_attributes", out var attributes) ? Row(attributes) : [];
+                documents.Add(Fields(fields.TryGetValue("id", out var id) ? id.ToString() : "", row));
+            }
+            return documents;
+        }
+        var items = Items(reply);
+        for (var i = 1; i + 1 < items.Length; i += 2)
+            documents.Add(Fields(items[i].ToString(), Row(items[i + 1])));
+        return documents;
+    }
+
+    /// <summary>The rows of a scan (<c>LOAD @__key @severity @system @timestamp</c>) as documents.</summary>
+    public static IReadOnlyList<MessageFields> Documents(IReadOnlyList<IReadOnlyDictionary<string, string?>> rows) =>
+        rows.Select(r => Fields(r.GetValueOrDefault("__key") ?? "", r)).Where(d => d.Key.Length > 0).ToList();
+
+    private static MessageFields Fields(string key, IReadOnlyDictionary<string, string?> row) =>
+        new(key, row.GetValueOrDefault("severity"), row.GetValueOrDefault("system"), row.GetValueOrDefault("timestamp"));
+
     private static List<IReadOnlyDictionary<string, string?>> ParseFlatPage(RedisResult body, bool countWithoutRowsIsPartial)
     {
         var items = Items(body);

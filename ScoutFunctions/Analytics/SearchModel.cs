@@ -32,25 +32,30 @@ public sealed class SearchTimeoutException(string message) : Exception(message);
 /// <summary>The Redis server has no RediSearch module (FT.* is an unknown command).</summary>
 public sealed class SearchUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>The only door to FT.* commands: index discovery and the windowed counts.</summary>
+/// <summary>The only door to FT.* commands: index discovery, the fields of named documents, a scan of every document.</summary>
 public interface ISearchIndex
 {
     /// <summary>
-    /// The index to read this cycle: Scout's own when it is enabled, matches the producer's and is fully built,
+    /// The index to read: Scout's own when it is enabled, matches the producer's and is fully built,
     /// else the producer's (created with its ON JSON schema when missing). Creates or follows Scout's own on the way.
     /// </summary>
     Task<IndexDefinition> EnsureIndexAsync(CancellationToken cancellationToken);
 
-    /// <summary>Counts every indexed message by lower-cased severity, system and window bucket, in one pass.</summary>
-    Task<IReadOnlyList<WindowedCount>> CountByWindowAsync(IndexDefinition index, WindowPlan plan, CancellationToken cancellationToken);
+    /// <summary>
+    /// The severity, system and timestamp of the named documents the index holds (FT.SEARCH … INKEYS): keys it does not
+    /// hold (deleted, or outside its prefixes) are left out. One short call per batch, whatever the index holds.
+    /// </summary>
+    Task<IReadOnlyList<MessageFields>> ReadAsync(IndexDefinition index, IReadOnlyList<string> keys, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Pages through the indexed messages whose timestamp is before the cut-off, as RediSearch reads it.
-    /// Text timestamps the engine cannot parse come back too (with their raw value), so callers can report them.
-    /// Stops early, freeing the cursor, when the consumer stops enumerating.
+    /// Every indexed document's key, severity, system and timestamp, in cursor pages of <paramref name="pageSize"/>
+    /// with no GROUPBY and no FILTER, so no single call reads more than a page. Frees the cursor when the consumer stops.
     /// </summary>
-    IAsyncEnumerable<IReadOnlyList<ExpiryCandidate>> FindExpiredAsync(IndexDefinition index, DateTimeOffset cutoff, CancellationToken cancellationToken);
+    IAsyncEnumerable<IReadOnlyList<MessageFields>> ScanAsync(IndexDefinition index, int pageSize, CancellationToken cancellationToken);
 }
 
-/// <summary>An indexed message the index considers expired: its key and its raw timestamp.</summary>
+/// <summary>What Scout counts of one message document, as stored (severity in its original case, raw timestamp).</summary>
+public sealed record MessageFields(string Key, string? Severity, string? System, string? Timestamp);
+
+/// <summary>An indexed message the previous design's expiry query returned: its key and its raw timestamp.</summary>
 public sealed record ExpiryCandidate(string Key, string? Timestamp);

@@ -25,7 +25,7 @@ public static class SnapshotBuilder
         return snapshots;
     }
 
-    private static AnalyticsSnapshot BuildWindow(string window, IReadOnlyList<WindowedCount> counts, DateTimeOffset now, TimeSpan duration)
+    public static AnalyticsSnapshot BuildWindow(string window, IReadOnlyList<WindowedCount> counts, DateTimeOffset now, TimeSpan duration)
     {
         var severities = Ranked(Sum(counts, c => c.Severity)).ToDictionary(s => s.System, s => s.Count);
         var systems = Ranked(Sum(counts, c => c.System));

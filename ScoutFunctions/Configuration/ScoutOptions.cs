@@ -27,10 +27,10 @@ public sealed class ScoutOptions
     public string Index { get; set; } = "messages";
 
     /// <summary>
-    /// Aggregate through Scout's own index of sortable values (SCOUT_OWN_INDEX, default true); false drops it
+    /// Aggregate through Scout's own index of sortable values (SCOUT_OWN_INDEX, default false: the counts follow the stream and need no index of their own); false drops it
     /// (never the documents, never the producer's index) and reads through the producer's index.
     /// </summary>
-    public bool OwnIndex { get; set; } = true;
+    public bool OwnIndex { get; set; }
 
     /// <summary>Scout's own index over the producer's documents (RediSearch index names are not keys).</summary>
     public string OwnIndexName => "scout_" + Index;
@@ -57,6 +57,12 @@ public sealed class ScoutOptions
     public IReadOnlyList<AnalyticsWindow> Windows { get; set; } =
         [new("5m", TimeSpan.FromMinutes(5)), new("1h", TimeSpan.FromHours(1)), new("24h", TimeSpan.FromHours(24))];
     public TimeSpan QueryTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often a full pass checks the counts against every document (SCOUT_RECONCILE_INTERVAL).</summary>
+    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Stream pages (1,000 entries each) one cycle counts at most; the rest waits for the next cycle.</summary>
+    public int MaxStreamPagesPerCycle { get; set; } = 100;
 
     /// <summary>The window alert thresholds are compared in: a name of <see cref="Windows"/> or "all".</summary>
     public string AlertWindow { get; set; } = "5m";

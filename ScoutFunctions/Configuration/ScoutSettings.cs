@@ -40,6 +40,7 @@ public static partial class ScoutSettings
         o.CriticalThreshold = Int(config, "ALERT_CRITICAL_THRESHOLD", o.CriticalThreshold, 0, int.MaxValue);
         o.Cooldown = PositiveDuration(config, "ALERT_COOLDOWN", o.Cooldown);
         o.QueryTimeout = PositiveDuration(config, "SCOUT_QUERY_TIMEOUT", o.QueryTimeout);
+        o.ReconcileInterval = PositiveDuration(config, "SCOUT_RECONCILE_INTERVAL", o.ReconcileInterval);
         o.AlertTimeout = PositiveDuration(config, "ALERT_TIMEOUT", o.AlertTimeout);
         o.AlertRetries = Int(config, "ALERT_RETRIES", o.AlertRetries, 1, 10);
         (o.Windows, o.AlertWindow) = WindowsWithAlertWindow(config);

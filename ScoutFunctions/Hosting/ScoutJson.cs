@@ -31,6 +31,7 @@ public static class ScoutJson
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(TimerRecord))]
 [JsonSerializable(typeof(PitchMessage))]
+[JsonSerializable(typeof(Scout.Counting.Reconciliation))]
 [JsonSerializable(typeof(ServiceFunctions.IndexView))]
 [JsonSerializable(typeof(ServiceFunctions.HealthView))]
 [JsonSerializable(typeof(ServiceFunctions.ReadinessView))]

@@ -33,6 +33,10 @@ public sealed class ScoutMetrics
         RetentionDeleted = factory.CreateCounter("homerun2_scout_retention_deleted_total", "Expired messages deleted by retention");
         RetentionTrimmed = factory.CreateCounter("homerun2_scout_retention_trimmed_total", "Stream entries trimmed by retention");
         RetentionUnparseable = factory.CreateCounter("homerun2_scout_retention_unparseable_total", "Messages kept by retention because their timestamp does not parse");
+        StreamEntriesCounted = factory.CreateCounter("homerun2_scout_stream_entries_counted_total", "Stream entries counted incrementally");
+        StreamGaps = factory.CreateCounter("homerun2_scout_stream_gaps_total",
+            "Times the stream lost entries Scout had not read yet (more messages between two cycles than the stream keeps); each starts a full pass");
+        FullPasses = factory.CreateCounter("homerun2_scout_full_passes_total", "Full passes over every document, by reason", "reason");
         RetentionDuration = factory.CreateHistogram("homerun2_scout_retention_duration_seconds", "Duration of retention runs in seconds");
         AlertsSent = factory.CreateCounter("homerun2_scout_alerts_sent_total", "Meta-alerts delivered to omni-pitcher", "rule");
         AlertsFailed = factory.CreateCounter("homerun2_scout_alerts_failed_total", "Meta-alerts that could not be delivered after retries", "rule");
@@ -40,6 +44,9 @@ public sealed class ScoutMetrics
     }
 
     public CollectorRegistry Registry { get; }
+    public Counter StreamEntriesCounted { get; }
+    public Counter StreamGaps { get; }
+    public Counter FullPasses { get; }
     public Gauge MessagesTotal { get; }
     public Gauge SeverityCount { get; }
     public Gauge SystemMessageCount { get; }

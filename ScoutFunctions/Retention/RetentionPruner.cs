@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Scout.Analytics;
 using Scout.Configuration;
+using Scout.Counting;
 using Scout.Observability;
 using Scout.Redis;
 using StackExchange.Redis;
@@ -14,12 +14,15 @@ namespace Scout.Retention;
 public sealed record RetentionRun(long Deleted, long Unparseable, long Trimmed, bool Bounded, IReadOnlyList<string> UnparseableExamples);
 
 /// <summary>
-/// Deletes indexed messages older than the TTL and trims the stream. Only keys the index returns are
-/// deleted, in batches of one UNLINK each (one UNLINK per slot on a Redis Cluster); messages whose timestamp
-/// does not parse are kept and reported.
+/// Deletes messages older than the TTL and trims the stream, at a cost that follows what expires: Scout's counts say
+/// which minutes hold expired messages and which documents they are (keys learned from the stream or the index, never
+/// found any other way); each batch is read back through the index (FT.SEARCH INKEYS) and only the documents whose
+/// timestamp is past the TTL are deleted, one UNLINK per batch (per slot on a Redis Cluster), and taken out of the counts.
+/// A run with nothing expired reads one range of an empty sorted set. Messages whose timestamp does not parse are kept and reported.
 /// </summary>
-public sealed partial class RetentionPruner(
+public sealed class RetentionPruner(
     ISearchIndex index,
+    CountStore counts,
     RedisConnection redis,
     IOptionsMonitor<ScoutOptions> options,
     TimeProvider time,
@@ -27,8 +30,9 @@ public sealed partial class RetentionPruner(
     ILogger<RetentionPruner> logger)
 {
     private const int ExampleCount = 5;
-    private static readonly double MinUnixSeconds = DateTimeOffset.MinValue.ToUnixTimeSeconds();
-    private static readonly double MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
+    /// <summary>Documents read back, deleted and uncounted together: one FT.SEARCH and one UNLINK each.</summary>
+    public int BatchSize { get; set; } = 1000;
+    private const int Attempts = 20;
 
     public async Task<RetentionRun> RunAsync(CancellationToken cancellationToken)
     {
@@ -41,29 +45,30 @@ public sealed partial class RetentionPruner(
         var completed = false;
         try
         {
-            var definition = await index.EnsureIndexAsync(cancellationToken);
-            await foreach (var page in index.FindExpiredAsync(definition, cutoff, cancellationToken))
+            var state = await counts.ReadStateAsync();
+            if (state.LiveKeys is { } live)
             {
-                var expired = new List<RedisKey>(page.Count);
-                foreach (var candidate in page)
+                var definition = await index.EnsureIndexAsync(cancellationToken);
+                // Whole minutes before the cut-off's minute only: every message in them is past the TTL.
+                var before = MessageRecord.MinuteOf(cutoff);
+                foreach (var minute in await counts.MinutesBeforeAsync(live, before, int.MaxValue))
                 {
-                    switch (Classify(candidate, definition.Timestamp, cutoff))
+                    while (!bounded && !cancellationToken.IsCancellationRequested)
                     {
-                        case Expiry.Expired when deleted + expired.Count < o.RetentionMaxDeletes:
-                            expired.Add(candidate.Key);
+                        var keys = await counts.MinuteKeysAsync(live, minute.ToString(CultureInfo.InvariantCulture), BatchSize);
+                        if (keys.Count == 0)
+                        {
+                            await counts.ForgetMinuteAsync(live, minute);
                             break;
-                        case Expiry.Expired:
-                            bounded = true;
-                            break;
-                        case Expiry.Unparseable:
-                            unparseable++;
-                            if (examples.Count < ExampleCount) examples.Add(candidate.Key);
-                            break;
+                        }
+                        var (removed, stop) = await PruneBatchAsync(definition, live, keys, cutoff, o.RetentionMaxDeletes - deleted, cancellationToken);
+                        deleted += removed;
+                        bounded = stop;
                     }
+                    if (bounded || cancellationToken.IsCancellationRequested) break;
                 }
-                deleted += await UnlinkAsync(expired);
-                // Stop between batches: everything deleted so far is counted and reported.
-                if (bounded || cancellationToken.IsCancellationRequested) break;
+                unparseable = await counts.MinuteSizeAsync(live, new MessageRecord(null, "", "").MinuteName);
+                if (unparseable > 0) examples.AddRange(await counts.MinuteKeysAsync(live, new MessageRecord(null, "", "").MinuteName, ExampleCount));
             }
             // A cancelled run stops here (shutdown, timeout or lost lease): the next run trims the stream.
             if (!cancellationToken.IsCancellationRequested) trimmed = await TrimStreamAsync(o, cutoff);
@@ -81,33 +86,45 @@ public sealed partial class RetentionPruner(
         return new RetentionRun(deleted, unparseable, trimmed, bounded, examples);
     }
 
-    private enum Expiry { Expired, Live, Unparseable }
-
     /// <summary>
-    /// Checks the engine's verdict against the real instant: parsetime ignores offsets, and null
-    /// (unreadable) timestamps pass its filter.
+    /// One batch of a minute's documents: read back through the index; the expired ones deleted (at most
+    /// <paramref name="allowance"/>), the others re-recorded as they are now (overwritten, or gone), all taken out of
+    /// this minute. Returns how many were deleted and whether the allowance stopped the run.
     /// </summary>
-    private static Expiry Classify(ExpiryCandidate candidate, TimestampKind kind, DateTimeOffset cutoff)
+    private async Task<(long Deleted, bool Bounded)> PruneBatchAsync(IndexDefinition definition, CountKeys live, List<string> keys,
+        DateTimeOffset cutoff, long allowance, CancellationToken cancellationToken)
     {
-        if (candidate.Timestamp is not { Length: > 0 } text) return Expiry.Unparseable;
-        DateTimeOffset instant;
-        if (kind == TimestampKind.Numeric)
+        var found = (await index.ReadAsync(definition, keys, cancellationToken)).ToDictionary(d => d.Key, StringComparer.Ordinal);
+        var expired = new List<RedisKey>();
+        var changes = new List<RecordChange>(keys.Count);
+        var bounded = false;
+        foreach (var key in keys)
         {
-            // Beyond the calendar (or NaN) names no instant: keep it rather than fail every run on it.
-            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
-                || !(seconds >= MinUnixSeconds && seconds <= MaxUnixSeconds)) return Expiry.Unparseable;
-            instant = DateTimeOffset.UnixEpoch.AddSeconds(seconds);
+            if (!found.TryGetValue(key, out var document))
+            {
+                changes.Add(new RecordChange(key, null));
+                continue;
+            }
+            var expires = MessageTimestamp.TryParse(document.Timestamp, definition.Timestamp, out var instant) && instant < cutoff;
+            if (expires && expired.Count >= allowance)
+            {
+                bounded = true;
+                continue;
+            }
+            if (expires) expired.Add(key);
+            changes.Add(new RecordChange(key, expires ? null : MessageRecord.From(document, definition.Timestamp)));
         }
-        // Only RFC 3339 (as Go's time.RFC3339 parsing accepted it): a lenient parse would delete e.g.
-        // "2020-01-01" or "01/02/2020" on a guess.
-        else if (!Rfc3339().IsMatch(text)
-                 || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out instant))
-            return Expiry.Unparseable;
-        return instant < cutoff ? Expiry.Expired : Expiry.Live;
+        var deleted = await UnlinkAsync(expired);
+        // Deleted first, then uncounted: a crash in between leaves records of gone documents, which the next run drops.
+        for (var attempt = 0; ; attempt++)
+        {
+            var state = await counts.ReadStateAsync();
+            if (state.Live != live.Generation) break;
+            if (await counts.ApplyAsync(live, changes, await counts.ReadStartsAsync(live), state.Version)) break;
+            if (attempt >= Attempts) throw new InvalidOperationException($"retention could not update the counts in {Attempts} attempts");
+        }
+        return (deleted, bounded);
     }
-
-    [GeneratedRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$", RegexOptions.CultureInvariant)]
-    private static partial Regex Rfc3339();
 
     private async Task<long> UnlinkAsync(List<RedisKey> keys)
     {

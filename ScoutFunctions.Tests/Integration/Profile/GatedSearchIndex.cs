@@ -14,19 +14,18 @@ public sealed class GatedSearchIndex(ISearchIndex inner) : ISearchIndex
 
     public Task<IndexDefinition> EnsureIndexAsync(CancellationToken cancellationToken) => inner.EnsureIndexAsync(cancellationToken);
 
-    public async Task<IReadOnlyList<WindowedCount>> CountByWindowAsync(IndexDefinition index, WindowPlan plan, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<MessageFields>> ReadAsync(IndexDefinition index, IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
+        inner.ReadAsync(index, keys, cancellationToken);
+
+    /// <summary>The first cycle's full pass is the aggregation query held.</summary>
+    public async IAsyncEnumerable<IReadOnlyList<MessageFields>> ScanAsync(
+        IndexDefinition index, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _gated, 0) == 1)
         {
             Entered.TrySetResult();
             await Released.Task.WaitAsync(cancellationToken);
         }
-        return await inner.CountByWindowAsync(index, plan, cancellationToken);
-    }
-
-    public async IAsyncEnumerable<IReadOnlyList<ExpiryCandidate>> FindExpiredAsync(
-        IndexDefinition index, DateTimeOffset cutoff, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (var page in inner.FindExpiredAsync(index, cutoff, cancellationToken)) yield return page;
+        await foreach (var page in inner.ScanAsync(index, pageSize, cancellationToken)) yield return page;
     }
 }

@@ -27,11 +27,25 @@ internal static class RetentionApp
             .. overrides,
         ]), index);
 
+    /// <summary>
+    /// Counts what is there (retention deletes only documents Scout's counts learned of, from the stream or a full pass),
+    /// then runs retention once.
+    /// </summary>
     public static async Task<RetentionRun> PruneAsync(this ScoutApp app, CancellationToken cancellationToken = default)
     {
+        await app.CountAsync();
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bound.CancelAfter(TimeSpan.FromSeconds(20));
         return await app.Services.GetRequiredService<RetentionPruner>().RunAsync(bound.Token);
+    }
+
+    public static RetentionPruner Pruner(this ScoutApp app) => app.Services.GetRequiredService<RetentionPruner>();
+
+    /// <summary>One aggregation cycle, as the timer would run it (a full pass the first time, the stream's new entries after).</summary>
+    public static async Task CountAsync(this ScoutApp app)
+    {
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await app.Services.GetRequiredService<AnalyticsAggregator>().RunAsync(bound.Token);
     }
 
     public static Task<string> AddAgedAsync(this RedisServerFixture redis, TimeSpan age, string severity = "info") =>
@@ -65,22 +79,20 @@ internal static class RetentionApp
     public static Task ResetCommandStatsAsync(this RedisServerFixture redis) => redis.Database.ExecuteAsync("CONFIG", "RESETSTAT");
 }
 
-/// <summary>Cancels the run's token as it hands out page <paramref name="page"/> (1-based): a shutdown arriving mid-run.</summary>
+/// <summary>Cancels the run's token as it answers read <paramref name="page"/> (1-based) of retention's batches: a shutdown arriving mid-run.</summary>
 internal sealed class CancelOnPageIndex(ISearchIndex inner, CancellationTokenSource cancel, int page) : ISearchIndex
 {
+    private int _served;
+
     public Task<IndexDefinition> EnsureIndexAsync(CancellationToken cancellationToken) => inner.EnsureIndexAsync(cancellationToken);
 
-    public Task<IReadOnlyList<WindowedCount>> CountByWindowAsync(IndexDefinition index, WindowPlan plan, CancellationToken cancellationToken) =>
-        inner.CountByWindowAsync(index, plan, cancellationToken);
-
-    public async IAsyncEnumerable<IReadOnlyList<ExpiryCandidate>> FindExpiredAsync(
-        IndexDefinition index, DateTimeOffset cutoff, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<MessageFields>> ReadAsync(IndexDefinition index, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
-        var served = 0;
-        await foreach (var candidates in inner.FindExpiredAsync(index, cutoff, cancellationToken))
-        {
-            if (++served == page) await cancel.CancelAsync();
-            yield return candidates;
-        }
+        var found = await inner.ReadAsync(index, keys, cancellationToken);
+        if (++_served == page) await cancel.CancelAsync();
+        return found;
     }
+
+    public IAsyncEnumerable<IReadOnlyList<MessageFields>> ScanAsync(IndexDefinition index, int pageSize, CancellationToken cancellationToken) =>
+        inner.ScanAsync(index, pageSize, cancellationToken);
 }

@@ -21,18 +21,19 @@ public sealed class RetentionBatchingTests(RedisServerFixture redis) : IAsyncLif
     }
 
     [Fact]
-    public async Task Each_page_of_expired_keys_is_one_UNLINK_and_nothing_uses_DEL()
+    public async Task Each_batch_of_expired_keys_is_one_UNLINK_and_nothing_uses_DEL()
     {
         var expired = await redis.AddAgedAsync(10, Expired);
         var live = await redis.AddAgedAsync(3, Live);
-        var index = new PlainRedisSearchIndex(redis.Database, pageSize: 4);
+        var index = new PlainRedisSearchIndex(redis.Database);
         await using var app = await RetentionApp.StartAsync(redis, index);
+        app.Pruner().BatchSize = 4;
         await redis.ResetCommandStatsAsync();
 
         var run = await app.PruneAsync();
 
         Assert.Equal(10, run.Deleted);
-        Assert.Equal(3, index.ExpiryPagesRead); // pages of 4, 4 and 2 expired candidates
+        Assert.Equal(3, index.ReadCalls); // batches of 4, 4 and 2 expired documents, each read back through the index
         Assert.Equal(3, await redis.CommandCallsAsync("unlink"));
         Assert.Equal(0, await redis.CommandCallsAsync("del"));
         Assert.Equal(0, await RemainingAsync(expired));
@@ -40,17 +41,17 @@ public sealed class RetentionBatchingTests(RedisServerFixture redis) : IAsyncLif
     }
 
     [Fact]
-    public async Task A_page_of_only_unparseable_candidates_sends_no_UNLINK()
+    public async Task Unparseable_timestamps_are_never_candidates_and_send_no_UNLINK()
     {
         for (var i = 0; i < 3; i++) await Messages.AddAsync(redis.Database, "error", "s", "garbage");
-        var index = new PlainRedisSearchIndex(redis.Database, pageSize: 3);
+        var index = new PlainRedisSearchIndex(redis.Database);
         await using var app = await RetentionApp.StartAsync(redis, index);
         await redis.ResetCommandStatsAsync();
 
         var run = await app.PruneAsync();
 
         Assert.Equal((0, 3), (run.Deleted, run.Unparseable));
-        Assert.Equal(1, index.ExpiryPagesRead);
+        Assert.Equal(0, index.ReadCalls); // counted under no minute, so never a candidate
         Assert.Equal(0, await redis.CommandCallsAsync("unlink"));
     }
 
@@ -59,8 +60,9 @@ public sealed class RetentionBatchingTests(RedisServerFixture redis) : IAsyncLif
     {
         var expired = await redis.AddAgedAsync(12, Expired);
         var live = await redis.AddAgedAsync(2, Live);
-        await using var app = await RetentionApp.StartAsync(redis, new PlainRedisSearchIndex(redis.Database, pageSize: 3),
+        await using var app = await RetentionApp.StartAsync(redis, new PlainRedisSearchIndex(redis.Database),
             ("SCOUT_RETENTION_MAX_DELETES", "5"));
+        app.Pruner().BatchSize = 3;
 
         var runs = new List<(long, bool)>();
         for (var i = 0; i < 3; i++)
@@ -82,13 +84,14 @@ public sealed class RetentionBatchingTests(RedisServerFixture redis) : IAsyncLif
         var oldEntry = $"{(DateTimeOffset.UtcNow - Expired).ToUnixTimeMilliseconds()}-0";
         await redis.Database.StreamAddAsync(RetentionApp.Stream, "messageID", expired[0], messageId: oldEntry);
         using var cancel = new CancellationTokenSource();
-        var index = new PlainRedisSearchIndex(redis.Database, pageSize: 4);
+        var index = new PlainRedisSearchIndex(redis.Database);
         await using var app = await RetentionApp.StartAsync(redis, new CancelOnPageIndex(index, cancel, page: 2));
+        app.Pruner().BatchSize = 4;
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => app.PruneAsync(cancel.Token));
 
-        // Cancelled while page 2 was handed out: pages 1 and 2 are deleted, page 3 is never read.
-        Assert.Equal(2, index.ExpiryPagesRead);
+        // Cancelled while batch 2 was read back: batches 1 and 2 are deleted, batch 3 is never read.
+        Assert.Equal(2, index.ReadCalls);
         Assert.Equal(2, await RemainingAsync(expired));
         Assert.Equal(expired.Count - 2, await MetricsScrape.ValueAsync(app, "homerun2_scout_retention_deleted_total"));
         // A cancelled run stops: the stream is trimmed by the next run, not after the cancellation.

@@ -80,8 +80,9 @@ public sealed class RetentionPropertyTests(RedisServerFixture redis) : IAsyncLif
         var pageSize = random.Next(1, 60);
         // Below the ~50 expired keys, so the bound splits the work over several runs.
         var maxDeletes = random.Next(10, 40);
-        await using var app = await RetentionApp.StartAsync(redis, new PlainRedisSearchIndex(redis.Database, timestamps, pageSize),
+        await using var app = await RetentionApp.StartAsync(redis, new PlainRedisSearchIndex(redis.Database, timestamps),
             ("SCOUT_RETENTION_TTL", "48h"), ("SCOUT_RETENTION_MAX_DELETES", maxDeletes.ToString(CultureInfo.InvariantCulture)));
+        app.Pruner().BatchSize = pageSize;
         var before = await redis.KeysAsync();
         Assert.Subset(before, keys.Keys.ToHashSet());
 

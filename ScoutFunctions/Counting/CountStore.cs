@@ -1,0 +1,227 @@
+using System.Globalization;
+using Scout.Configuration;
+using Scout.Redis;
+using StackExchange.Redis;
+
+namespace Scout.Counting;
+
+/// <summary>The state hash as read: which generation is live, the stream position, the version every write is conditioned on.</summary>
+public sealed record CountState(long Version, long? Live, string Position, string? Windows, long? Staging, string? Reconciliation)
+{
+    public CountKeys? LiveKeys => Live is { } g ? new CountKeys(g) : null;
+}
+
+/// <summary>One document's new record, or null when it is gone (deleted, or no longer in the index).</summary>
+public sealed record RecordChange(string Key, MessageRecord? Record);
+
+/// <summary>
+/// Scout's counts in Redis: per-document records, per-minute groups and per-window totals of one generation, and the
+/// state hash that names the live generation and the stream position. Every write is one MULTI/EXEC in the {scout} slot.
+/// </summary>
+public sealed class CountStore(RedisConnection redis)
+{
+    /// <summary>Pages of Scout's own hashes read per call (HSCAN COUNT): each call stays short whatever a minute holds.</summary>
+    public const int ScanPage = 1000;
+
+    private IDatabase Db => redis.Database;
+
+    public async Task<CountState> ReadStateAsync()
+    {
+        var f = await Db.HashGetAsync(CountKeys.State,
+            [StateFields.Version, StateFields.Live, StateFields.Position, StateFields.Windows, StateFields.Staging, StateFields.Reconciliation]);
+        return new CountState(
+            f[0].IsNull ? 0 : (long)f[0], f[1].IsNull ? null : (long)f[1], f[2].IsNull ? "0-0" : f[2].ToString(),
+            f[3].IsNull ? null : f[3].ToString(), f[4].IsNull ? null : (long)f[4], f[5].IsNull ? null : f[5].ToString());
+    }
+
+    public static string WindowsSignature(IEnumerable<AnalyticsWindow> windows) =>
+        string.Join(",", windows.Select(w => w.Name + "=" + ((long)w.Length.TotalSeconds).ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>The first minute each window counts at an instant: the minute of (now − length).</summary>
+    public static Dictionary<string, long> StartsAt(IEnumerable<AnalyticsWindow> windows, DateTimeOffset now) =>
+        windows.ToDictionary(w => w.Name, w => MessageRecord.MinuteOf(now - w.Length));
+
+    public async Task<Dictionary<string, long>> ReadStartsAsync(CountKeys keys) =>
+        (await Db.HashGetAllAsync(keys.Starts)).ToDictionary(e => e.Name.ToString(), e => (long)e.Value);
+
+    /// <summary>
+    /// Applies record changes: each changed document's old record is taken out of its minute and the windows that count
+    /// it, the new one put in. Conditioned on <paramref name="version"/> when given (null: a private staging generation).
+    /// Returns false when another writer changed the counts first (read again and retry).
+    /// </summary>
+    public async Task<bool> ApplyAsync(CountKeys keys, IReadOnlyList<RecordChange> changes, IReadOnlyDictionary<string, long> starts,
+        long? version, Action<ITransaction>? alsoInTransaction = null)
+    {
+        var final = new Dictionary<string, MessageRecord?>(StringComparer.Ordinal);
+        foreach (var change in changes) final[change.Key] = change.Record;
+        var names = final.Keys.ToArray();
+        var stored = names.Length == 0 ? [] : await Db.HashGetAsync(keys.Records, names.Select(k => (RedisValue)k).ToArray());
+
+        var increments = new Dictionary<(string Window, string Group), long>();
+        void Count(MessageRecord record, long delta)
+        {
+            Add(increments, (AnalyticsWindow.AllName, record.Group), delta);
+            if (record.Minute is not { } minute) return;
+            foreach (var (window, start) in starts)
+                if (minute >= start) Add(increments, (window, record.Group), delta);
+        }
+
+        var recordSets = new List<HashEntry>();
+        var recordDeletes = new List<RedisValue>();
+        var minuteSets = new Dictionary<string, List<HashEntry>>();
+        var minuteDeletes = new Dictionary<string, List<RedisValue>>();
+        var minutes = new HashSet<long>();
+        for (var i = 0; i < names.Length; i++)
+        {
+            var old = MessageRecord.Decode(stored[i].IsNull ? null : stored[i].ToString());
+            var now = final[names[i]];
+            if (old == now) continue;
+            if (old is { } o)
+            {
+                Count(o, -1);
+                Bucket(minuteDeletes, o.MinuteName).Add(names[i]);
+            }
+            if (now is { } n)
+            {
+                Count(n, +1);
+                Bucket(minuteSets, n.MinuteName).Add(new HashEntry(names[i], n.Group));
+                recordSets.Add(new HashEntry(names[i], n.Encode()));
+                if (n.Minute is { } minute) minutes.Add(minute);
+            }
+            else recordDeletes.Add(names[i]);
+        }
+
+        var tran = Db.CreateTransaction();
+        // A staging generation is private to its full pass: its writes raise no version (the pass's switch is conditioned on it).
+        if (version is { } v)
+        {
+            tran.AddCondition(Condition.HashEqual(CountKeys.State, StateFields.Version, v));
+            _ = tran.HashIncrementAsync(CountKeys.State, StateFields.Version);
+        }
+        // Deletes before sets: a document that moved within one minute keeps its new group.
+        foreach (var (minute, fields) in minuteDeletes) _ = tran.HashDeleteAsync(keys.Minute(minute), [.. fields]);
+        foreach (var (minute, entries) in minuteSets) _ = tran.HashSetAsync(keys.Minute(minute), [.. entries]);
+        if (recordDeletes.Count > 0) _ = tran.HashDeleteAsync(keys.Records, [.. recordDeletes]);
+        if (recordSets.Count > 0) _ = tran.HashSetAsync(keys.Records, [.. recordSets]);
+        if (minutes.Count > 0) _ = tran.SortedSetAddAsync(keys.Minutes, minutes.Select(m => new SortedSetEntry(m, m)).ToArray());
+        foreach (var ((window, group), delta) in increments)
+            if (delta != 0) _ = tran.HashIncrementAsync(keys.Window(window), group, delta);
+        alsoInTransaction?.Invoke(tran);
+        return await tran.ExecuteAsync();
+    }
+
+    /// <summary>
+    /// Moves every window's start to <paramref name="wanted"/>: the minutes that left a window are read (HSCAN pages) and
+    /// taken out of it. Costs the minutes passed since the last move, not what the window holds. False when another
+    /// writer came first, or a start would move backwards (the clock went back: only a full pass can add minutes back).
+    /// </summary>
+    public async Task<bool> SlideAsync(CountKeys keys, long version, IReadOnlyDictionary<string, long> current, IReadOnlyDictionary<string, long> wanted)
+    {
+        var decrements = new Dictionary<(string Window, string Group), long>();
+        var moved = new List<HashEntry>();
+        foreach (var (window, to) in wanted)
+        {
+            if (!current.TryGetValue(window, out var from) || to < from) return false;
+            if (to == from) continue;
+            moved.Add(new HashEntry(window, to));
+            foreach (var minute in await Db.SortedSetRangeByScoreAsync(keys.Minutes, from, to - 1))
+                await foreach (var entry in Db.HashScanAsync(keys.Minute(minute.ToString()), pageSize: ScanPage))
+                    Add(decrements, (window, entry.Value.ToString()), -1);
+        }
+        if (moved.Count == 0) return true;
+        var tran = Db.CreateTransaction();
+        tran.AddCondition(Condition.HashEqual(CountKeys.State, StateFields.Version, version));
+        _ = tran.HashIncrementAsync(CountKeys.State, StateFields.Version);
+        foreach (var ((window, group), delta) in decrements) _ = tran.HashIncrementAsync(keys.Window(window), group, delta);
+        _ = tran.HashSetAsync(keys.Starts, [.. moved]);
+        return await tran.ExecuteAsync();
+    }
+
+    /// <summary>Deletes a generation's keys in short calls (UNLINK frees large values off Redis' main thread).</summary>
+    public async Task DropGenerationAsync(CountKeys keys)
+    {
+        // The windows it counted are the fields of its starts (the configured ones may have changed since).
+        var windows = (await Db.HashKeysAsync(keys.Starts)).Select(w => w.ToString()).ToList();
+        while (true)
+        {
+            var minutes = await Db.SortedSetRangeByRankAsync(keys.Minutes, 0, 499);
+            if (minutes.Length == 0) break;
+            await Db.KeyDeleteAsync(minutes.Select(m => (RedisKey)keys.Minute(m.ToString())).ToArray());
+            await Db.SortedSetRemoveAsync(keys.Minutes, minutes);
+        }
+        await Db.KeyDeleteAsync([keys.Records, keys.Minutes, keys.Starts, keys.Minute("-"),
+            .. windows.Append(AnalyticsWindow.AllName).Select(w => (RedisKey)keys.Window(w))]);
+    }
+
+    /// <summary>A fresh generation for a full pass, recorded as staging (so a crashed pass's keys are dropped by the next).</summary>
+    public async Task<CountKeys> StartGenerationAsync(IReadOnlyDictionary<string, long> starts)
+    {
+        var generation = await Db.HashIncrementAsync(CountKeys.State, StateFields.NextGeneration);
+        var keys = new CountKeys(generation);
+        await Db.HashSetAsync(keys.Starts, starts.Select(s => new HashEntry(s.Key, s.Value)).ToArray());
+        await Db.HashSetAsync(CountKeys.State, StateFields.Staging, generation);
+        return keys;
+    }
+
+    /// <summary>Makes a staging generation live with the stream position it has counted up to, if no one wrote since <paramref name="version"/>.</summary>
+    public Task<bool> SwitchAsync(CountKeys staging, long version, string position, string windows, string index, string reconciliation)
+    {
+        var tran = Db.CreateTransaction();
+        tran.AddCondition(Condition.HashEqual(CountKeys.State, StateFields.Version, version));
+        _ = tran.HashIncrementAsync(CountKeys.State, StateFields.Version);
+        _ = tran.HashSetAsync(CountKeys.State, [
+            new(StateFields.Live, staging.Generation), new(StateFields.Position, position), new(StateFields.Windows, windows),
+            new(StateFields.Index, index), new(StateFields.Reconciliation, reconciliation)]);
+        _ = tran.HashDeleteAsync(CountKeys.State, StateFields.Staging);
+        return tran.ExecuteAsync();
+    }
+
+    /// <summary>The stored records of the named documents (null where Scout holds none).</summary>
+    public async Task<MessageRecord?[]> ReadRecordsAsync(CountKeys keys, IReadOnlyList<string> documents) =>
+        documents.Count == 0 ? [] : (await Db.HashGetAsync(keys.Records, documents.Select(k => (RedisValue)k).ToArray()))
+            .Select(v => MessageRecord.Decode(v.IsNull ? null : v.ToString())).ToArray();
+
+    public Task<long> CountRecordsAsync(CountKeys keys) => Db.HashLengthAsync(keys.Records);
+
+    /// <summary>Up to <paramref name="count"/> document keys of one minute (HSCAN: short calls however many it holds).</summary>
+    public async Task<List<string>> MinuteKeysAsync(CountKeys keys, string minuteName, int count)
+    {
+        var found = new List<string>(count);
+        await foreach (var entry in Db.HashScanAsync(keys.Minute(minuteName), pageSize: Math.Min(count, ScanPage)))
+        {
+            found.Add(entry.Name.ToString());
+            if (found.Count == count) break;
+        }
+        return found;
+    }
+
+    public Task<long> MinuteSizeAsync(CountKeys keys, string minuteName) => Db.HashLengthAsync(keys.Minute(minuteName));
+
+    /// <summary>The minutes before <paramref name="beforeMinute"/> that hold (or held) messages, oldest first.</summary>
+    public async Task<long[]> MinutesBeforeAsync(CountKeys keys, long beforeMinute, int count) =>
+        (await Db.SortedSetRangeByScoreAsync(keys.Minutes, double.NegativeInfinity, beforeMinute - 1, take: count))
+            .Select(m => (long)m).ToArray();
+
+    public Task ForgetMinuteAsync(CountKeys keys, long minute) => Db.SortedSetRemoveAsync(keys.Minutes, minute);
+
+    /// <summary>Reads every window in one MULTI/EXEC, so all windows of a snapshot come from one state.</summary>
+    public async Task<Dictionary<string, List<(string Group, long Count)>>> ReadWindowsAtomicallyAsync(CountKeys keys, IReadOnlyList<string> windows)
+    {
+        var tran = Db.CreateTransaction();
+        var reads = windows.Select(w => (w, tran.HashGetAllAsync(keys.Window(w)))).ToList();
+        await tran.ExecuteAsync();
+        var result = new Dictionary<string, List<(string, long)>>();
+        foreach (var (window, read) in reads)
+            result[window] = (await read).Select(e => (e.Name.ToString(), (long)e.Value)).Where(e => e.Item2 > 0).ToList();
+        return result;
+    }
+
+    private static void Add<TKey>(Dictionary<TKey, long> sums, TKey key, long delta) where TKey : notnull =>
+        sums[key] = sums.GetValueOrDefault(key) + delta;
+
+    private static List<T> Bucket<T>(Dictionary<string, List<T>> buckets, string name)
+    {
+        if (!buckets.TryGetValue(name, out var list)) buckets[name] = list = [];
+        return list;
+    }
+}
