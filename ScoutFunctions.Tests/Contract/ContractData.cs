@@ -43,6 +43,9 @@ public sealed class ContractData(IRedisStackTarget stack) : IAsyncDisposable
         return name;
     }
 
+    /// <summary>Drops an index this test created itself at the end, documents included.</summary>
+    public void TrackIndex(string name) => Track(name, deleteDocuments: true);
+
     public Task WriteJsonAsync(string key, Document d) =>
         Db.JSON().SetAsync(key, "$", new { severity = d.Severity, system = d.System, timestamp = d.Timestamp, title = "contract " + d.Key });
 

@@ -17,7 +17,7 @@ namespace Scout.Tests.Contract;
 /// </summary>
 public sealed class ScoutPipeline
 {
-    public ScoutPipeline(RediSearchIndex adapter, RedisConnection connection, ScoutOptions options, FakeTimeProvider time)
+    public ScoutPipeline(ISearchIndex adapter, RedisConnection connection, ScoutOptions options, FakeTimeProvider time)
     {
         Options = options;
         Time = time;

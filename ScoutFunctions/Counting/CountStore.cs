@@ -156,6 +156,8 @@ public sealed class CountStore(RedisConnection redis)
     /// <summary>A fresh generation for a full pass, recorded as staging (so a crashed pass's keys are dropped by the next).</summary>
     public async Task<CountKeys> StartGenerationAsync(IReadOnlyDictionary<string, long> starts)
     {
+        // The version every write is conditioned on must exist to be compared (a missing field never equals a value).
+        await Db.HashSetAsync(CountKeys.State, StateFields.Version, 0, When.NotExists);
         var generation = await Db.HashIncrementAsync(CountKeys.State, StateFields.NextGeneration);
         var keys = new CountKeys(generation);
         await Db.HashSetAsync(keys.Starts, starts.Select(s => new HashEntry(s.Key, s.Value)).ToArray());

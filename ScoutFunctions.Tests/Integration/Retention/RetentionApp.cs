@@ -16,8 +16,12 @@ internal static class RetentionApp
     /// TTL 1h; every timer waits an hour and aggregation is off, so nothing else touches Redis
     /// (command statistics stay the pruner's own).
     /// </summary>
-    public static Task<ScoutApp> StartAsync(RedisServerFixture redis, ISearchIndex index, params (string Key, string? Value)[] overrides) =>
-        ScoutApp.StartAsync(ScoutApp.Settings(redis.Port,
+    public static async Task<ScoutApp> StartAsync(RedisServerFixture redis, ISearchIndex index, params (string Key, string? Value)[] overrides)
+    {
+        // A fresh deployment: no counts of an earlier test's app, so the first cycle's full pass learns this test's messages.
+        var server = redis.Connection.GetServers().First();
+        await foreach (var key in server.KeysAsync(pattern: Scout.Redis.ScoutKeys.Prefix + "count:*")) await redis.Database.KeyDeleteAsync(key);
+        return await ScoutApp.StartAsync(ScoutApp.Settings(redis.Port,
         [
             ("SCOUT_RETENTION_ENABLED", "true"),
             ("SCOUT_RETENTION_TTL", "1h"),
@@ -26,6 +30,7 @@ internal static class RetentionApp
             ("AzureWebJobs.AggregateAnalytics.Disabled", "true"),
             .. overrides,
         ]), index);
+    }
 
     /// <summary>
     /// Counts what is there (retention deletes only documents Scout's counts learned of, from the stream or a full pass),
@@ -62,7 +67,9 @@ internal static class RetentionApp
     {
         var server = redis.Connection.GetServers().First();
         var keys = new HashSet<string>();
-        await foreach (var key in server.KeysAsync(pattern: "*")) keys.Add(key!);
+        // Scout's own bookkeeping ({scout}: counts, timers) is not data the tests seed.
+        await foreach (var key in server.KeysAsync(pattern: "*"))
+            if (!key.ToString().StartsWith(Scout.Redis.ScoutKeys.Prefix, StringComparison.Ordinal)) keys.Add(key!);
         return keys;
     }
 
