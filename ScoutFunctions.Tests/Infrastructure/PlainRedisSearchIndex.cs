@@ -43,7 +43,7 @@ public sealed class PlainRedisSearchIndex(IDatabase database, TimestampKind time
         foreach (var key in keys.Where(k => k.StartsWith(Prefix, StringComparison.Ordinal)))
         {
             var fields = await database.HashGetAsync(key, ["severity", "system", "timestamp"]);
-            if (fields.All(f => f.IsNull)) continue;
+            if (fields.All(f => f.IsNull) || !Indexed(fields[2])) continue;
             found.Add(new MessageFields(key, fields[0], fields[1], fields[2]));
         }
         return found;
@@ -67,6 +67,10 @@ public sealed class PlainRedisSearchIndex(IDatabase database, TimestampKind time
         if (page.Count > 0) yield return page;
     }
 
+    /// <summary>Like the engine: a NUMERIC field that is not a number fails the document's indexing, so the index never returns it.</summary>
+    private bool Indexed(RedisValue timestamp) =>
+        timestamps == TimestampKind.Text || timestamp.IsNull || double.TryParse(timestamp.ToString(), NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+
     private async IAsyncEnumerable<Message> ReadMessagesAsync()
     {
         var server = database.Multiplexer.GetServers().First();
@@ -76,7 +80,7 @@ public sealed class PlainRedisSearchIndex(IDatabase database, TimestampKind time
         foreach (var key in keys)
         {
             var fields = await database.HashGetAsync(key, ["severity", "system", "timestamp"]);
-            if (fields.All(f => f.IsNull)) continue;
+            if (fields.All(f => f.IsNull) || !Indexed(fields[2])) continue;
             yield return new Message(key!, fields[0], fields[1], fields[2]);
         }
     }

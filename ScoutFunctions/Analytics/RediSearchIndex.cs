@@ -13,6 +13,8 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
     public async Task<IndexDefinition> EnsureIndexAsync(CancellationToken cancellationToken)
     {
         var o = options.CurrentValue;
+        // A cycle or retention run with a shard of the cluster down fails here, saying so, before it reads or writes anything.
+        await redis.EnsureEveryShardAsync();
         var producer = await ProducerIndexAsync(o.Index);
         if (!o.OwnIndex)
         {
@@ -102,7 +104,11 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
     public async Task<IReadOnlyList<MessageFields>> ReadAsync(IndexDefinition index, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         if (keys.Count == 0) return [];
+        // On a cluster the coordinator answers without a shard it cannot reach: its documents would look deleted and be
+        // taken out of the counts. Every shard must answer before and after, or the read fails.
+        await redis.EnsureEveryShardAsync();
         var reply = await ExecuteAsync(RediSearchCommands.ReadFields(index.Name, keys, options.CurrentValue.QueryTimeout));
+        await redis.EnsureEveryShardAsync();
         return RediSearchReplies.ParseSearch(reply);
     }
 

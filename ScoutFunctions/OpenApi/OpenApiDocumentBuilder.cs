@@ -57,6 +57,7 @@ public static class OpenApiDocumentBuilder
     private static readonly HashSet<(Type Type, string Name)> Timestamps = new[]
     {
         (typeof(Analytics.SummaryView), nameof(Analytics.SummaryView.LastUpdated)),
+        (typeof(Analytics.SummaryView), nameof(Analytics.SummaryView.WindowStart)),
         (typeof(Analytics.SystemsView), nameof(Analytics.SystemsView.LastUpdated)),
         (typeof(Analytics.AlertsView), nameof(Analytics.AlertsView.LastUpdated)),
         (typeof(ServiceFunctions.AggregationHealth), nameof(ServiceFunctions.AggregationHealth.At)),

@@ -36,7 +36,7 @@ public sealed class RedisStackCycleTests(RedisStackFixture stack) : IAsyncLifeti
         _data.Adapter(index); // drops Scout's own index for this run at the end, without its documents
 
         await using var app = await ScoutApp.StartAsync(ScoutApp.Settings(stack.Port,
-            ("REDIS_ADDR", stack.Host), ("REDIS_PASSWORD", stack.Password ?? ""), ("REDISEARCH_INDEX", index), ("SCOUT_INTERVAL", "1s"),
+            ("REDIS_ADDR", stack.Host), ("REDIS_PASSWORD", stack.Password ?? ""), ("REDISEARCH_INDEX", index), ("SCOUT_INTERVAL", "1s"), ("SCOUT_OWN_INDEX", "true"),
             // The 3-day-old document is past the default 48 h retention: the pruner would race the counts (retention
             // through Scout's index has tests of its own).
             ("SCOUT_RETENTION_ENABLED", "false")));

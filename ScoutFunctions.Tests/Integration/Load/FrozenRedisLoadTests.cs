@@ -82,8 +82,8 @@ public sealed class FrozenRedisLoadTests(ITestOutputHelper output)
         {
             try
             {
-                await Messages.AddAsync(redis.Database, "critical", "billing", DateTimeOffset.UtcNow);
-                await Messages.AddAsync(redis.Database, "critical", "billing", DateTimeOffset.UtcNow);
+                await Messages.ProduceAsync(redis.Database, "critical", "billing", DateTimeOffset.UtcNow);
+                await Messages.ProduceAsync(redis.Database, "critical", "billing", DateTimeOffset.UtcNow);
                 return true;
             }
             catch (RedisException)

@@ -114,7 +114,7 @@ public sealed class SoakTests(RedisServerFixture redis, ITestOutputHelper output
         for (var i = 0; !stop.IsCancellationRequested; i++)
         {
             var age = i % 2 == 0 ? TimeSpan.FromMinutes(2) : TimeSpan.FromHours(3);
-            await Messages.AddAsync(redis.Database, i % 4 == 0 ? "error" : "warning", $"producer-{i % 3}", DateTimeOffset.UtcNow - age);
+            await Messages.ProduceAsync(redis.Database, i % 4 == 0 ? "error" : "warning", $"producer-{i % 3}", DateTimeOffset.UtcNow - age);
             try { await Task.Delay(50, stop); } catch (OperationCanceledException) { }
         }
     }

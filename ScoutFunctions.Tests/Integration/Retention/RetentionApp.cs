@@ -46,11 +46,12 @@ internal static class RetentionApp
 
     public static RetentionPruner Pruner(this ScoutApp app) => app.Services.GetRequiredService<RetentionPruner>();
 
-    /// <summary>One aggregation cycle, as the timer would run it (a full pass the first time, the stream's new entries after).</summary>
+    /// <summary>The counting of one aggregation cycle (a full pass the first time, the stream's new entries after), without the snapshots.</summary>
     public static async Task CountAsync(this ScoutApp app)
     {
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await app.Services.GetRequiredService<AnalyticsAggregator>().RunAsync(bound.Token);
+        var definition = await app.Services.GetRequiredService<ISearchIndex>().EnsureIndexAsync(bound.Token);
+        await app.Services.GetRequiredService<Scout.Counting.MessageCounter>().RunAsync(definition, bound.Token);
     }
 
     public static Task<string> AddAgedAsync(this RedisServerFixture redis, TimeSpan age, string severity = "info") =>
@@ -67,9 +68,9 @@ internal static class RetentionApp
     {
         var server = redis.Connection.GetServers().First();
         var keys = new HashSet<string>();
-        // Scout's own bookkeeping ({scout}: counts, timers) is not data the tests seed.
+        // Scout's counts ({scout}:count:) are its bookkeeping, written by the cycle each run starts with.
         await foreach (var key in server.KeysAsync(pattern: "*"))
-            if (!key.ToString().StartsWith(Scout.Redis.ScoutKeys.Prefix, StringComparison.Ordinal)) keys.Add(key!);
+            if (!key.ToString().StartsWith(Scout.Redis.ScoutKeys.Prefix + "count:", StringComparison.Ordinal)) keys.Add(key!);
         return keys;
     }
 

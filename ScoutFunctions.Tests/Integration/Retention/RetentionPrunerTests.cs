@@ -148,7 +148,9 @@ public sealed class RetentionPrunerTests(RedisServerFixture redis) : IAsyncLifet
     {
         var expired = await redis.AddAgedAsync(2, Expired);
         var live = await redis.AddAgedAsync(Live);
-        await using var app = await RetentionApp.StartAsync(redis, new PlainRedisSearchIndex(redis.Database), ("SCOUT_RETENTION_SCHEDULE", "1s"));
+        // The aggregation's start-up cycle learns the messages; retention prunes what the counts hold.
+        await using var app = await RetentionApp.StartAsync(redis, new PlainRedisSearchIndex(redis.Database), ("SCOUT_RETENTION_SCHEDULE", "1s"),
+            ("AzureWebJobs.AggregateAnalytics.Disabled", "false"));
 
         await Messages.EventuallyAsync(async () => await MetricsScrape.ValueAsync(app, "homerun2_scout_retention_deleted_total") == 2,
             "the PruneRetention timer deletes the expired messages", seconds: 5);

@@ -52,7 +52,7 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
         {
             try
             {
-                await Messages.AddAsync(redis.Database, severity, system, DateTimeOffset.UtcNow);
+                await Messages.ProduceAsync(redis.Database, severity, system, DateTimeOffset.UtcNow);
                 return true;
             }
             catch (RedisException)
@@ -160,7 +160,7 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
         await Messages.EventuallyAsync(async () => await ErrorsAsync(app) > first, "another failed cycle is counted", seconds: 5);
         var lastUpdated = (await SummaryAsync(app))!.Value.GetProperty("lastUpdated").GetString();
         var errors = await ErrorsAsync(app);
-        await Messages.AddAsync(redis.Database, "critical", "billing", DateTimeOffset.UtcNow);
+        await Messages.ProduceAsync(redis.Database, "critical", "billing", DateTimeOffset.UtcNow);
         await Messages.EventuallyAsync(async () => await ErrorsAsync(app) >= errors + 2, "two more failed cycles are counted", seconds: 6);
 
         var kept = (await SummaryAsync(app))!.Value;

@@ -31,6 +31,7 @@ public sealed class ScoutSettingsTests
         ["REDISEARCH_INDEX"] = o => o.Index,
         ["SCOUT_INTERVAL"] = o => o.IntervalText,
         ["SCOUT_QUERY_TIMEOUT"] = o => GoDuration.Format(o.QueryTimeout),
+        ["SCOUT_RECONCILE_INTERVAL"] = o => GoDuration.Format(o.ReconcileInterval),
         ["SCOUT_PROFILE_NAME"] = o => o.ProfileName,
         ["SCOUT_RETENTION_TTL"] = o => GoDuration.Format(o.RetentionTtl),
         ["SCOUT_RETENTION_ENABLED"] = o => o.RetentionEnabled ? "true" : "false",
@@ -108,7 +109,7 @@ public sealed class ScoutSettingsTests
             if (ReadOutsideScoutOptions.Contains(variable)) continue;
             Assert.True(Rendered.ContainsKey(variable), $"README documents {variable}, which this test does not know");
             var expected = readmeDefault.StartsWith('(') ? "" : readmeDefault;
-            if (expected.Length > 0 && variable is "ALERT_COOLDOWN" or "SCOUT_RETENTION_TTL" or "SCOUT_QUERY_TIMEOUT" or "ALERT_TIMEOUT")
+            if (expected.Length > 0 && variable is "ALERT_COOLDOWN" or "SCOUT_RETENTION_TTL" or "SCOUT_QUERY_TIMEOUT" or "ALERT_TIMEOUT" or "SCOUT_RECONCILE_INTERVAL")
                 expected = CanonicalDuration(expected);
             Assert.True(expected == Rendered[variable](options), $"{variable}: README says {readmeDefault}, loaded {Rendered[variable](options)}");
         }
