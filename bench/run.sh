@@ -206,8 +206,24 @@ median_ms() { awk -F'|' -v label="$1: start" 'index($3, label) { split($4, v, " 
 publish_ms=$(median_ms "$publish_label"); floor_ms=$(median_ms "floor (bare ASP.NET Core, reference)")
 echo "| Cold start | $publish_label ÷ floor (start → first 200, medians of this run) | $(awk -v a="$publish_ms" -v b="$floor_ms" 'BEGIN { printf "%.2f", a/b }') | |" >> "$rows"
 
-log "5/5 retention (N = 10k, 20k, 100k)"
-run_fg "$bench" retention "$redis_port" 10000 20000 100000 >> "$rows"
+# Counting that follows the stream, at two sizes in one run (each seeded, measured and dropped in turn): first start,
+# cycles of 1,000 new messages, retention, reconciliation, memory; today's pass and the Go queries beside them.
+count_sizes=${SCOUT_BENCH_COUNT_SIZES:-300000,3000000}
+log "5/5 incremental counting and retention on a Redis Stack ($count_sizes documents)"
+if [ -n "${SCOUT_TEST_REDIS_STACK:-}" ]; then
+  run_fg "$bench" incremental "$SCOUT_TEST_REDIS_STACK" "$count_sizes" 1000 5 >> "$rows"
+elif [ -n "$modules" ] && [ -f "$modules/redisearch.so" ]; then
+  count_port=$(free_port)
+  mkdir -p "$work/count-stack"
+  redis-server --port "$count_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work/count-stack" \
+    --loadmodule "$modules/rejson.so" --loadmodule "$modules/redisearch.so" >/dev/null 2>&1 &
+  count_pid=$!; pids+=($count_pid)
+  until redis-cli -p "$count_port" ping >/dev/null 2>&1; do sleep 0.1; done
+  run_fg "$bench" incremental "127.0.0.1:$count_port" "$count_sizes" 1000 5 >> "$rows"
+  kill "$count_pid"; wait "$count_pid" 2>/dev/null || true
+else
+  echo "| Counting (incremental) | cycles, retention, reconciliation at $count_sizes documents | skipped: needs /opt/redis-stack/lib (or SCOUT_TEST_REDIS_STACK_MODULES) or SCOUT_TEST_REDIS_STACK=host:port | |" >> "$rows"
+fi
 
 {
   echo "Scout benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(dotnet --version) SDK, $(redis-server --version | awk '{print $3}'), $(wrk --version 2>&1 | head -1 | awk '{print $1, $2}')"

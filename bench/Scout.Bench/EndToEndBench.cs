@@ -148,7 +148,7 @@ public static class EndToEndBench
     /// Producer-shaped documents (timestamps over the last 48 h, mixed-case severities), pipelined: JSON with RFC 3339
     /// text under the producer's ON JSON schema, or hashes with Unix seconds under the older producer's ON HASH schema.
     /// </summary>
-    private static async Task SeedAsync(IDatabase db, string run, int documents, bool hash)
+    internal static async Task SeedAsync(IDatabase db, string run, int documents, bool hash, int spreadHours = 48)
     {
         var create = hash
             ? new List<object> { run, "ON", "HASH", "SCHEMA", "severity", "TEXT", "system", "TEXT", "timestamp", "NUMERIC", "SORTABLE", "title", "TEXT", "message", "TEXT" }
@@ -172,7 +172,7 @@ public static class EndToEndBench
             {
                 var system = $"system-{random.Next(60):D2}";
                 var severity = Severities[random.Next(Severities.Length)];
-                var timestamp = now - TimeSpan.FromSeconds(random.Next(48 * 3600));
+                var timestamp = now - TimeSpan.FromSeconds(random.Next(spreadHours * 3600));
                 var key = $"{run}:{Guid.NewGuid()}-{system}";
                 writes.Add(hash
                     ? db.HashSetAsync(key, [new("title", $"message {i}"), new("message", "benchmark document"), new("severity", severity),
@@ -213,7 +213,7 @@ public static class EndToEndBench
     }
 
     /// <summary>Scout's cycle as AggregateAnalytics runs it on the given index, minus FT.INFO and the snapshot write; returns the all-time total.</summary>
-    private static async Task<long> ScoutCycleAsync(IndexDefinition definition, RediSearchIndex adapter, ScoutOptions options)
+    internal static async Task<long> ScoutCycleAsync(IndexDefinition definition, RediSearchIndex adapter, ScoutOptions options)
     {
         var watch = Stopwatch.StartNew();
         var plan = new WindowPlan(options.Windows, DateTimeOffset.UtcNow);
@@ -224,7 +224,7 @@ public static class EndToEndBench
     }
 
     /// <summary>Times the work while another client PINGs one after the other: the longest PING is how long Redis stalled.</summary>
-    private static async Task<(double Milliseconds, double LongestPing)> TimedAsync(ConnectionMultiplexer pinger, Func<Task> work)
+    internal static async Task<(double Milliseconds, double LongestPing)> TimedAsync(ConnectionMultiplexer pinger, Func<Task> work)
     {
         using var done = new CancellationTokenSource();
         var ping = Task.Run(async () =>
@@ -265,7 +265,7 @@ public static class EndToEndBench
     }
 
     /// <summary>REFERENCE.md's five queries, one after the other as the Go service sends them; returns the summary's total.</summary>
-    private static async Task<long> GoQueriesAsync(IDatabase db, string index)
+    internal static async Task<long> GoQueriesAsync(IDatabase db, string index)
     {
         var summary = (RedisResult[])(await db.ExecuteAsync("FT.AGGREGATE", index, "*",
             "GROUPBY", "1", "@severity", "REDUCE", "COUNT", "0", "AS", "count", "TIMEOUT", "30000"))!;
