@@ -53,6 +53,16 @@ find_modules() {
   [ -f "$dir/rejson.so" ] && echo "$dir"
 }
 
+# A Redis Stack node on a free port with the modules, data in DIR: sets stack_port and stack_pid.
+start_stack() {
+  stack_port=$(free_port)
+  mkdir -p "$1"
+  redis-server --port "$stack_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$1" \
+    --loadmodule "$modules/rejson.so" --loadmodule "$modules/redisearch.so" >/dev/null 2>&1 &
+  stack_pid=$!; pids+=($stack_pid)
+  until redis-cli -p "$stack_port" ping >/dev/null 2>&1; do sleep 0.1; done
+}
+
 ensure_wrk
 command -v redis-server >/dev/null || { apt-get install -y redis-server >/dev/null; }
 
@@ -94,12 +104,7 @@ if [ -n "${SCOUT_TEST_REDIS_STACK:-}" ]; then
   run_fg "$bench" e2e "$SCOUT_TEST_REDIS_STACK" "$documents" 5 json "one node" >> "$rows"
   run_fg "$bench" e2e "$SCOUT_TEST_REDIS_STACK" "$documents" 5 hash "one node" >> "$rows"
 elif [ -n "$modules" ] && [ -f "$modules/redisearch.so" ]; then
-  stack_port=$(free_port)
-  mkdir -p "$work/stack"
-  redis-server --port "$stack_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work/stack" \
-    --loadmodule "$modules/rejson.so" --loadmodule "$modules/redisearch.so" >/dev/null 2>&1 &
-  stack_pid=$!; pids+=($stack_pid)
-  until redis-cli -p "$stack_port" ping >/dev/null 2>&1; do sleep 0.1; done
+  start_stack "$work/stack"
   log "end to end on one Redis Stack node ($documents documents)"
   run_fg "$bench" e2e "127.0.0.1:$stack_port" "$documents" 5 json "one node" >> "$rows"
   run_fg "$bench" e2e "127.0.0.1:$stack_port" "$documents" 5 hash "one node" >> "$rows"
@@ -213,14 +218,9 @@ log "5/5 incremental counting and retention on a Redis Stack ($count_sizes docum
 if [ -n "${SCOUT_TEST_REDIS_STACK:-}" ]; then
   run_fg "$bench" incremental "$SCOUT_TEST_REDIS_STACK" "$count_sizes" 1000 5 >> "$rows"
 elif [ -n "$modules" ] && [ -f "$modules/redisearch.so" ]; then
-  count_port=$(free_port)
-  mkdir -p "$work/count-stack"
-  redis-server --port "$count_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work/count-stack" \
-    --loadmodule "$modules/rejson.so" --loadmodule "$modules/redisearch.so" >/dev/null 2>&1 &
-  count_pid=$!; pids+=($count_pid)
-  until redis-cli -p "$count_port" ping >/dev/null 2>&1; do sleep 0.1; done
-  run_fg "$bench" incremental "127.0.0.1:$count_port" "$count_sizes" 1000 5 >> "$rows"
-  kill "$count_pid"; wait "$count_pid" 2>/dev/null || true
+  start_stack "$work/count-stack"
+  run_fg "$bench" incremental "127.0.0.1:$stack_port" "$count_sizes" 1000 5 >> "$rows"
+  kill "$stack_pid"; wait "$stack_pid" 2>/dev/null || true
 else
   echo "| Counting (incremental) | cycles, retention, reconciliation at $count_sizes documents | skipped: needs /opt/redis-stack/lib (or SCOUT_TEST_REDIS_STACK_MODULES) or SCOUT_TEST_REDIS_STACK=host:port | |" >> "$rows"
 fi

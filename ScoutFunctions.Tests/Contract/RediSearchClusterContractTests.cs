@@ -107,6 +107,44 @@ public sealed class RediSearchClusterContractTests(RedisClusterFixture cluster) 
         foreach (var key in live) Assert.True(await _data.Db.KeyExistsAsync(key), $"{key} is live and was deleted");
     }
 
+    /// <summary>
+    /// Counting that follows the stream, through the coordinator: the stream lives on one shard, the documents on all three,
+    /// and FT.SEARCH … INKEYS through the coordinator returns exactly the documents named (FT.AGGREGATE would not).
+    /// </summary>
+    [RedisClusterFact]
+    public async Task New_messages_on_every_shard_are_counted_from_the_stream_through_the_coordinator()
+    {
+        var (index, _) = await _data.SeedJsonIndexAsync(ManyDocuments(expired: 0, live: 30));
+        var (adapter, connection, options) = _data.Scout(index, ownIndex: false);
+        options.Stream = index + "_stream";
+        options.Windows = [new("1h", TimeSpan.FromHours(1))];
+        await ScoutPipeline.ResetCountsAsync(cluster.Connection);
+        var scout = new ScoutPipeline(adapter, connection, options, new FakeTimeProvider(ContractData.ReferenceNow));
+        try
+        {
+            Assert.Equal(30, (await scout.CycleAsync())["all"].TotalMessages); // the first start's full pass
+
+            var added = ManyDocuments(expired: 0, live: 200).Skip(30).Select(d => d with { Key = "n" + d.Key, Severity = "CRITICAL" }).ToList();
+            foreach (var document in added)
+            {
+                await _data.WriteJsonAsync($"{index}:{document.Key}", document);
+                await _data.Db.StreamAddAsync(options.Stream, "messageID", $"{index}:{document.Key}");
+            }
+            AssertOnEveryShard(added.Select(d => $"{index}:{d.Key}"));
+            await _data.WaitIndexedAsync(index, 30 + added.Count);
+
+            var served = await scout.CycleAsync();
+            Assert.Equal(30 + added.Count, served["all"].TotalMessages);
+            Assert.Equal(added.Count, served["1h"].SeverityCounts["critical"]);
+            Assert.Equal(0, scout.Metrics.FullPasses.WithLabels("reconciliation due").Value);
+        }
+        finally
+        {
+            await _data.Db.KeyDeleteAsync(options.Stream);
+            await ScoutPipeline.ResetCountsAsync(cluster.Connection);
+        }
+    }
+
     /// <summary>Timestamps 48 h ago (expired at a 24 h TTL) and 30 min ago (live), spread over many systems.</summary>
     private static List<Document> ManyDocuments(int expired, int live)
     {

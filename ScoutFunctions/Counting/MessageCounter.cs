@@ -150,9 +150,14 @@ public sealed class MessageCounter(
         var extra = live is null ? 0 : Math.Max(0, await store.CountRecordsAsync(live) - matched);
 
         var position = mark.LastId;
+        CountKeys? replaced = null;
         for (var attempt = 0; ; attempt++)
         {
-            var version = (await store.ReadStateAsync()).Version;
+            // The switch is conditioned on this version, so the generation live now is the one it replaces (another
+            // replica's, if one switched meanwhile): that one is dropped afterwards, not the one live when the pass began.
+            var current = await store.ReadStateAsync();
+            var version = current.Version;
+            replaced = current.LiveKeys;
             while (true)
             {
                 var (entries, lastId) = await stream.ReadAfterAsync(position, StreamPage);
@@ -174,7 +179,7 @@ public sealed class MessageCounter(
             }
             if (attempt >= Attempts) throw new InvalidOperationException($"the full pass could not switch the counts in {Attempts} attempts");
         }
-        if (live is not null) await store.DropGenerationAsync(live);
+        if (replaced is not null && replaced.Generation != staging.Generation) await store.DropGenerationAsync(replaced);
     }
 
     public static Reconciliation? Parse(string? json) =>

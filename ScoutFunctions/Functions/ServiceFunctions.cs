@@ -133,11 +133,14 @@ public sealed class ServiceFunctions(
         ProfileHealth Profile, IReadOnlyDictionary<string, FunctionHealth>? Functions, string? FunctionsError, AggregationHealth? Aggregation,
         SnapshotsHealth Snapshots);
 
-    /// <summary>The index the last cycle read ("scout": Scout's own; "producer": the producer's) and when it ran.</summary>
-    internal sealed record AggregationHealth(string Index, string Source, string At)
+    /// <summary>
+    /// The index the last cycle read ("scout": Scout's own; "producer": the producer's), when it ran, and the last full pass
+    /// over every document (when, how long, why, and what it found the counts had missed, counted wrongly or held too many).
+    /// </summary>
+    internal sealed record AggregationHealth(string Index, string Source, string At, Scout.Counting.Reconciliation? Reconciliation)
     {
         public static AggregationHealth? From(AnalyticsSnapshot? all) =>
-            all?.Index is { } index ? new AggregationHealth(index.Name, index.Source, AnalyticsViews.Rfc3339(all.GeneratedAt)) : null;
+            all?.Index is { } index ? new AggregationHealth(index.Name, index.Source, AnalyticsViews.Rfc3339(all.GeneratedAt), all.Reconciliation) : null;
     }
 
     /// <summary>How old the snapshots this replica serves are, past which age they count as stale, and whether refreshing them fails.</summary>

@@ -61,6 +61,7 @@ public static class OpenApiDocumentBuilder
         (typeof(Analytics.SystemsView), nameof(Analytics.SystemsView.LastUpdated)),
         (typeof(Analytics.AlertsView), nameof(Analytics.AlertsView.LastUpdated)),
         (typeof(ServiceFunctions.AggregationHealth), nameof(ServiceFunctions.AggregationHealth.At)),
+        (typeof(Counting.Reconciliation), nameof(Counting.Reconciliation.At)),
         (typeof(ServiceFunctions.SnapshotHealth), nameof(ServiceFunctions.SnapshotHealth.LastUpdated)),
         (typeof(ServiceFunctions.SnapshotHealth), nameof(ServiceFunctions.SnapshotHealth.ReadAt)),
         (typeof(ServiceFunctions.ProfileHealth), nameof(ServiceFunctions.ProfileHealth.AppliedAt)),

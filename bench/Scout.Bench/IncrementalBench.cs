@@ -37,7 +37,7 @@ public static class IncrementalBench
         return 0;
     }
 
-    private sealed record Cost(double WallMs, double RedisMs, double LongestCallMs, double LongestPingMs);
+    private sealed record Cost(double WallMs, double RedisMs, double LongestCallMs, double LongestPingMs, string LongestCommand = "");
 
     private static async Task<double> OneSizeAsync(string target, int documents, int perInterval, int intervals)
     {
@@ -92,8 +92,9 @@ public static class IncrementalBench
                 await ProduceAsync(db, run, perInterval, random);
                 cycleCosts.Add(await MeasureAsync(server, pinger, () => Aggregator(options).RunAsync(CancellationToken.None)));
             }
+            var worst = cycleCosts.MaxBy(c => c.LongestCallMs)!;
             var cycle = new Cost(Table.Median(cycleCosts.Select(c => c.WallMs)), Table.Median(cycleCosts.Select(c => c.RedisMs)),
-                cycleCosts.Max(c => c.LongestCallMs), cycleCosts.Max(c => c.LongestPingMs));
+                worst.LongestCallMs, cycleCosts.Max(c => c.LongestPingMs), worst.LongestCommand);
             Row($"{on}: a cycle with {perInterval:N0} new messages (median of {intervals}; longest call and PING: the worst)", cycle);
             Table.Row(Area, $"{on}: messages a cycle counts per second of its wall time", Table.F(perInterval / (cycle.WallMs / 1000), "F0"), "");
 
@@ -108,7 +109,7 @@ public static class IncrementalBench
 
             // Today's pass and the Go service's queries over the same documents, for comparison.
             var definition = await adapter.EnsureIndexAsync(CancellationToken.None);
-            var today = await MeasureAsync(server, pinger, () => EndToEndBench.ScoutCycleAsync(definition, adapter, options), client: null);
+            var today = await MeasureAsync(server, pinger, () => EndToEndBench.ScoutCycleAsync(definition, adapter, options));
             Row($"{on}: today's pass (one windowed GROUPBY over the producer's index), for comparison", today);
             var go = await MeasureAsync(server, pinger, () => EndToEndBench.GoQueriesAsync(db, run), client: null);
             Row($"{on}: the Go service's five queries, for comparison", go);
@@ -128,7 +129,7 @@ public static class IncrementalBench
     }
 
     private static void Row(string measure, Cost cost, string goal = "") => Table.Row(Area, measure + ": Redis time; longest Scout call; longest PING wait",
-        $"{cost.RedisMs:F1} ms; {cost.LongestCallMs:F1} ms; {cost.LongestPingMs:F1} ms (wall {cost.WallMs:F0} ms)", goal.Length > 0 ? goal : "longest call ≤ 50 ms");
+        $"{cost.RedisMs:F1} ms; {(cost.LongestCallMs > 0 ? $"{cost.LongestCallMs:F1} ms ({cost.LongestCommand})" : "< 1 ms")}; {cost.LongestPingMs:F1} ms (wall {cost.WallMs:F0} ms)", goal.Length > 0 ? goal : "longest call ≤ 50 ms");
 
     /// <summary>New messages as the producer writes them: the document, then its key on the stream.</summary>
     private static async Task ProduceAsync(IDatabase db, string run, int count, Random random)
@@ -152,7 +153,7 @@ public static class IncrementalBench
     /// <summary>
     /// The work's wall time, its Redis time (INFO commandstats usec delta, PING and EXEC left out: the pinger's, and a
     /// transaction's commands count themselves), its longest call from SLOWLOG (calls of 1 ms or more, by the named client)
-    /// and the longest PING of a concurrent client.
+    /// (null: any client's) and the longest PING of a concurrent client.
     /// </summary>
     private static async Task<Cost> MeasureAsync(IServer server, ConnectionMultiplexer pinger, Func<Task> work, string? client = "homerun2-scout")
     {
@@ -161,15 +162,18 @@ public static class IncrementalBench
         var (wall, ping) = await EndToEndBench.TimedAsync(pinger, work);
         var after = await CommandMicrosAsync(server);
         var longest = 0.0;
+        var command = "";
         foreach (var entry in (RedisResult[])(await server.ExecuteAsync("SLOWLOG", "GET", "-1"))!)
         {
             var fields = (RedisResult[])entry!;
             var name = fields.Length > 5 ? fields[5].ToString() : "";
-            if (client is not null && name != client) continue;
-            if (client is null && (name == "homerun2-scout" || IsPing(fields))) continue;
-            longest = Math.Max(longest, (long)fields[2] / 1000.0);
+            if ((client is not null && name != client) || IsPing(fields)) continue;
+            var ms = (long)fields[2] / 1000.0;
+            if (ms <= longest) continue;
+            longest = ms;
+            command = string.Join(' ', ((RedisResult[])fields[3]!).Take(2).Select(a => a.ToString()));
         }
-        return new Cost(wall, (after - before) / 1000.0, longest, ping);
+        return new Cost(wall, (after - before) / 1000.0, longest, ping, command);
     }
 
     private static bool IsPing(RedisResult[] fields) => ((RedisResult[])fields[3]!).FirstOrDefault()?.ToString().Equals("PING", StringComparison.OrdinalIgnoreCase) == true;
