@@ -144,7 +144,8 @@ public sealed class CountStore(RedisConnection redis)
         var windows = (await Db.HashKeysAsync(keys.Starts)).Select(w => w.ToString()).ToList();
         while (true)
         {
-            var minutes = await Db.SortedSetRangeByRankAsync(keys.Minutes, 0, 499);
+            // A few dozen hashes per UNLINK: 500 at once held Redis for 100 ms at 3,000,000 messages.
+            var minutes = await Db.SortedSetRangeByRankAsync(keys.Minutes, 0, 49);
             if (minutes.Length == 0) break;
             await Db.KeyDeleteAsync(minutes.Select(m => (RedisKey)keys.Minute(m.ToString())).ToArray());
             await Db.SortedSetRemoveAsync(keys.Minutes, minutes);

@@ -32,6 +32,9 @@ public sealed class RetentionPruner(
     private const int ExampleCount = 5;
     /// <summary>Documents read back, deleted and uncounted together: one FT.SEARCH and one UNLINK each.</summary>
     public int BatchSize { get; set; } = 1000;
+
+    /// <summary>Keys per UNLINK call, so that no single call holds Redis long.</summary>
+    public const int UnlinkChunk = 100;
     private const int Attempts = 20;
 
     public async Task<RetentionRun> RunAsync(CancellationToken cancellationToken)
@@ -129,12 +132,13 @@ public sealed class RetentionPruner(
     private async Task<long> UnlinkAsync(List<RedisKey> keys)
     {
         if (keys.Count == 0) return 0;
-        // One variadic delete per batch, sent as UNLINK (memory freed off the main thread): one round trip.
-        if (!redis.IsCluster) return await redis.Database.KeyDeleteAsync([.. keys]);
-        // A Redis Cluster refuses a multi-key command across slots (CROSSSLOT): one UNLINK per slot of the
-        // batch, sent together (pipelined) so the batch still costs about one round trip per shard.
+        // UNLINK (memory freed off the main thread) of at most UnlinkChunk keys per call, all sent together (pipelined):
+        // each deleted document also leaves RediSearch's index inside the call, which at millions of documents made
+        // one UNLINK of 1,000 take hundreds of ms. A Redis Cluster refuses a multi-key command across slots
+        // (CROSSSLOT): there the chunks are per slot.
         var multiplexer = redis.Multiplexer;
-        var deletes = keys.GroupBy(k => multiplexer.HashSlot(k)).Select(slot => redis.Database.KeyDeleteAsync([.. slot])).ToList();
+        var groups = redis.IsCluster ? keys.GroupBy(k => multiplexer.HashSlot(k)).Select(g => g.ToList()) : [keys];
+        var deletes = groups.SelectMany(g => g.Chunk(UnlinkChunk)).Select(chunk => redis.Database.KeyDeleteAsync(chunk)).ToList();
         return (await Task.WhenAll(deletes)).Sum();
     }
 
