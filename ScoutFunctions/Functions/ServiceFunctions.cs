@@ -46,10 +46,25 @@ public sealed class ServiceFunctions(
         var held = snapshots.AllAsync(StoreReadBound);
         var (functions, functionsError) = await FunctionsHealthAsync();
         var all = await held;
-        return TypedResults.Ok(new HealthView("ok", build.Version, build.Commit, build.Date,
+        var allTime = all.FirstOrDefault(h => h.Window == Configuration.AnalyticsWindow.AllName)?.Snapshot;
+        var degraded = DegradedBecause(allTime, functions, functionsError);
+        return TypedResults.Ok(new HealthView(degraded is null ? "ok" : "degraded", build.Version, build.Commit, build.Date,
             GoDuration.Format(TimeSpan.FromSeconds(Math.Floor((now - start.At).TotalSeconds))), ProfileHealth.From(profile), functions, functionsError,
-            AggregationHealth.From(all.FirstOrDefault(h => h.Window == Configuration.AnalyticsWindow.AllName)?.Snapshot),
-            SnapshotsHealth.From(all, snapshots)));
+            AggregationHealth.From(allTime), SnapshotsHealth.From(all, snapshots), degraded));
+    }
+
+    /// <summary>
+    /// Why the numbers Scout serves are not current, or null when they are. Liveness stays 200 either way: the process is
+    /// alive and answers; "degraded" tells an operator (and a dashboard) that the data behind it is missing or old.
+    /// </summary>
+    private string? DegradedBecause(AnalyticsSnapshot? allTime, IReadOnlyDictionary<string, FunctionHealth>? functions, string? functionsError)
+    {
+        if (allTime is null) return "no snapshot yet: no aggregation cycle has completed (is Redis Stack reachable? see /health/ready)";
+        if (functionsError is not null) return "the timers' status cannot be read, so whether the cycles run is unknown: " + functionsError;
+        if (functions?.GetValueOrDefault(AggregateAnalyticsFunction.Name) is { LastOutcome: InvocationOutcome.Failed or InvocationOutcome.TimedOut } aggregate)
+            return $"the last aggregation cycle {aggregate.LastOutcome}: the snapshots are those of an earlier cycle";
+        if (snapshots.IsStale(allTime)) return $"the snapshots are older than {GoDuration.Format(snapshots.StaleAfter)}";
+        return null;
     }
 
     /// <summary>Each timer's last and next run, as held; null and why when the timer store cannot be read.</summary>
@@ -131,7 +146,7 @@ public sealed class ServiceFunctions(
 
     internal sealed record HealthView(string Status, string Version, string Commit, string Date, string Uptime,
         ProfileHealth Profile, IReadOnlyDictionary<string, FunctionHealth>? Functions, string? FunctionsError, AggregationHealth? Aggregation,
-        SnapshotsHealth Snapshots);
+        SnapshotsHealth Snapshots, string? Reason = null);
 
     /// <summary>
     /// The index the last cycle read ("scout": Scout's own; "producer": the producer's), when it ran, and the last full pass

@@ -14,10 +14,12 @@ public sealed class ScoutMetrics
         // process_* and dotnet_* like the Go client's default process and runtime collectors.
         DotNetStats.Register(Registry);
         var factory = Metrics.WithCustomRegistry(Registry);
-        MessagesTotal = factory.CreateGauge("homerun2_scout_messages_total", "Total messages indexed in RediSearch");
+        // Snapshot-derived gauges have no sample until the first snapshot is read: a 0 would read as real data.
+        var untilSet = new GaugeConfiguration { SuppressInitialValue = true };
+        MessagesTotal = factory.CreateGauge("homerun2_scout_messages_total", "Total messages indexed in RediSearch", untilSet);
         SeverityCount = factory.CreateGauge("homerun2_scout_severity_count", "Message count per severity", "severity");
         SystemMessageCount = factory.CreateGauge("homerun2_scout_system_message_count", "Message count per system", "system");
-        SystemsTotal = factory.CreateGauge("homerun2_scout_systems_total", "Total distinct systems in RediSearch index");
+        SystemsTotal = factory.CreateGauge("homerun2_scout_systems_total", "Total distinct systems in RediSearch index", untilSet);
         AlertCount = factory.CreateGauge("homerun2_scout_alert_count", "Alert message count per severity (error/critical)", "severity");
         TopAlertingSystemCount = factory.CreateGauge("homerun2_scout_top_alerting_system_count", "Alert count for top alerting systems", "system");
         AggregationDuration = factory.CreateHistogram("homerun2_scout_aggregation_duration_seconds", "Duration of aggregation cycles in seconds");

@@ -41,7 +41,9 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
         var health = await app.Client.GetAsync("/health");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         var body = await HttpJson.ReadAsync(health);
-        Assert.Equal("ok", body.GetProperty("status").GetString());
+        // Alive (200), and honest: the numbers are missing or cannot be refreshed.
+        Assert.Equal("degraded", body.GetProperty("status").GetString());
+        Assert.False(string.IsNullOrEmpty(body.GetProperty("reason").GetString()));
         Assert.Contains("timer store unreachable", body.GetProperty("functionsError").GetString());
     }
 
@@ -81,10 +83,14 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
             await using var app = await ScoutApp.StartAsync(Settings(), new PlainRedisSearchIndex(redis.Database));
 
             await AssertUnavailableAsync(app);
+            var health = await HttpJson.ReadAsync(await app.Client.GetAsync("/health"));
+            Assert.StartsWith("no snapshot yet", health.GetProperty("reason").GetString());
             // The scrape still answers, and the timer counts the occurrences it had to skip without its store.
             await Messages.EventuallyAsync(async () => MetricsScrape.Sample(await app.Client.GetStringAsync("/metrics"),
                     "homerun2_scout_function_invocations_total{function=\"AggregateAnalytics\",outcome=\"skipped\"}") >= 1,
                 "a skipped occurrence is counted", seconds: 8);
+            // No snapshot yet: the snapshot-derived gauges have no sample (a 0 would read as real data).
+            Assert.DoesNotMatch(@"(?m)^homerun2_scout_(messages_total|systems_total|severity_count)\b", await app.Client.GetStringAsync("/metrics"));
 
             await redis.StartAsync(port);
             await SeedAsync("critical", "billing");
@@ -171,12 +177,16 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
         var health = await HttpJson.ReadAsync(await app.Client.GetAsync("/health"));
         var aggregate = health.GetProperty("functions").GetProperty("AggregateAnalytics");
         Assert.Equal("failed", aggregate.GetProperty("lastOutcome").GetString());
+        Assert.Equal("degraded", health.GetProperty("status").GetString());
+        Assert.StartsWith("the last aggregation cycle failed", health.GetProperty("reason").GetString());
 
         // Once the engine answers again the next cycle replaces the snapshot.
         index.Failure = null;
         await Messages.EventuallyAsync(async () => (await SummaryAsync(app))?.GetProperty("totalMessages").GetInt64() == 2,
             "a successful cycle after the failures", seconds: 6);
         Assert.NotEqual(lastUpdated, (await SummaryAsync(app))!.Value.GetProperty("lastUpdated").GetString());
+        await Messages.EventuallyAsync(async () => (await HttpJson.ReadAsync(await app.Client.GetAsync("/health"))).GetProperty("status").GetString() == "ok",
+            "/health is ok again once a cycle succeeds", seconds: 6);
     }
 
     [Fact]
