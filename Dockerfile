@@ -9,7 +9,7 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0.401-noble AS build
 WORKDIR /src
 
 # Restore first, from the project files alone, so source edits reuse the cached package layer.
-COPY Directory.Build.props Directory.Packages.props ./
+COPY Directory.Build.props Directory.Build.rsp Directory.Packages.props ./
 COPY ScoutFunctions/ScoutFunctions.csproj ScoutFunctions/
 COPY scripts/publish.sh scripts/
 RUN bash scripts/publish.sh --restore-only
