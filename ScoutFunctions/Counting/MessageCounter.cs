@@ -5,6 +5,7 @@ using Scout.Analytics;
 using Scout.Configuration;
 using Scout.Hosting;
 using Scout.Observability;
+using Scout.Redis;
 using StackExchange.Redis;
 
 namespace Scout.Counting;
@@ -130,7 +131,9 @@ public sealed class MessageCounter(
         long documents = 0, missed = 0, wrong = 0, matched = 0;
         await foreach (var page in index.ScanAsync(definition, ScanPage, cancellationToken))
         {
-            var changes = page.Select(d => new RecordChange(d.Key, MessageRecord.From(d, definition.Timestamp))).ToList();
+            // An ON HASH index without PREFIX indexes Scout's own hashes too: they are never messages.
+            var changes = page.Where(d => !d.Key.StartsWith(ScoutKeys.Prefix, StringComparison.Ordinal))
+                .Select(d => new RecordChange(d.Key, MessageRecord.From(d, definition.Timestamp))).ToList();
             documents += changes.Count;
             if (live is not null)
             {
