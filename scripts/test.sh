@@ -21,6 +21,14 @@ if ! command -v promtool >/dev/null 2>&1; then
 fi
 # The package may start a Prometheus server on 9090; the tests use only promtool.
 
+# docker-compose (Debian package) checks compose.yaml offline (`config`); no Docker engine is needed.
+if ! command -v docker-compose >/dev/null 2>&1; then
+  echo "docker-compose not found: installing the Debian package" >&2
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq docker-compose >/dev/null
+fi
+
 # Azurite (npm) for the Blob Storage timer store and the Redocly CLI that lints the OpenAPI document; pinned in
 # test-tools/package-lock.json, installed again when the lock file is newer than what is installed.
 if [ ! -x test-tools/node_modules/.bin/azurite-blob ] || [ ! -x test-tools/node_modules/.bin/redocly ] \
