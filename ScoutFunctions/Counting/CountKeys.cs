@@ -38,8 +38,9 @@ public static class StateFields
     public const string NextGeneration = "nextGeneration";
     public const string Staging = "staging";
 
-    /// <summary>The last stream entry counted.</summary>
+    /// <summary>The last stream entry counted, and its number among all entries ever added (XINFO entries-added).</summary>
     public const string Position = "position";
+    public const string Sequence = "sequence";
 
     /// <summary>The windows the live generation counts ("5m=5,1h=60"): another set needs a full pass.</summary>
     public const string Windows = "windows";

@@ -6,7 +6,7 @@ using StackExchange.Redis;
 namespace Scout.Counting;
 
 /// <summary>The state hash as read: which generation is live, the stream position, the version every write is conditioned on.</summary>
-public sealed record CountState(long Version, long? Live, string Position, string? Windows, long? Staging, string? Reconciliation)
+public sealed record CountState(long Version, long? Live, string Position, string? Windows, long? Staging, string? Reconciliation, long Sequence = -1)
 {
     public CountKeys? LiveKeys => Live is { } g ? new CountKeys(g) : null;
 }
@@ -28,10 +28,11 @@ public sealed class CountStore(RedisConnection redis)
     public async Task<CountState> ReadStateAsync()
     {
         var f = await Db.HashGetAsync(CountKeys.State,
-            [StateFields.Version, StateFields.Live, StateFields.Position, StateFields.Windows, StateFields.Staging, StateFields.Reconciliation]);
+            [StateFields.Version, StateFields.Live, StateFields.Position, StateFields.Windows, StateFields.Staging, StateFields.Reconciliation,
+                StateFields.Sequence]);
         return new CountState(
             f[0].IsNull ? 0 : (long)f[0], f[1].IsNull ? null : (long)f[1], f[2].IsNull ? "0-0" : f[2].ToString(),
-            f[3].IsNull ? null : f[3].ToString(), f[4].IsNull ? null : (long)f[4], f[5].IsNull ? null : f[5].ToString());
+            f[3].IsNull ? null : f[3].ToString(), f[4].IsNull ? null : (long)f[4], f[5].IsNull ? null : f[5].ToString(), f[6].IsNull ? -1 : (long)f[6]);
     }
 
     public static string WindowsSignature(IEnumerable<AnalyticsWindow> windows) =>
@@ -167,13 +168,13 @@ public sealed class CountStore(RedisConnection redis)
     }
 
     /// <summary>Makes a staging generation live with the stream position it has counted up to, if no one wrote since <paramref name="version"/>.</summary>
-    public Task<bool> SwitchAsync(CountKeys staging, long version, string position, string windows, string index, string reconciliation)
+    public Task<bool> SwitchAsync(CountKeys staging, long version, string position, long sequence, string windows, string index, string reconciliation)
     {
         var tran = Db.CreateTransaction();
         tran.AddCondition(Condition.HashEqual(CountKeys.State, StateFields.Version, version));
         _ = tran.HashIncrementAsync(CountKeys.State, StateFields.Version);
         _ = tran.HashSetAsync(CountKeys.State, [
-            new(StateFields.Live, staging.Generation), new(StateFields.Position, position), new(StateFields.Windows, windows),
+            new(StateFields.Live, staging.Generation), new(StateFields.Position, position), new(StateFields.Sequence, sequence), new(StateFields.Windows, windows),
             new(StateFields.Index, index), new(StateFields.Reconciliation, reconciliation)]);
         _ = tran.HashDeleteAsync(CountKeys.State, StateFields.Staging);
         return tran.ExecuteAsync();

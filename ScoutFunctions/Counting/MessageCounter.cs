@@ -26,7 +26,7 @@ public sealed class MessageCounter(
     ILogger<MessageCounter> logger)
 {
     /// <summary>Stream entries (and documents) read per call.</summary>
-    public const int StreamPage = 1000;
+    public const int StreamPageSize = 1000;
 
     /// <summary>Documents per page of a full pass: each call stays short on a large index.</summary>
     public const int ScanPage = 500;
@@ -37,17 +37,34 @@ public sealed class MessageCounter(
     /// <summary>Brings the counts up to date; returns the state they are in and the instant the windows' starts were set for.</summary>
     public async Task<(CountState State, DateTimeOffset At)> RunAsync(IndexDefinition definition, CancellationToken cancellationToken)
     {
-        var state = await store.ReadStateAsync();
-        var reason = await FullPassReasonAsync(state, definition);
-        if (reason is not null)
+        var reason = await FullPassReasonAsync(await store.ReadStateAsync(), definition);
+        for (var attempt = 1; ; attempt++)
         {
-            await FullPassAsync(definition, state, reason, cancellationToken);
-            state = await store.ReadStateAsync();
+            if (reason is not null && !await FullPassAsync(definition, await store.ReadStateAsync(), reason, cancellationToken))
+                reason = StreamLost;
+            else
+            {
+                var at = time.GetUtcNow();
+                await SlideAsync(at);
+                reason = await FollowAsync(definition, cancellationToken);
+                if (reason is null) return (await store.ReadStateAsync(), at);
+            }
+            if (attempt >= MaxFullPasses)
+                throw new InvalidOperationException($"the stream {options.CurrentValue.Stream} lost entries before Scout read them in {attempt} " +
+                    "attempts: more messages arrive than it keeps while Scout counts; shorten SCOUT_INTERVAL or raise the producer's stream cap");
         }
-        var at = time.GetUtcNow();
-        await SlideAsync(at);
-        await FollowAsync(definition, cancellationToken);
-        return (await store.ReadStateAsync(), at);
+    }
+
+    /// <summary>Full passes one cycle may start when the stream keeps losing entries before they are read.</summary>
+    private const int MaxFullPasses = 3;
+
+    private const string StreamLost = "stream trimmed past Scout's position";
+
+    private void ReportLoss(string position, string during)
+    {
+        metrics.StreamGaps.Inc();
+        logger.LogWarning("Stream {Stream} lost entries after position {Position} before Scout read them ({During}): more messages arrived " +
+            "than the stream keeps; counting them with a full pass", options.CurrentValue.Stream, position, during);
     }
 
     /// <summary>Why the stream alone cannot bring the counts up to date, or null when it can.</summary>
@@ -60,14 +77,12 @@ public sealed class MessageCounter(
             || time.GetUtcNow() - DateTimeOffset.Parse(last.At, System.Globalization.CultureInfo.InvariantCulture) >= o.ReconcileInterval)
             return "reconciliation due";
         var mark = await stream.MarkAsync();
-        if (StreamFollower.Compare(mark.MaxDeletedId, state.Position) > 0)
+        if (mark.LostAfter(state.Position, state.Sequence))
         {
-            metrics.StreamGaps.Inc();
-            logger.LogWarning("Stream {Stream} lost entries after Scout's position {Position} before Scout read them (newest removed: {MaxDeleted}): " +
-                "more messages arrived than the stream keeps between two cycles; counting them with a full pass", o.Stream, state.Position, mark.MaxDeletedId);
-            return "stream trimmed past Scout's position";
+            ReportLoss(state.Position, "between two cycles");
+            return StreamLost;
         }
-        if (mark.Exists && StreamFollower.Compare(mark.LastId, state.Position) < 0) return "stream recreated";
+        if (mark.Exists && (StreamFollower.Compare(mark.LastId, state.Position) < 0 || mark.EntriesAdded < state.Sequence)) return "stream recreated";
         return null;
     }
 
@@ -83,8 +98,11 @@ public sealed class MessageCounter(
         throw new InvalidOperationException($"the windows' starts could not be moved in {Attempts} attempts: other writers kept changing the counts");
     }
 
-    /// <summary>Counts the stream entries after the stored position, a page per transaction that also moves the position.</summary>
-    private async Task FollowAsync(IndexDefinition definition, CancellationToken cancellationToken)
+    /// <summary>
+    /// Counts the stream entries after the stored position, a page per transaction that also moves the position.
+    /// Returns why a full pass is needed when entries after the position were lost before they were read, else null.
+    /// </summary>
+    private async Task<string?> FollowAsync(IndexDefinition definition, CancellationToken cancellationToken)
     {
         var limit = options.CurrentValue.MaxStreamPagesPerCycle;
         for (var page = 0; page < limit && !cancellationToken.IsCancellationRequested; page++)
@@ -94,15 +112,21 @@ public sealed class MessageCounter(
             {
                 var state = await store.ReadStateAsync();
                 var keys = state.LiveKeys!;
-                var (entries, lastId) = await stream.ReadAfterAsync(state.Position, StreamPage);
-                if (lastId == state.Position) return;
-                var changes = await ReadChangesAsync(definition, entries.Select(e => e.Key).Distinct().ToList(), cancellationToken);
+                var read = await stream.ReadAfterAsync(state.Position, state.Sequence, StreamPageSize);
+                if (read.Lost)
+                {
+                    ReportLoss(state.Position, "while a cycle read the stream");
+                    return StreamLost;
+                }
+                if (read.LastId == state.Position) return null;
+                var changes = await ReadChangesAsync(definition, read.Entries.Select(e => e.Key).Distinct().ToList(), cancellationToken);
                 counted = await store.ApplyAsync(keys, changes, await store.ReadStartsAsync(keys), state.Version,
-                    tran => _ = tran.HashSetAsync(CountKeys.State, StateFields.Position, lastId));
-                if (counted) metrics.StreamEntriesCounted.Inc(entries.Count);
+                    tran => _ = tran.HashSetAsync(CountKeys.State, [new(StateFields.Position, read.LastId), new(StateFields.Sequence, read.Sequence)]));
+                if (counted) metrics.StreamEntriesCounted.Inc(read.Entries.Count);
             }
             if (!counted) throw new InvalidOperationException($"a page of the stream could not be counted in {Attempts} attempts: other writers kept changing the counts");
         }
+        return null;
     }
 
     /// <summary>Each named document's record as the index holds it now; null for those it no longer holds.</summary>
@@ -117,7 +141,8 @@ public sealed class MessageCounter(
     /// added meanwhile into it (a document read twice is one record, so nothing counts twice) and makes it live in one
     /// transaction, unless another writer came first (then the stream is read again and the switch retried).
     /// </summary>
-    private async Task FullPassAsync(IndexDefinition definition, CountState state, string reason, CancellationToken cancellationToken)
+    /// <returns>False when stream entries the pass had to replay were lost before it read them: its counts were dropped.</returns>
+    private async Task<bool> FullPassAsync(IndexDefinition definition, CountState state, string reason, CancellationToken cancellationToken)
     {
         var o = options.CurrentValue;
         var started = Stopwatch.GetTimestamp();
@@ -153,6 +178,7 @@ public sealed class MessageCounter(
         var extra = live is null ? 0 : Math.Max(0, await store.CountRecordsAsync(live) - matched);
 
         var position = mark.LastId;
+        var sequence = mark.EntriesAdded;
         CountKeys? replaced = null;
         for (var attempt = 0; ; attempt++)
         {
@@ -163,15 +189,22 @@ public sealed class MessageCounter(
             replaced = current.LiveKeys;
             while (true)
             {
-                var (entries, lastId) = await stream.ReadAfterAsync(position, StreamPage);
-                if (lastId == position) break;
-                var changes = await ReadChangesAsync(definition, entries.Select(e => e.Key).Distinct().ToList(), cancellationToken);
+                var read = await stream.ReadAfterAsync(position, sequence, StreamPageSize);
+                if (read.Lost)
+                {
+                    // Written while the pass read its pages and gone before it replayed them: its counts would miss them.
+                    ReportLoss(position, "during a full pass");
+                    await store.DropGenerationAsync(staging);
+                    return false;
+                }
+                if (read.LastId == position) break;
+                var changes = await ReadChangesAsync(definition, read.Entries.Select(e => e.Key).Distinct().ToList(), cancellationToken);
                 await store.ApplyAsync(staging, changes, starts, version: null);
-                position = lastId;
+                (position, sequence) = (read.LastId, read.Sequence);
             }
             var done = new Reconciliation(AnalyticsViews.Rfc3339(time.GetUtcNow()), Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 3),
                 reason, documents, missed, wrong, extra);
-            if (await store.SwitchAsync(staging, version, position, CountStore.WindowsSignature(o.Windows), definition.Name,
+            if (await store.SwitchAsync(staging, version, position, sequence, CountStore.WindowsSignature(o.Windows), definition.Name,
                     JsonSerializer.Serialize(done, ScoutJson.Options)))
             {
                 metrics.FullPasses.WithLabels(reason).Inc();
@@ -183,6 +216,7 @@ public sealed class MessageCounter(
             if (attempt >= Attempts) throw new InvalidOperationException($"the full pass could not switch the counts in {Attempts} attempts");
         }
         if (replaced is not null && replaced.Generation != staging.Generation) await store.DropGenerationAsync(replaced);
+        return true;
     }
 
     public static Reconciliation? Parse(string? json) =>

@@ -6,8 +6,25 @@ using StackExchange.Redis;
 
 namespace Scout.Counting;
 
-/// <summary>Where the producers' stream stands: its newest ID and the newest ID removed from it (Redis 7's XINFO STREAM).</summary>
-public sealed record StreamMark(bool Exists, string LastId, string MaxDeletedId);
+/// <summary>
+/// Where the producers' stream stands (Redis 7's XINFO STREAM): its newest ID, the newest ID XDEL removed, how many
+/// entries were ever added and how many it holds. Trimming (XTRIM, XADD MAXLEN) removes from the front and moves no
+/// max-deleted ID, so the first entry held is number <c>EntriesAdded - Length + 1</c> of all ever added.
+/// </summary>
+public sealed record StreamMark(bool Exists, string LastId, string MaxDeletedId, long EntriesAdded, long Length)
+{
+    public long FirstHeld => EntriesAdded - Length + 1;
+
+    /// <summary>
+    /// Whether entries after <paramref name="position"/> (entry number <paramref name="sequence"/>) are gone: deleted with
+    /// XDEL, or trimmed from the front past it. A negative sequence means not known (only XDEL is checked then).
+    /// </summary>
+    public bool LostAfter(string position, long sequence) =>
+        StreamFollower.Compare(MaxDeletedId, position) > 0 || (Exists && sequence >= 0 && FirstHeld > sequence + 1);
+}
+
+/// <summary>A page of the stream: the entries naming documents, the last ID and entry number read, and whether entries were lost.</summary>
+public sealed record StreamPage(IReadOnlyList<StreamEntryKey> Entries, string LastId, long Sequence, bool Lost);
 
 /// <summary>A stream entry naming a message document (field messageID).</summary>
 public sealed record StreamEntryKey(string Id, string Key);
@@ -24,24 +41,32 @@ public sealed class StreamFollower(RedisConnection redis, IOptionsMonitor<ScoutO
         try
         {
             var info = await redis.Database.StreamInfoAsync(Stream);
-            return new StreamMark(true, info.LastGeneratedId.ToString(), info.MaxDeletedEntryId.IsNull ? "0-0" : info.MaxDeletedEntryId.ToString());
+            return new StreamMark(true, info.LastGeneratedId.ToString(), info.MaxDeletedEntryId.IsNull ? "0-0" : info.MaxDeletedEntryId.ToString(),
+                info.EntriesAdded, info.Length);
         }
         catch (RedisServerException missing) when (missing.Message.Contains("no such key", StringComparison.OrdinalIgnoreCase))
         {
-            return new StreamMark(false, "0-0", "0-0");
+            return new StreamMark(false, "0-0", "0-0", 0, 0);
         }
     }
 
-    /// <summary>Up to <paramref name="count"/> entries after <paramref name="position"/> (exclusive), oldest first.</summary>
-    public async Task<(IReadOnlyList<StreamEntryKey> Entries, string LastId)> ReadAfterAsync(string position, int count)
+    /// <summary>
+    /// Up to <paramref name="count"/> entries after <paramref name="position"/> (exclusive; entry number
+    /// <paramref name="sequence"/> of all ever added), oldest first, the number of the last one read, and whether entries
+    /// after the position were removed before they could be read. XINFO is sent right behind the XRANGE.
+    /// </summary>
+    public async Task<StreamPage> ReadAfterAsync(string position, long sequence, int count)
     {
-        var entries = await redis.Database.StreamRangeAsync(Stream, "(" + position, "+", count);
-        if (entries.Length == 0) return ([], position);
+        var read = redis.Database.StreamRangeAsync(Stream, "(" + position, "+", count);
+        var mark = MarkAsync();
+        var entries = await read;
+        var lost = (await mark).LostAfter(position, sequence);
+        if (entries.Length == 0) return new StreamPage([], position, sequence, lost);
         var keys = entries
             .Select(e => new StreamEntryKey(e.Id.ToString(), e[MessageIdField].ToString()))
             .Where(e => e.Key.Length > 0)
             .ToList();
-        return (keys, entries[^1].Id.ToString());
+        return new StreamPage(keys, entries[^1].Id.ToString(), sequence >= 0 ? sequence + entries.Length : -1, lost);
     }
 
     /// <summary>Orders stream IDs ("ms-seq") numerically.</summary>
