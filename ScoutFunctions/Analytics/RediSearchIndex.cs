@@ -105,8 +105,7 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
     {
         if (keys.Count == 0) return [];
         // On a cluster the coordinator answers without a shard it cannot reach: its documents would look deleted and be
-        // taken out of the counts. Every shard must answer before and after, or the read fails.
-        await redis.EnsureEveryShardAsync();
+        // taken out of the counts. Every shard must answer after the read (EnsureIndexAsync checked them before the cycle).
         var reply = await ExecuteAsync(RediSearchCommands.ReadFields(index.Name, keys, options.CurrentValue.QueryTimeout));
         await redis.EnsureEveryShardAsync();
         return RediSearchReplies.ParseSearch(reply);

@@ -45,6 +45,5 @@ public static class StateFields
     /// <summary>The windows the live generation counts ("5m=5,1h=60"): another set needs a full pass.</summary>
     public const string Windows = "windows";
 
-    public const string Index = "index";
     public const string Reconciliation = "reconciliation";
 }

@@ -155,6 +155,25 @@ public sealed class CountStore(RedisConnection redis)
             .. windows.Append(AnalyticsWindow.AllName).Select(w => (RedisKey)keys.Window(w))]);
     }
 
+    /// <summary>
+    /// A read-modify-write of the live counts under the optimistic lock: <paramref name="write"/> is given the state it
+    /// is to be conditioned on and returns false when another writer came first; then the state is read again, up to
+    /// <see cref="Attempts"/> times. Returns false without writing when there are no live counts.
+    /// </summary>
+    public async Task<bool> WriteLiveAsync(string what, Func<CountState, CountKeys, Task<bool>> write)
+    {
+        for (var attempt = 0; attempt < Attempts; attempt++)
+        {
+            var state = await ReadStateAsync();
+            if (state.LiveKeys is not { } live) return false;
+            if (await write(state, live)) return true;
+        }
+        throw new InvalidOperationException($"{what} could not be written in {Attempts} attempts: other writers kept changing the counts");
+    }
+
+    /// <summary>How often a write that lost the optimistic lock is read again and retried.</summary>
+    public const int Attempts = 20;
+
     /// <summary>A fresh generation for a full pass, recorded as staging (so a crashed pass's keys are dropped by the next).</summary>
     public async Task<CountKeys> StartGenerationAsync(IReadOnlyDictionary<string, long> starts)
     {
@@ -168,14 +187,14 @@ public sealed class CountStore(RedisConnection redis)
     }
 
     /// <summary>Makes a staging generation live with the stream position it has counted up to, if no one wrote since <paramref name="version"/>.</summary>
-    public Task<bool> SwitchAsync(CountKeys staging, long version, string position, long sequence, string windows, string index, string reconciliation)
+    public Task<bool> SwitchAsync(CountKeys staging, long version, string position, long sequence, string windows, string reconciliation)
     {
         var tran = Db.CreateTransaction();
         tran.AddCondition(Condition.HashEqual(CountKeys.State, StateFields.Version, version));
         _ = tran.HashIncrementAsync(CountKeys.State, StateFields.Version);
         _ = tran.HashSetAsync(CountKeys.State, [
             new(StateFields.Live, staging.Generation), new(StateFields.Position, position), new(StateFields.Sequence, sequence), new(StateFields.Windows, windows),
-            new(StateFields.Index, index), new(StateFields.Reconciliation, reconciliation)]);
+            new(StateFields.Reconciliation, reconciliation)]);
         _ = tran.HashDeleteAsync(CountKeys.State, StateFields.Staging);
         return tran.ExecuteAsync();
     }

@@ -31,13 +31,10 @@ public sealed class MessageCounter(
     /// <summary>Documents per page of a full pass: each call stays short on a large index.</summary>
     public const int ScanPage = 500;
 
-    /// <summary>How often a write that lost the optimistic lock (another writer came first) is read again and retried.</summary>
-    private const int Attempts = 20;
-
     /// <summary>Brings the counts up to date; returns the state they are in and the instant the windows' starts were set for.</summary>
     public async Task<(CountState State, DateTimeOffset At)> RunAsync(IndexDefinition definition, CancellationToken cancellationToken)
     {
-        var reason = await FullPassReasonAsync(await store.ReadStateAsync(), definition);
+        var reason = await FullPassReasonAsync(await store.ReadStateAsync());
         for (var attempt = 1; ; attempt++)
         {
             if (reason is not null && !await FullPassAsync(definition, await store.ReadStateAsync(), reason, cancellationToken))
@@ -68,7 +65,7 @@ public sealed class MessageCounter(
     }
 
     /// <summary>Why the stream alone cannot bring the counts up to date, or null when it can.</summary>
-    private async Task<string?> FullPassReasonAsync(CountState state, IndexDefinition definition)
+    private async Task<string?> FullPassReasonAsync(CountState state)
     {
         var o = options.CurrentValue;
         if (state.Live is null) return "first start";
@@ -86,16 +83,11 @@ public sealed class MessageCounter(
         return null;
     }
 
-    private async Task SlideAsync(DateTimeOffset at)
+    private Task SlideAsync(DateTimeOffset at)
     {
         var wanted = CountStore.StartsAt(options.CurrentValue.Windows, at);
-        for (var attempt = 0; attempt < Attempts; attempt++)
-        {
-            var state = await store.ReadStateAsync();
-            var keys = state.LiveKeys!;
-            if (await store.SlideAsync(keys, state.Version, await store.ReadStartsAsync(keys), wanted)) return;
-        }
-        throw new InvalidOperationException($"the windows' starts could not be moved in {Attempts} attempts: other writers kept changing the counts");
+        return store.WriteLiveAsync("the windows' starts", async (state, live) =>
+            await store.SlideAsync(live, state.Version, await store.ReadStartsAsync(live), wanted));
     }
 
     /// <summary>
@@ -107,24 +99,25 @@ public sealed class MessageCounter(
         var limit = options.CurrentValue.MaxStreamPagesPerCycle;
         for (var page = 0; page < limit && !cancellationToken.IsCancellationRequested; page++)
         {
-            var counted = false;
-            for (var attempt = 0; attempt < Attempts && !counted; attempt++)
+            string? lost = null;
+            var done = false;
+            await store.WriteLiveAsync("a page of the stream", async (state, live) =>
             {
-                var state = await store.ReadStateAsync();
-                var keys = state.LiveKeys!;
                 var read = await stream.ReadAfterAsync(state.Position, state.Sequence, StreamPageSize);
                 if (read.Lost)
                 {
                     ReportLoss(state.Position, "while a cycle read the stream");
-                    return StreamLost;
+                    lost = StreamLost;
+                    return true;
                 }
-                if (read.LastId == state.Position) return null;
+                if (read.LastId == state.Position) return done = true;
                 var changes = await ReadChangesAsync(definition, read.Entries.Select(e => e.Key).Distinct().ToList(), cancellationToken);
-                counted = await store.ApplyAsync(keys, changes, await store.ReadStartsAsync(keys), state.Version,
+                var counted = await store.ApplyAsync(live, changes, await store.ReadStartsAsync(live), state.Version,
                     tran => _ = tran.HashSetAsync(CountKeys.State, [new(StateFields.Position, read.LastId), new(StateFields.Sequence, read.Sequence)]));
                 if (counted) metrics.StreamEntriesCounted.Inc(read.Entries.Count);
-            }
-            if (!counted) throw new InvalidOperationException($"a page of the stream could not be counted in {Attempts} attempts: other writers kept changing the counts");
+                return counted;
+            });
+            if (lost is not null || done) return lost;
         }
         return null;
     }
@@ -204,7 +197,7 @@ public sealed class MessageCounter(
             }
             var done = new Reconciliation(AnalyticsViews.Rfc3339(time.GetUtcNow()), Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 3),
                 reason, documents, missed, wrong, extra);
-            if (await store.SwitchAsync(staging, version, position, sequence, CountStore.WindowsSignature(o.Windows), definition.Name,
+            if (await store.SwitchAsync(staging, version, position, sequence, CountStore.WindowsSignature(o.Windows),
                     JsonSerializer.Serialize(done, ScoutJson.Options)))
             {
                 metrics.FullPasses.WithLabels(reason).Inc();
@@ -213,7 +206,7 @@ public sealed class MessageCounter(
                     done.DurationSeconds, missed, wrong, extra);
                 break;
             }
-            if (attempt >= Attempts) throw new InvalidOperationException($"the full pass could not switch the counts in {Attempts} attempts");
+            if (attempt >= CountStore.Attempts) throw new InvalidOperationException($"the full pass could not switch the counts in {CountStore.Attempts} attempts");
         }
         if (replaced is not null && replaced.Generation != staging.Generation) await store.DropGenerationAsync(replaced);
         return true;

@@ -13,7 +13,8 @@ public readonly record struct MessageRecord(long? Minute, string Severity, strin
     /// <summary>Between the parts of a stored record and group: a control character no severity or system name carries.</summary>
     public const char Separator = '\u001f';
 
-    private const string NoMinute = "-";
+    /// <summary>The minute name of messages whose timestamp does not parse.</summary>
+    public const string NoMinute = "-";
 
     /// <summary>The count group (severity and system) this message belongs to.</summary>
     public string Group => Severity + Separator + System;

@@ -35,7 +35,6 @@ public sealed class RetentionPruner(
 
     /// <summary>Keys per UNLINK call, so that no single call holds Redis long.</summary>
     public const int UnlinkChunk = 100;
-    private const int Attempts = 20;
 
     public async Task<RetentionRun> RunAsync(CancellationToken cancellationToken)
     {
@@ -70,8 +69,8 @@ public sealed class RetentionPruner(
                     }
                     if (bounded || cancellationToken.IsCancellationRequested) break;
                 }
-                unparseable = await counts.MinuteSizeAsync(live, new MessageRecord(null, "", "").MinuteName);
-                if (unparseable > 0) examples.AddRange(await counts.MinuteKeysAsync(live, new MessageRecord(null, "", "").MinuteName, ExampleCount));
+                unparseable = await counts.MinuteSizeAsync(live, MessageRecord.NoMinute);
+                if (unparseable > 0) examples.AddRange(await counts.MinuteKeysAsync(live, MessageRecord.NoMinute, ExampleCount));
             }
             // A cancelled run stops here (shutdown, timeout or lost lease): the next run trims the stream.
             if (!cancellationToken.IsCancellationRequested) trimmed = await TrimStreamAsync(o, cutoff);
@@ -119,13 +118,9 @@ public sealed class RetentionPruner(
         }
         var deleted = await UnlinkAsync(expired);
         // Deleted first, then uncounted: a crash in between leaves records of gone documents, which the next run drops.
-        for (var attempt = 0; ; attempt++)
-        {
-            var state = await counts.ReadStateAsync();
-            if (state.Live != live.Generation) break;
-            if (await counts.ApplyAsync(live, changes, await counts.ReadStartsAsync(live), state.Version)) break;
-            if (attempt >= Attempts) throw new InvalidOperationException($"retention could not update the counts in {Attempts} attempts");
-        }
+        // A full pass that switched meanwhile read the documents after they were deleted: nothing to take out of it.
+        await counts.WriteLiveAsync("retention's changes", async (state, current) =>
+            current.Generation != live.Generation || await counts.ApplyAsync(live, changes, await counts.ReadStartsAsync(live), state.Version));
         return (deleted, bounded);
     }
 
