@@ -135,6 +135,24 @@ public sealed class IncrementalCountingContractTests(RedisStackFixture stack) : 
         time.Advance(TimeSpan.FromHours(1));
         var raced = await AssertServedEqualsFullCountAsync(racing, "after a full pass that raced new writes");
         Assert.Equal("reconciliation due", raced["all"].Reconciliation!.Reason);
+
+        // An upgrade from the first layout (all records in one hash, no layout field): a full pass rewrites the counts.
+        var old = (await racing.Counts.ReadStateAsync()).LiveKeys!;
+        var db = stack.Database;
+        foreach (var shard in old.AllRecords)
+        {
+            var entries = await db.HashGetAllAsync(shard);
+            if (entries.Length > 0) await db.HashSetAsync(old.UnshardedRecords, entries);
+            await db.KeyDeleteAsync(shard);
+        }
+        await db.HashDeleteAsync(CountKeys.State, StateFields.Layout);
+        Assert.Null((await racing.Counts.ReadStateAsync()).LiveKeys);
+        Assert.Equal(0, (await scout.Pruner.RunAsync(CancellationToken.None)).Deleted); // counts it cannot read: no deletes from them
+        time.Advance(TimeSpan.FromMinutes(1));
+        var upgraded = await AssertServedEqualsFullCountAsync(scout, "after an upgrade from the unsharded layout");
+        Assert.Equal("layout changed", upgraded["all"].Reconciliation!.Reason);
+        Assert.False(await db.KeyExistsAsync(old.UnshardedRecords));
+        Assert.Equal(_stored.Count, await scout.Counts.CountRecordsAsync((await scout.Counts.ReadStateAsync()).LiveKeys!));
     }
 
     private async Task<Dictionary<string, AnalyticsSnapshot>> AssertServedEqualsFullCountAsync(ScoutPipeline scout, string because)
@@ -159,7 +177,7 @@ public sealed class IncrementalCountingContractTests(RedisStackFixture stack) : 
     private static string Show(IEnumerable<KeyValuePair<string, long>> counts) => string.Join(",", counts.OrderBy(c => c.Key).Select(c => $"{c.Key}={c.Value}"));
 
     private static long FullPasses(ScoutPipeline scout) =>
-        (long)new[] { "first start", "reconciliation due", "windows changed", "stream trimmed past Scout's position", "stream recreated" }
+        (long)new[] { "first start", "reconciliation due", "windows changed", "layout changed", "stream trimmed past Scout's position", "stream recreated" }
             .Sum(reason => scout.Metrics.FullPasses.WithLabels(reason).Value);
 
     private string NewKey() => $"{_index}:{Guid.NewGuid():N}-sys{Interlocked.Increment(ref _sequence)}";

@@ -6,9 +6,14 @@ using StackExchange.Redis;
 namespace Scout.Counting;
 
 /// <summary>The state hash as read: which generation is live, the stream position, the version every write is conditioned on.</summary>
-public sealed record CountState(long Version, long? Live, string Position, string? Windows, long? Staging, string? Reconciliation, long Sequence = -1)
+public sealed record CountState(long Version, long? Live, string Position, string? Windows, long? Staging, string? Reconciliation, long Sequence = -1,
+    string? Layout = CountKeys.Layout)
 {
-    public CountKeys? LiveKeys => Live is { } g ? new CountKeys(g) : null;
+    /// <summary>The live counts, if this version can read them (written in another layout: none until a full pass rewrites them).</summary>
+    public CountKeys? LiveKeys => Live is { } g && Layout == CountKeys.Layout ? new CountKeys(g) : null;
+
+    /// <summary>The live generation's keys in any layout: what a full pass replaces and drops.</summary>
+    public CountKeys? LiveGeneration => Live is { } g ? new CountKeys(g) : null;
 }
 
 /// <summary>One document's new record, or null when it is gone (deleted, or no longer in the index).</summary>
@@ -29,10 +34,11 @@ public sealed class CountStore(RedisConnection redis)
     {
         var f = await Db.HashGetAsync(CountKeys.State,
             [StateFields.Version, StateFields.Live, StateFields.Position, StateFields.Windows, StateFields.Staging, StateFields.Reconciliation,
-                StateFields.Sequence]);
+                StateFields.Sequence, StateFields.Layout]);
         return new CountState(
             f[0].IsNull ? 0 : (long)f[0], f[1].IsNull ? null : (long)f[1], f[2].IsNull ? "0-0" : f[2].ToString(),
-            f[3].IsNull ? null : f[3].ToString(), f[4].IsNull ? null : (long)f[4], f[5].IsNull ? null : f[5].ToString(), f[6].IsNull ? -1 : (long)f[6]);
+            f[3].IsNull ? null : f[3].ToString(), f[4].IsNull ? null : (long)f[4], f[5].IsNull ? null : f[5].ToString(), f[6].IsNull ? -1 : (long)f[6],
+            f[7].IsNull ? null : f[7].ToString());
     }
 
     public static string WindowsSignature(IEnumerable<AnalyticsWindow> windows) =>
@@ -56,7 +62,7 @@ public sealed class CountStore(RedisConnection redis)
         var final = new Dictionary<string, MessageRecord?>(StringComparer.Ordinal);
         foreach (var change in changes) final[change.Key] = change.Record;
         var names = final.Keys.ToArray();
-        var stored = names.Length == 0 ? [] : await Db.HashGetAsync(keys.Records, names.Select(k => (RedisValue)k).ToArray());
+        var stored = await ReadRecordValuesAsync(keys, names);
 
         var increments = new Dictionary<(string Window, string Group), long>();
         void Count(MessageRecord record, long delta)
@@ -67,8 +73,8 @@ public sealed class CountStore(RedisConnection redis)
                 if (minute >= start) Add(increments, (window, record.Group), delta);
         }
 
-        var recordSets = new List<HashEntry>();
-        var recordDeletes = new List<RedisValue>();
+        var recordSets = new Dictionary<string, List<HashEntry>>();
+        var recordDeletes = new Dictionary<string, List<RedisValue>>();
         var minuteSets = new Dictionary<string, List<HashEntry>>();
         var minuteDeletes = new Dictionary<string, List<RedisValue>>();
         var minutes = new HashSet<long>();
@@ -86,10 +92,10 @@ public sealed class CountStore(RedisConnection redis)
             {
                 Count(n, +1);
                 Bucket(minuteSets, n.MinuteName).Add(new HashEntry(names[i], n.Group));
-                recordSets.Add(new HashEntry(names[i], n.Encode()));
+                Bucket(recordSets, keys.Records(names[i])).Add(new HashEntry(names[i], n.Encode()));
                 if (n.Minute is { } minute) minutes.Add(minute);
             }
-            else recordDeletes.Add(names[i]);
+            else Bucket(recordDeletes, keys.Records(names[i])).Add(names[i]);
         }
 
         var tran = Db.CreateTransaction();
@@ -102,8 +108,8 @@ public sealed class CountStore(RedisConnection redis)
         // Deletes before sets: a document that moved within one minute keeps its new group.
         foreach (var (minute, fields) in minuteDeletes) _ = tran.HashDeleteAsync(keys.Minute(minute), [.. fields]);
         foreach (var (minute, entries) in minuteSets) _ = tran.HashSetAsync(keys.Minute(minute), [.. entries]);
-        if (recordDeletes.Count > 0) _ = tran.HashDeleteAsync(keys.Records, [.. recordDeletes]);
-        if (recordSets.Count > 0) _ = tran.HashSetAsync(keys.Records, [.. recordSets]);
+        foreach (var (shard, fields) in recordDeletes) _ = tran.HashDeleteAsync(shard, [.. fields]);
+        foreach (var (shard, entries) in recordSets) _ = tran.HashSetAsync(shard, [.. entries]);
         if (minutes.Count > 0) _ = tran.SortedSetAddAsync(keys.Minutes, minutes.Select(m => new SortedSetEntry(m, m)).ToArray());
         foreach (var ((window, group), delta) in increments)
             if (delta != 0) _ = tran.HashIncrementAsync(keys.Window(window), group, delta);
@@ -151,7 +157,7 @@ public sealed class CountStore(RedisConnection redis)
             await Db.KeyDeleteAsync(minutes.Select(m => (RedisKey)keys.Minute(m.ToString())).ToArray());
             await Db.SortedSetRemoveAsync(keys.Minutes, minutes);
         }
-        await Db.KeyDeleteAsync([keys.Records, keys.Minutes, keys.Starts, keys.Minute("-"),
+        await Db.KeyDeleteAsync([.. keys.AllRecords.Select(r => (RedisKey)r), keys.UnshardedRecords, keys.Minutes, keys.Starts, keys.Minute("-"),
             .. windows.Append(AnalyticsWindow.AllName).Select(w => (RedisKey)keys.Window(w))]);
     }
 
@@ -194,17 +200,32 @@ public sealed class CountStore(RedisConnection redis)
         _ = tran.HashIncrementAsync(CountKeys.State, StateFields.Version);
         _ = tran.HashSetAsync(CountKeys.State, [
             new(StateFields.Live, staging.Generation), new(StateFields.Position, position), new(StateFields.Sequence, sequence), new(StateFields.Windows, windows),
-            new(StateFields.Reconciliation, reconciliation)]);
+            new(StateFields.Reconciliation, reconciliation), new(StateFields.Layout, CountKeys.Layout)]);
         _ = tran.HashDeleteAsync(CountKeys.State, StateFields.Staging);
         return tran.ExecuteAsync();
     }
 
     /// <summary>The stored records of the named documents (null where Scout holds none).</summary>
     public async Task<MessageRecord?[]> ReadRecordsAsync(CountKeys keys, IReadOnlyList<string> documents) =>
-        documents.Count == 0 ? [] : (await Db.HashGetAsync(keys.Records, documents.Select(k => (RedisValue)k).ToArray()))
-            .Select(v => MessageRecord.Decode(v.IsNull ? null : v.ToString())).ToArray();
+        (await ReadRecordValuesAsync(keys, documents)).Select(v => MessageRecord.Decode(v.IsNull ? null : v.ToString())).ToArray();
 
-    public Task<long> CountRecordsAsync(CountKeys keys) => Db.HashLengthAsync(keys.Records);
+    public async Task<long> CountRecordsAsync(CountKeys keys) =>
+        (await Task.WhenAll(keys.AllRecords.Select(r => Db.HashLengthAsync(r)))).Sum();
+
+    /// <summary>The stored record values of the named documents, in their order: one HMGET per shard, pipelined.</summary>
+    private async Task<RedisValue[]> ReadRecordValuesAsync(CountKeys keys, IReadOnlyList<string> documents)
+    {
+        var values = new RedisValue[documents.Count];
+        var reads = documents.Select((document, i) => (document, i)).GroupBy(d => keys.Records(d.document))
+            .Select(async shard =>
+            {
+                var members = shard.ToArray();
+                var read = await Db.HashGetAsync(shard.Key, members.Select(m => (RedisValue)m.document).ToArray());
+                for (var j = 0; j < members.Length; j++) values[members[j].i] = read[j];
+            });
+        await Task.WhenAll(reads);
+        return values;
+    }
 
     /// <summary>Up to <paramref name="count"/> document keys of one minute (HSCAN: short calls however many it holds).</summary>
     public async Task<List<string>> MinuteKeysAsync(CountKeys keys, string minuteName, int count)

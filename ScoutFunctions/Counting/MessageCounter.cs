@@ -69,6 +69,7 @@ public sealed class MessageCounter(
     {
         var o = options.CurrentValue;
         if (state.Live is null) return "first start";
+        if (state.LiveKeys is null) return "layout changed";
         if (state.Windows != CountStore.WindowsSignature(o.Windows)) return "windows changed";
         if (state.Reconciliation is null || Parse(state.Reconciliation) is not { } last
             || time.GetUtcNow() - DateTimeOffset.Parse(last.At, System.Globalization.CultureInfo.InvariantCulture) >= o.ReconcileInterval)
@@ -179,7 +180,7 @@ public sealed class MessageCounter(
             // replica's, if one switched meanwhile): that one is dropped afterwards, not the one live when the pass began.
             var current = await store.ReadStateAsync();
             var version = current.Version;
-            replaced = current.LiveKeys;
+            replaced = current.LiveGeneration;
             while (true)
             {
                 var read = await stream.ReadAfterAsync(position, sequence, StreamPageSize);
