@@ -11,10 +11,12 @@ WORKDIR /src
 # Restore first, from the project files alone, so source edits reuse the cached package layer.
 COPY Directory.Build.props Directory.Build.rsp Directory.Packages.props ./
 COPY ScoutFunctions/ScoutFunctions.csproj ScoutFunctions/
+COPY FunctionsSelfHost/FunctionsSelfHost.csproj FunctionsSelfHost/
 COPY scripts/publish.sh scripts/
 RUN bash scripts/publish.sh --restore-only
 
 COPY host.json ./
+COPY FunctionsSelfHost/ FunctionsSelfHost/
 COPY ScoutFunctions/ ScoutFunctions/
 
 # Build metadata, reported by /health (version, commit, date) and the OCI labels below.

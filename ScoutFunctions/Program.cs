@@ -1,26 +1,32 @@
-using Microsoft.Extensions.Options;
+using FunctionsSelfHost;
+using FunctionsSelfHost.Http;
+using FunctionsSelfHost.Settings;
+using Microsoft.Azure.Functions.Worker.Builder;
 using Scout.Alerting;
 using Scout.Analytics;
 using Scout.Caching;
 using Scout.Configuration;
-using Scout.Functions;
-using Scout.Hosting;
+using Scout.Counting;
 using Scout.Http;
 using Scout.Observability;
 using Scout.OpenApi;
 using Scout.Profile;
 using Scout.Redis;
 using Scout.Retention;
+using Scout.Search;
 
-/// <summary>The composition root: every service, function and route of Scout is wired here.</summary>
+/// <summary>
+/// The composition root. Scout runs under one of two hosts: the Functions host, which starts it as its isolated worker,
+/// or the portable self-host (FunctionsSelfHost), which runs the same [Function] methods itself. Both set Scout up
+/// with <see cref="AddScout"/>.
+/// </summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
         try
         {
-            // Started by the Functions host: run as its isolated worker. Otherwise host the same functions here.
-            if (FunctionsWorker.IsRequested(args)) return await FunctionsWorker.RunAsync(args);
+            if (FunctionsWorkerLaunch.IsRequested(args)) return await RunAsFunctionsWorkerAsync(args);
             return await RunAsync(Build(args));
         }
         catch (ConfigurationError error)
@@ -40,8 +46,9 @@ public static class Program
     }
 
     /// <summary>
-    /// Builds the app. Tests pass <paramref name="settings"/> (above the environment, below a ScoutProfile)
-    /// and may replace services, e.g. the RediSearch adapter, which needs Redis Stack.
+    /// The self-host: Kestrel routes to the HTTP functions, the timer host runs the timer functions. Tests pass
+    /// <paramref name="settings"/> (above the environment, below a ScoutProfile) and may replace services, e.g. the
+    /// RediSearch adapter, which needs Redis Stack.
     /// </summary>
     public static WebApplication Build(
         string[] args,
@@ -53,106 +60,76 @@ public static class Program
         var builder = WebApplication.CreateSlimBuilder(args);
         // ASPNETCORE_URLS may name an https:// address (with Kestrel__Certificates__Default__*), as with the full builder.
         builder.WebHost.UseKestrelHttpsConfiguration();
-        var (options, host) = AddScout(builder, settings);
+        var (options, functions) = builder.AddScout(settings);
         builder.WebHost.UseUrls(builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? $"http://*:{options.Port}");
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(25));
-        // The self-host runs the timer functions of the table itself (the Functions host does, under it).
-        foreach (var timer in FunctionTable.Scout.Timers)
-            builder.Services.AddSingleton<ITimerFunction>(sp => new AttributedTimerFunction(new FunctionInvoker(timer, sp), host.Settings));
-        builder.Services.AddHostedService<TimerHost>();
+        // After AddScout: the profile service, registered there, starts before the timer host.
+        builder.Services.AddSelfHostedTimers(functions);
         overrideServices?.Invoke(builder.Services);
 
         var app = builder.Build();
-
-        app.Services.GetRequiredService<SnapshotGauges>().Register();
         if (options.AuthToken.Length == 0)
             app.Logger.LogWarning("AUTH_TOKEN is empty: the analytics API is unauthenticated");
-
         app.UseJsonStatusPages();
-        var httpMetrics = app.Services.GetRequiredService<HttpRequestMetrics>();
-        app.Use(httpMetrics.InvokeAsync);
-        app.MapHttpFunctions(FunctionTable.Scout, host);
+        app.Use(app.Services.GetRequiredService<HttpRequestMetrics>().InvokeAsync);
+        app.MapHttpFunctions(functions.Table, functions.Host);
         return app;
     }
 
     /// <summary>
-    /// What both hosts set up alike: settings (defaults, host.json, local.settings.json, the environment, then
-    /// <paramref name="settings"/>, then a ScoutProfile), the banner and logging, and every service but the self-host's
-    /// timer host: options, the profile, Redis adapters, the domain, metrics and health checks.
+    /// The Functions host's isolated worker: the host owns schedules, singleton locks, schedule status and the HTTP front
+    /// door; the worker runs the same [Function] methods with the same services.
     /// </summary>
-    internal static (ScoutOptions Options, FunctionsHostSettings Host) AddScout(
-        IHostApplicationBuilder builder, IEnumerable<KeyValuePair<string, string?>>? settings = null)
+    private static async Task<int> RunAsFunctionsWorkerAsync(string[] args)
     {
-        builder.Configuration.AddFunctionsAppSettings(AppContext.BaseDirectory);
+        var builder = FunctionsApplication.CreateBuilder(args);
+        builder.ConfigureFunctionsWebApplication();
+        // The host passes the app settings as environment variables; defaults and host.json are read as self-hosted.
+        builder.AddScout();
+        // Outermost in the worker's ASP.NET Core pipeline: it sees each proxied request's final status code.
+        builder.Services.AddSingleton<IStartupFilter, WorkerHttpMetrics>();
+        using var app = builder.Build();
+        await app.RunAsync();
+        return 0;
+    }
+
+    /// <summary>
+    /// What both hosts set up alike, in this order: settings (defaults, host.json, local.settings.json, the environment,
+    /// then <paramref name="settings"/>, then a ScoutProfile), the banner and logging, then each concern's services.
+    /// </summary>
+    internal static (ScoutOptions Options, FunctionsApp Functions) AddScout(
+        this IHostApplicationBuilder builder, IEnumerable<KeyValuePair<string, string?>>? settings = null)
+    {
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
-        // Last source, so a ScoutProfile's values win over the environment and reload the options when they change.
-        var profileValues = new ProfileConfigurationProvider();
-        ((IConfigurationBuilder)builder.Configuration).Add(new ProfileConfigurationSource(profileValues));
+        var profile = builder.Configuration.AddProfileSource();
+        // Inserts its sources below all of the above, then reads host.json's settings through every source.
+        var functions = builder.AddFunctionsApp(new SelfHostOptions
+        {
+            FunctionsAssembly = typeof(Program).Assembly,
+            AppName = BuildInfo.ServiceName,
+            SettingDefaults = ScoutSchedules.SettingDefaults,
+            Schedules = ScoutSchedules.Conventions,
+        });
 
         var options = ScoutSettings.Load(builder.Configuration);
-        var host = FunctionsHostSettings.From(builder.Configuration);
-
         var build = BuildInfo.FromAssembly();
         ScoutLogging.PrintBanner(options, build, Console.Out);
         builder.Logging.AddScoutLogging(options, logLevelSet: !string.IsNullOrWhiteSpace(builder.Configuration["LOG_LEVEL"]));
-        AddScoutServices(builder.Services, builder.Configuration, options, host, build, profileValues);
-        return (options, host);
-    }
 
-    private static void AddScoutServices(IServiceCollection services, IConfiguration configuration, ScoutOptions options,
-        FunctionsHostSettings host, BuildInfo build, ProfileConfigurationProvider profileValues)
-    {
-        services.ConfigureHttpJsonOptions(o =>
-        {
-            o.SerializerOptions.DefaultIgnoreCondition = ScoutJson.Options.DefaultIgnoreCondition;
-            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ScoutJsonContext.Default);
-        });
-
-        services.AddOptions<ScoutOptions>().Configure<IConfiguration>((o, config) => ScoutSettings.Bind(config, o));
-        services.AddSingleton<IOptionsChangeTokenSource<ScoutOptions>>(new ConfigurationChangeTokenSource<ScoutOptions>(configuration));
-        services.AddSingleton(profileValues);
-        services.AddSingleton<ScoutProfileService>();
-        // Registered before the self-host's timer host: hosted services start in order, so the profile applies before the first run.
-        services.AddHostedService(sp => sp.GetRequiredService<ScoutProfileService>());
-        services.AddSingleton(host);
-        services.AddSingleton(build);
-        services.AddSingleton(new ProcessStart(DateTimeOffset.UtcNow));
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<ScoutMetrics>();
-        services.AddSingleton<SnapshotGauges>();
-        services.AddSingleton<HttpRequestMetrics>();
-        services.AddSingleton<RedisConnection>();
-        services.AddSingleton<ISearchIndex, RediSearchIndex>();
-        services.AddSingleton<ISnapshotStore, RedisSnapshotStore>();
-        services.AddSingleton<HeldReads>();
-        services.AddSingleton<SnapshotCache>();
-        services.AddSingleton<TimerStatusReads>();
-        services.AddSingleton<BearerTokenFilter>();
-        services.AddSingleton<RenderedViews>();
-        services.AddSingleton(FunctionTable.Scout);
-        services.AddSingleton<OpenApiDocument>();
-        // Like the Functions host: timer state in AzureWebJobsStorage when it is set, else in Redis.
-        if (configuration["AzureWebJobsStorage"] is { Length: > 0 } storage)
-            services.AddSingleton<ITimerStore>(BlobTimerStore.Create(storage, host.HostId));
-        else
-            services.AddSingleton<ITimerStore, RedisTimerStore>();
-        services.AddSingleton<Scout.Counting.CountStore>();
-        services.AddSingleton<Scout.Counting.StreamFollower>();
-        services.AddSingleton<Scout.Counting.MessageCounter>();
-        services.AddSingleton<AnalyticsAggregator>();
-        services.AddSingleton<RetentionPruner>();
-        services.AddSingleton<AlertCooldowns>();
-        services.AddSingleton<PitcherClient>();
-        services.AddSingleton<AlertEvaluator>();
-        services.AddHttpClient(PitcherClient.ClientName).AddStandardResilienceHandler(resilience =>
-        {
-            resilience.Retry.MaxRetryAttempts = options.AlertRetries;
-            resilience.AttemptTimeout.Timeout = options.AlertTimeout;
-            resilience.TotalRequestTimeout.Timeout = options.AlertTimeout * (options.AlertRetries + 1) + TimeSpan.FromSeconds(30);
-            resilience.CircuitBreaker.SamplingDuration = options.AlertTimeout * 2 + TimeSpan.FromSeconds(30);
-        });
-        services.AddSingleton<ReadinessLog>();
-        services.AddSingleton<RedisFailure>();
-        services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
+        builder.Services
+            .AddScoutOptions(builder.Configuration)
+            .AddProfile(profile)
+            .AddObservability(build)
+            .AddRedis()
+            .AddTimerStore(builder.Configuration, functions.Host, sp => () => sp.GetRequiredService<RedisConnection>().Database, ScoutKeys.Prefix)
+            .AddHeldReads()
+            .AddSearch()
+            .AddCounting()
+            .AddAnalytics()
+            .AddRetention()
+            .AddAlerting(options)
+            .AddHttpApi()
+            .AddOpenApiDocument();
+        return (options, functions);
     }
 }

@@ -62,7 +62,7 @@ stop_session() { [ -s "$session_file" ] && kill -KILL -- "-$(cat "$session_file"
 trap stop_session INT TERM
 # In the background with `wait`, so the trap runs as soon as the signal arrives.
 (setsid --wait bash -c 'echo $$ > "$0"; dotnet test "$@"; echo $? > "$0.status"' "$session_file" Scout.sln -c Release \
-  --logger "trx;LogFileName=scout.trx" \
+  --logger "trx;LogFilePrefix=scout" \
   --logger "console;verbosity=normal" \
   --results-directory TestResults "$@" 2>&1 | tee TestResults/console.log) &
 wait $! || true

@@ -1,3 +1,4 @@
+using Scout.Search;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;

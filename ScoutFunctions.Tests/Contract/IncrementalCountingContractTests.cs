@@ -1,3 +1,4 @@
+using Scout.Search;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Time.Testing;

@@ -1,3 +1,4 @@
+using Scout.Search;
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;

@@ -1,3 +1,4 @@
+using Scout.Search;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Scout.Analytics;

@@ -16,6 +16,7 @@ public class DockerfileFunctionsTests
         Assert.Empty(DockerfileRules.Port(Parsed));
         Assert.Empty(DockerfileRules.NoSecrets(Parsed));
         Assert.Empty(DockerfileRules.Labels(Parsed));
+        Assert.Empty(DockerfileRules.ProjectsCopied(Parsed));
     }
 
     [Fact]

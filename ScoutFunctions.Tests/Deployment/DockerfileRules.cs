@@ -24,7 +24,43 @@ public static class DockerfileRules
         violations.AddRange(Entrypoint(dockerfile, assemblyName));
         violations.AddRange(Publish(dockerfile, publishScript));
         violations.AddRange(Labels(dockerfile));
+        violations.AddRange(ProjectsCopied(dockerfile));
         return violations;
+    }
+
+    /// <summary>
+    /// ScoutFunctions and every project it references (FunctionsSelfHost) are copied into the build stage: each project
+    /// file before the first RUN (the restore layer), each folder afterwards. The image cannot be built here to find out.
+    /// </summary>
+    public static IEnumerable<string> ProjectsCopied(Dockerfile dockerfile)
+    {
+        var build = dockerfile.Stages[0];
+        var copies = build.Instructions.Select((instruction, index) => (instruction, index)).Where(i => i.instruction.Keyword == "COPY").ToList();
+        var firstRun = build.Instructions.Select((instruction, index) => (instruction, index)).First(i => i.instruction.Keyword == "RUN").index;
+        foreach (var project in ProjectClosure("ScoutFunctions/ScoutFunctions.csproj"))
+        {
+            var folder = Path.GetDirectoryName(project)! + "/";
+            if (!copies.Any(c => c.index < firstRun && c.instruction.Arguments.Split(' ').Contains(project)))
+                yield return $"projects: {project} is not copied before the restore";
+            if (!copies.Any(c => c.instruction.Arguments.StartsWith(folder + " ", StringComparison.Ordinal)))
+                yield return $"projects: {folder} is not copied";
+        }
+    }
+
+    /// <summary>A project and every project it references, transitively, as repository paths.</summary>
+    public static List<string> ProjectClosure(string project)
+    {
+        var found = new List<string>();
+        var pending = new Queue<string>([project]);
+        while (pending.TryDequeue(out var next))
+        {
+            if (found.Contains(next)) continue;
+            found.Add(next);
+            foreach (Match reference in Regex.Matches(RepositoryFiles.Read(next), "<ProjectReference Include=\"([^\"]+)\""))
+                pending.Enqueue(Path.GetRelativePath(RepositoryFiles.PathOf("."),
+                    Path.GetFullPath(Path.Combine(Path.GetDirectoryName(RepositoryFiles.PathOf(next))!, reference.Groups[1].Value.Replace('\\', '/')))));
+        }
+        return found;
     }
 
     public static IEnumerable<string> NonRootUser(Dockerfile dockerfile)

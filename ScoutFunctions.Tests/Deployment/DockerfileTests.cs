@@ -52,6 +52,8 @@ public class DockerfileTests
           "RUN dotnet publish ScoutFunctions -c Release -o /app", "publish:" },
         { "\"${COMMIT}\" \"${BUILD_DATE}\"", "\"${BUILD_DATE}\" \"${COMMIT}\"", "publish:" },
         { "org.opencontainers.image.revision=\"${COMMIT}\"", "org.opencontainers.image.revision=\"main\"", "labels:" },
+        { "COPY FunctionsSelfHost/FunctionsSelfHost.csproj FunctionsSelfHost/\n", "", "projects:" },
+        { "COPY FunctionsSelfHost/ FunctionsSelfHost/\n", "", "projects:" },
     };
 
     [Theory]

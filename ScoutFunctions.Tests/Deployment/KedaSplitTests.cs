@@ -1,9 +1,9 @@
+using FunctionsSelfHost.Timers;
 using System.Net;
 using System.Text.Json;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
-using Scout.Hosting;
 using Scout.Tests.Infrastructure;
 
 namespace Scout.Tests.Deployment;

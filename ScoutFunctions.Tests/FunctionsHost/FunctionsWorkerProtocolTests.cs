@@ -1,7 +1,8 @@
+using FunctionsSelfHost.Functions;
+using FunctionsSelfHost.Timers;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection;
 using Scout.Alerting;
-using Scout.Hosting;
 using Scout.Redis;
 using Scout.Tests.FunctionsHost.Rpc;
 using Scout.Tests.Infrastructure;
@@ -121,7 +122,7 @@ public sealed class FunctionsWorkerProtocolTests(RedisServerFixture redis) : ICl
         var metadata = (await host.ReceiveAsync(Case.FunctionMetadataResponse, Bound)).FunctionMetadataResponse;
         Assert.Equal(StatusResult.Types.Status.Success, metadata.Result.Status);
         var functions = metadata.FunctionMetadataResults.ToDictionary(f => f.Name);
-        Assert.Equal(FunctionTable.Scout.Functions.Select(f => f.Name).Order(StringComparer.Ordinal), functions.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(ScoutTable.Functions.Functions.Select(f => f.Name).Order(StringComparer.Ordinal), functions.Keys.Order(StringComparer.Ordinal));
 
         foreach (var function in functions.Values)
         {

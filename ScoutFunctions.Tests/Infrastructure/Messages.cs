@@ -30,14 +30,6 @@ public static class Messages
         AddAsync(database, severity, system, time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"));
 
     /// <summary>Polls until the condition holds; fails the test with the message after the bound.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string because, int seconds = 15)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition()) return;
-            await Task.Delay(100);
-        }
-        Assert.Fail($"not within {seconds} s: {because}");
-    }
+    public static Task EventuallyAsync(Func<Task<bool>> condition, string because, int seconds = 15) =>
+        Eventually.TrueAsync(condition, because, seconds);
 }

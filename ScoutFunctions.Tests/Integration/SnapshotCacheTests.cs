@@ -49,7 +49,7 @@ public sealed class SnapshotCacheTests(RedisServerFixture redis) : IAsyncLifetim
         await store.SaveAsync([Snapshot(2)]);
         var saved = DateTime.UtcNow;
         await Messages.EventuallyAsync(async () => (await cache.GetAsync("all"))?.TotalMessages == 2, "the second snapshot", seconds: 3);
-        Assert.True(DateTime.UtcNow - saved < SnapshotCache.MaxAge * 2 + TimeSpan.FromMilliseconds(500));
+        Assert.True(DateTime.UtcNow - saved < HeldReads.FreshFor * 2 + TimeSpan.FromMilliseconds(500));
     }
 
     [Fact]

@@ -1,6 +1,8 @@
+using Scout.Observability;
+using FunctionsSelfHost.Functions;
+using FunctionsSelfHost.Settings;
 using System.Text;
 using Microsoft.Extensions.Configuration;
-using Scout.Hosting;
 using Scout.OpenApi;
 using Scout.Tests.Deployment;
 using Scout.Tests.Infrastructure;
@@ -16,7 +18,7 @@ public sealed class OpenApiDocumentTests
     internal static byte[] Generated()
     {
         var settings = new ConfigurationBuilder().AddJsonFile(RepositoryFiles.PathOf("host.json")).Build();
-        return OpenApiDocumentBuilder.Build(FunctionTable.Scout, FunctionsHostSettings.From(settings));
+        return OpenApiDocumentBuilder.Build(ScoutTable.Functions, HostSettings.From(settings, BuildInfo.ServiceName));
     }
 
     [Fact]

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.Extensions.Options;
 using Scout.Configuration;
-using Scout.Hosting;
 
 namespace Scout.Alerting;
 
@@ -41,7 +40,7 @@ public sealed class PitcherClient(IHttpClientFactory clients, IOptionsMonitor<Sc
         var o = options.CurrentValue;
         using var request = new HttpRequestMessage(HttpMethod.Post, PitchEndpoint(o.PitcherUrl))
         {
-            Content = JsonContent.Create(message, options: ScoutJson.Options),
+            Content = JsonContent.Create(message, AlertingJson.Default.PitchMessage),
         };
         if (o.PitcherToken.Length > 0) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", o.PitcherToken);
         try

@@ -1,3 +1,4 @@
+using Scout.Search;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Scout.Configuration;

@@ -1,3 +1,5 @@
+using Scout.Search;
+
 namespace Scout.Analytics;
 
 /// <summary>

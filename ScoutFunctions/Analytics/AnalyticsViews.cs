@@ -1,4 +1,4 @@
-using System.Globalization;
+using Scout.Counting;
 
 namespace Scout.Analytics;
 
@@ -12,14 +12,14 @@ public sealed record AlertsView(long TotalAlerts, IReadOnlyDictionary<string, lo
 
 public static class AnalyticsViews
 {
-    public static SummaryView Summary(AnalyticsSnapshot s) => new(s.TotalMessages, s.SeverityCounts, s.Window, Rfc3339(s.GeneratedAt),
-        s.WindowStart is { } start ? Rfc3339(start) : null);
+    /// <summary>Set to "true" on an answer from a snapshot older than the stale age (SnapshotCache.StaleAfter).</summary>
+    public const string StaleHeader = "Scout-Stale";
 
-    public static SystemsView Systems(AnalyticsSnapshot s) => new(s.Systems, s.SystemsTotal, Rfc3339(s.GeneratedAt));
+    public static SummaryView Summary(AnalyticsSnapshot s) => new(s.TotalMessages, s.SeverityCounts, s.Window, MessageTimestamp.Rfc3339(s.GeneratedAt),
+        s.WindowStart is { } start ? MessageTimestamp.Rfc3339(start) : null);
+
+    public static SystemsView Systems(AnalyticsSnapshot s) => new(s.Systems, s.SystemsTotal, MessageTimestamp.Rfc3339(s.GeneratedAt));
 
     public static AlertsView Alerts(AnalyticsSnapshot s) =>
-        new(s.Alerts.TotalAlerts, s.Alerts.SeverityCounts, s.Alerts.TopSystems, Rfc3339(s.GeneratedAt));
-
-    public static string Rfc3339(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        new(s.Alerts.TotalAlerts, s.Alerts.SeverityCounts, s.Alerts.TopSystems, MessageTimestamp.Rfc3339(s.GeneratedAt));
 }

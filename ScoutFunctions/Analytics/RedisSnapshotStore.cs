@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Scout.Hosting;
 using Scout.Redis;
 using StackExchange.Redis;
 
@@ -14,12 +13,12 @@ public sealed class RedisSnapshotStore(RedisConnection redis) : ISnapshotStore
     public Task SaveAsync(IReadOnlyList<AnalyticsSnapshot> snapshots) =>
         // MSET is atomic: every window of a cycle becomes visible together.
         redis.Database.StringSetAsync(snapshots
-            .Select(s => new KeyValuePair<RedisKey, RedisValue>(ScoutKeys.Snapshot(s.Window), JsonSerializer.Serialize(s, ScoutJson.Options)))
+            .Select(s => new KeyValuePair<RedisKey, RedisValue>(ScoutKeys.Snapshot(s.Window), JsonSerializer.Serialize(s, AnalyticsJson.Default.AnalyticsSnapshot)))
             .ToArray());
 
     public async Task<AnalyticsSnapshot?> GetAsync(string window)
     {
         var json = await redis.Database.StringGetAsync(ScoutKeys.Snapshot(window));
-        return json.IsNullOrEmpty ? null : JsonSerializer.Deserialize<AnalyticsSnapshot>(json.ToString(), ScoutJson.Options);
+        return json.IsNullOrEmpty ? null : JsonSerializer.Deserialize(json.ToString(), AnalyticsJson.Default.AnalyticsSnapshot);
     }
 }

@@ -17,9 +17,6 @@ public sealed class SnapshotCache(ISnapshotStore store, HeldReads held, IOptions
     /// <summary>How many intervals without a new snapshot make the one served stale.</summary>
     public const int StaleAfterIntervals = 3;
 
-    /// <summary>How long a held snapshot is served before a request triggers its refresh.</summary>
-    public static TimeSpan MaxAge => HeldReads.FreshFor;
-
     public TimeSpan StaleAfter => options.CurrentValue.Interval * StaleAfterIntervals;
 
     /// <summary>The snapshot held for the window; waits (bounded) only while none is held yet.</summary>

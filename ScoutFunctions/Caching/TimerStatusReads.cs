@@ -1,4 +1,5 @@
-using Scout.Hosting;
+using FunctionsSelfHost.Timers;
+
 
 namespace Scout.Caching;
 

@@ -1,3 +1,4 @@
+using FunctionsSelfHost.Settings;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 

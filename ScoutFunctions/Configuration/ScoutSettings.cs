@@ -1,3 +1,5 @@
+using FunctionsSelfHost.Timers;
+using FunctionsSelfHost.Settings;
 using System.Globalization;
 
 namespace Scout.Configuration;
@@ -45,7 +47,7 @@ public static partial class ScoutSettings
         o.AlertRetries = Int(config, "ALERT_RETRIES", o.AlertRetries, 1, 10);
         (o.Windows, o.AlertWindow) = WindowsWithAlertWindow(config);
         foreach (var schedule in new[] { "ALERT_SCHEDULE", "SCOUT_RETENTION_SCHEDULE" })
-            if (Raw(config, schedule) is not null) Scout.Hosting.TimerSchedule.Parse($"%{schedule}%", config);
+            if (Raw(config, schedule) is not null) ScoutSchedules.Conventions.Parse($"%{schedule}%", config);
     }
 
     private static string? Raw(IConfiguration config, string name)
@@ -75,9 +77,9 @@ public static partial class ScoutSettings
         if (raw is null || GoDuration.TryParse(raw, out _)) return PositiveDuration(config, name, fallback);
         try
         {
-            switch (Scout.Hosting.TimerSchedule.Parse(raw, config))
+            switch (ScoutSchedules.Conventions.Parse(raw, config))
             {
-                case Scout.Hosting.IntervalTimerSchedule interval:
+                case IntervalTimerSchedule interval:
                     return interval.Interval;
                 case var cron:
                     var next = cron.GetNext(DateTimeOffset.UtcNow);

@@ -1,9 +1,8 @@
+using Scout.Search;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Scout.Analytics;
 using Scout.Configuration;
-using Scout.Hosting;
 using Scout.Observability;
 using Scout.Redis;
 using StackExchange.Redis;
@@ -196,10 +195,10 @@ public sealed class MessageCounter(
                 await store.ApplyAsync(staging, changes, starts, version: null);
                 (position, sequence) = (read.LastId, read.Sequence);
             }
-            var done = new Reconciliation(AnalyticsViews.Rfc3339(time.GetUtcNow()), Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 3),
+            var done = new Reconciliation(MessageTimestamp.Rfc3339(time.GetUtcNow()), Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 3),
                 reason, documents, missed, wrong, extra);
             if (await store.SwitchAsync(staging, version, position, sequence, CountStore.WindowsSignature(o.Windows),
-                    JsonSerializer.Serialize(done, ScoutJson.Options)))
+                    JsonSerializer.Serialize(done, CountingJson.Default.Reconciliation)))
             {
                 metrics.FullPasses.WithLabels(reason).Inc();
                 logger.LogInformation("Full pass over index {Index} ({Reason}) counted {Documents} documents in {Seconds} s; the counts it replaced " +
@@ -214,5 +213,5 @@ public sealed class MessageCounter(
     }
 
     public static Reconciliation? Parse(string? json) =>
-        string.IsNullOrEmpty(json) ? null : JsonSerializer.Deserialize<Reconciliation>(json, ScoutJson.Options);
+        string.IsNullOrEmpty(json) ? null : JsonSerializer.Deserialize(json, CountingJson.Default.Reconciliation);
 }

@@ -1,10 +1,10 @@
+using FunctionsSelfHost.Timers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using Scout.Analytics;
 using Scout.Caching;
 using Scout.Configuration;
-using Scout.Hosting;
 using Scout.Http;
 using Scout.OpenApi;
 using StackExchange.Redis;
@@ -17,7 +17,7 @@ namespace Scout.Functions;
 [OpenApiResponse(400, "Unknown window; `availableWindows` lists the configured ones.", Body = typeof(ErrorResponse))]
 [OpenApiResponse(401, "Missing or wrong bearer token (only when AUTH_TOKEN is set).", Body = typeof(ErrorResponse), Headers = ["WWW-Authenticate"])]
 [OpenApiResponse(503, "No snapshot of the window yet, or the store is unreachable and none was read before.", Body = typeof(ErrorResponse), Headers = ["Retry-After"])]
-public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<ScoutOptions> options, BearerTokenFilter bearer, RenderedViews views,
+public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<ScoutOptions> options, BearerTokenCheck bearer, RenderedViews views,
     TimerStatusReads timers)
 {
     private const string JsonContentType = "application/json; charset=utf-8";
@@ -28,25 +28,22 @@ public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<Scou
         "The time window the numbers cover: `all` (every indexed message, the default) or one of the windows this Scout is " +
         "configured with (SCOUT_WINDOWS plus ALERT_WINDOW; by default 5m, 1h and 24h). Any other value answers 400.";
 
-    /// <summary>Set on an answer whose snapshot is older than <see cref="SnapshotCache.StaleAfter"/>.</summary>
-    public const string StaleHeader = "Scout-Stale";
-
     private static readonly TimeSpan StatusReadBound = TimeSpan.FromSeconds(1);
 
     [Function("AnalyticsSummary")]
-    [OpenApiResponse(200, "The counts of the window.", Body = typeof(SummaryView), Headers = [StaleHeader])]
+    [OpenApiResponse(200, "The counts of the window.", Body = typeof(SummaryView), Headers = [AnalyticsViews.StaleHeader])]
     [EndpointListing(3, "Severity counts, total messages (?window=)", Auth = "bearer")]
     public Task<IResult> SummaryAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "analytics/summary")] HttpRequest request) =>
         ServeAsync(request, views.Summary);
 
     [Function("AnalyticsSystems")]
-    [OpenApiResponse(200, "The counts of the window.", Body = typeof(SystemsView), Headers = [StaleHeader])]
+    [OpenApiResponse(200, "The counts of the window.", Body = typeof(SystemsView), Headers = [AnalyticsViews.StaleHeader])]
     [EndpointListing(4, "Per-system message counts, top 20 (?window=)", Auth = "bearer")]
     public Task<IResult> SystemsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "analytics/systems")] HttpRequest request) =>
         ServeAsync(request, views.Systems);
 
     [Function("AnalyticsAlerts")]
-    [OpenApiResponse(200, "The counts of the window.", Body = typeof(AlertsView), Headers = [StaleHeader])]
+    [OpenApiResponse(200, "The counts of the window.", Body = typeof(AlertsView), Headers = [AnalyticsViews.StaleHeader])]
     [EndpointListing(5, "Alert frequency, top alerting systems (?window=)", Auth = "bearer")]
     public Task<IResult> AlertsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "analytics/alerts")] HttpRequest request) =>
         ServeAsync(request, views.Alerts);
@@ -74,7 +71,7 @@ public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<Scou
         if (snapshot is not null)
         {
             // Old numbers are served (better than none while Redis or the aggregation is down), but never silently.
-            if (store.IsStale(snapshot)) request.HttpContext.Response.Headers[StaleHeader] = "true";
+            if (store.IsStale(snapshot)) request.HttpContext.Response.Headers[AnalyticsViews.StaleHeader] = "true";
             return TypedResults.Text(render(snapshot), JsonContentType);
         }
         return await LastFailureAsync() is { } failure

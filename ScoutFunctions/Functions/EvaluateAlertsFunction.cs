@@ -1,8 +1,8 @@
+using FunctionsSelfHost.Functions;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using Scout.Alerting;
 using Scout.Configuration;
-using Scout.Hosting;
 
 namespace Scout.Functions;
 

@@ -1,7 +1,7 @@
+using FunctionsSelfHost.Functions;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using Scout.Configuration;
-using Scout.Hosting;
 using Scout.Retention;
 
 namespace Scout.Functions;

@@ -1,3 +1,8 @@
+using FunctionsSelfHost.Functions;
+using FunctionsSelfHost.Timers;
+using FunctionsSelfHost.Settings;
+using Scout.Health;
+using Scout.Http;
 using System.Text.Json;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -5,11 +10,11 @@ using Prometheus;
 using Scout.Analytics;
 using Scout.Caching;
 using Scout.Configuration;
-using Scout.Hosting;
 using Scout.Observability;
 using Scout.OpenApi;
 using Scout.Profile;
 using Scout.Redis;
+using Scout.Counting;
 
 namespace Scout.Functions;
 
@@ -23,7 +28,7 @@ public sealed class ServiceFunctions(
     ScoutProfileService profile,
     SnapshotCache snapshots,
     FunctionTable table,
-    FunctionsHostSettings host,
+    HostSettings host,
     HealthCheckService health,
     ReadinessLog readiness,
     ScoutMetrics metrics)
@@ -79,8 +84,8 @@ public sealed class ServiceFunctions(
                 functions[name] = record is null
                     ? new FunctionHealth(null, null, "never run", null)
                     : new FunctionHealth(
-                        record.ScheduleStatus.Last is { } last ? AnalyticsViews.Rfc3339(last) : null,
-                        AnalyticsViews.Rfc3339(record.ScheduleStatus.Next),
+                        record.ScheduleStatus.Last is { } last ? MessageTimestamp.Rfc3339(last) : null,
+                        MessageTimestamp.Rfc3339(record.ScheduleStatus.Next),
                         record.LastOutcome,
                         record.LastDurationSeconds);
             }
@@ -95,7 +100,7 @@ public sealed class ServiceFunctions(
         return failing is null
             ? (functions, null)
             : (functions, $"timer store unreachable or slow ({failing.Failure}): timer status as read at " +
-                          (failing.LastReadAt is { } at ? AnalyticsViews.Rfc3339(at) : "start-up"));
+                          (failing.LastReadAt is { } at ? MessageTimestamp.Rfc3339(at) : "start-up"));
     }
 
     [Function("Ready")]
@@ -138,54 +143,4 @@ public sealed class ServiceFunctions(
         public Task ExecuteAsync(HttpContext httpContext) =>
             new MetricServerMiddleware(_ => Task.CompletedTask, new MetricServerMiddleware.Settings { Registry = registry }).Invoke(httpContext);
     }
-
-    /// <summary>An endpoint as GET / lists it.</summary>
-    public sealed record EndpointInfo(string Path, string Description, string Auth);
-
-    internal sealed record IndexView(string Service, string Version, IReadOnlyList<EndpointInfo> Endpoints);
-
-    internal sealed record HealthView(string Status, string Version, string Commit, string Date, string Uptime,
-        ProfileHealth Profile, IReadOnlyDictionary<string, FunctionHealth>? Functions, string? FunctionsError, AggregationHealth? Aggregation,
-        SnapshotsHealth Snapshots, string? Reason = null);
-
-    /// <summary>
-    /// The index the last cycle read ("scout": Scout's own; "producer": the producer's), when it ran, and the last full pass
-    /// over every document (when, how long, why, and what it found the counts had missed, counted wrongly or held too many).
-    /// </summary>
-    internal sealed record AggregationHealth(string Index, string Source, string At, Scout.Counting.Reconciliation? Reconciliation)
-    {
-        public static AggregationHealth? From(AnalyticsSnapshot? all) =>
-            all?.Index is { } index ? new AggregationHealth(index.Name, index.Source, AnalyticsViews.Rfc3339(all.GeneratedAt), all.Reconciliation) : null;
-    }
-
-    /// <summary>How old the snapshots this replica serves are, past which age they count as stale, and whether refreshing them fails.</summary>
-    internal sealed record SnapshotsHealth(string StaleAfter, IReadOnlyDictionary<string, SnapshotHealth> Windows)
-    {
-        public static SnapshotsHealth From(IReadOnlyList<HeldSnapshot> held, SnapshotCache cache) => new(
-            GoDuration.Format(cache.StaleAfter),
-            held.ToDictionary(h => h.Window, h => new SnapshotHealth(
-                h.Snapshot is { } s ? AnalyticsViews.Rfc3339(s.GeneratedAt) : null,
-                h.Snapshot is { } a ? Math.Round(cache.Age(a).TotalSeconds, 1) : null,
-                h.Snapshot is { } t && cache.IsStale(t),
-                h.Reads?.LastReadAt is { } read ? AnalyticsViews.Rfc3339(read) : null,
-                h.Reads?.Failure)));
-    }
-
-    /// <summary>One window: the snapshot's own time and age, when this replica last read it, and the latest refresh failure.</summary>
-    internal sealed record SnapshotHealth(string? LastUpdated, double? AgeSeconds, bool Stale, string? ReadAt, string? RefreshError);
-
-    /// <summary>"environment" when no ScoutProfile is in force, else which one and since when.</summary>
-    internal sealed record ProfileHealth(string Source, string? Name, string? ResourceVersion, string? AppliedAt)
-    {
-        public static ProfileHealth From(ScoutProfileService profile) => profile.Active is { } active
-            ? new("ScoutProfile", active.Name, active.ResourceVersion, AnalyticsViews.Rfc3339(active.AppliedAt))
-            : new("environment", profile.Name, null, null);
-    }
-
-    internal sealed record FunctionHealth(string? LastRun, string? NextRun, string LastOutcome, double? LastDurationSeconds);
-
-    internal sealed record ReadinessView(string Status, IReadOnlyDictionary<string, string> Checks);
 }
-
-/// <summary>When this process started, for /health uptime.</summary>
-public sealed record ProcessStart(DateTimeOffset At);

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Scout.Hosting;
 
 namespace Scout.Http;
 
@@ -17,7 +16,7 @@ public static class JsonStatusPages
                 _ => ReasonPhrase(response.StatusCode),
             };
             response.ContentType = "application/json";
-            await JsonSerializer.SerializeAsync(response.Body, new ErrorResponse(error), ScoutJson.Options);
+            await JsonSerializer.SerializeAsync(response.Body, new ErrorResponse(error), HttpJson.Default.ErrorResponse);
         });
 
     private static string ReasonPhrase(int status) =>

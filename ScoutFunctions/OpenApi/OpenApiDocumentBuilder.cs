@@ -1,11 +1,14 @@
+using FunctionsSelfHost.Functions;
+using FunctionsSelfHost.Settings;
+using Scout.Http;
+using Scout.Analytics;
 using System.Reflection;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
 using System.Text.Json.Serialization;
-using Scout.Functions;
-using Scout.Hosting;
+using Scout.Counting;
 
 namespace Scout.OpenApi;
 
@@ -36,7 +39,7 @@ public static class OpenApiDocumentBuilder
         ["WWW-Authenticate"] = Header("The scheme to authenticate with.", required: true, new() { ["type"] = "string", ["const"] = "Bearer" }),
         ["Retry-After"] = Header("Seconds to wait before asking again: the aggregation interval, or 5 when the store did not answer.",
             required: true, new() { ["type"] = "integer", ["minimum"] = 1 }),
-        [AnalyticsFunctions.StaleHeader] = Header(
+        [AnalyticsViews.StaleHeader] = Header(
             "Set when the snapshot served is older than it should be (Redis or the aggregation is down): the numbers are as of lastUpdated.",
             required: false, new() { ["type"] = "string", ["const"] = "true" }),
         ["Allow"] = Header("The methods the path answers.", required: true, new() { ["type"] = "string" }),
@@ -50,7 +53,7 @@ public static class OpenApiDocumentBuilder
     };
 
     /// <summary>
-    /// The string members that hold RFC 3339 UTC timestamps (written by AnalyticsViews.Rfc3339), by declaring type and
+    /// The string members that hold RFC 3339 UTC timestamps (written by MessageTimestamp.Rfc3339), by declaring type and
     /// JSON name: "format": "date-time" tells clients and validators so. Kept here rather than as attributes on the
     /// records, which stay the plain shapes of the Go service's responses.
     /// </summary>
@@ -60,17 +63,17 @@ public static class OpenApiDocumentBuilder
         (typeof(Analytics.SummaryView), nameof(Analytics.SummaryView.WindowStart)),
         (typeof(Analytics.SystemsView), nameof(Analytics.SystemsView.LastUpdated)),
         (typeof(Analytics.AlertsView), nameof(Analytics.AlertsView.LastUpdated)),
-        (typeof(ServiceFunctions.AggregationHealth), nameof(ServiceFunctions.AggregationHealth.At)),
+        (typeof(Health.AggregationHealth), nameof(Health.AggregationHealth.At)),
         (typeof(Counting.Reconciliation), nameof(Counting.Reconciliation.At)),
-        (typeof(ServiceFunctions.SnapshotHealth), nameof(ServiceFunctions.SnapshotHealth.LastUpdated)),
-        (typeof(ServiceFunctions.SnapshotHealth), nameof(ServiceFunctions.SnapshotHealth.ReadAt)),
-        (typeof(ServiceFunctions.ProfileHealth), nameof(ServiceFunctions.ProfileHealth.AppliedAt)),
-        (typeof(ServiceFunctions.FunctionHealth), nameof(ServiceFunctions.FunctionHealth.LastRun)),
-        (typeof(ServiceFunctions.FunctionHealth), nameof(ServiceFunctions.FunctionHealth.NextRun)),
+        (typeof(Health.SnapshotHealth), nameof(Health.SnapshotHealth.LastUpdated)),
+        (typeof(Health.SnapshotHealth), nameof(Health.SnapshotHealth.ReadAt)),
+        (typeof(Health.ProfileHealth), nameof(Health.ProfileHealth.AppliedAt)),
+        (typeof(Health.FunctionHealth), nameof(Health.FunctionHealth.LastRun)),
+        (typeof(Health.FunctionHealth), nameof(Health.FunctionHealth.NextRun)),
     }.Select(m => (m.Item1, ScoutJson.Options.PropertyNamingPolicy!.ConvertName(m.Item2))).ToHashSet();
 
     /// <summary>The document as served: the enabled HTTP functions, under the route prefix, indented UTF-8 JSON ending in a newline.</summary>
-    public static byte[] Build(FunctionTable table, FunctionsHostSettings host)
+    public static byte[] Build(FunctionTable table, HostSettings host)
     {
         var schemas = new SchemaSet();
         var paths = new JsonObject();

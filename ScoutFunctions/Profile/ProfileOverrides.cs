@@ -1,3 +1,4 @@
+using FunctionsSelfHost.Settings;
 using System.Globalization;
 using System.Text.Json;
 using Scout.Configuration;

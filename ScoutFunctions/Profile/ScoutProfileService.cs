@@ -1,9 +1,10 @@
+using Microsoft.Extensions.Options;
+using Scout.Configuration;
 using System.Net;
 using System.Text;
 using System.Text.Json;
 using k8s;
 using k8s.Autorest;
-using Scout.Hosting;
 
 namespace Scout.Profile;
 
@@ -17,6 +18,7 @@ public sealed record ActiveProfile(string Name, string? ResourceVersion, DateTim
 public sealed class ScoutProfileService(
     ProfileConfigurationProvider profileValues,
     IConfiguration configuration,
+    IOptionsMonitor<ScoutOptions> options,
     TimeProvider time,
     ILogger<ScoutProfileService> logger) : BackgroundService
 {
@@ -33,12 +35,11 @@ public sealed class ScoutProfileService(
 
     public ActiveProfile? Active { get; private set; }
 
-    public string? Name => configuration["SCOUT_PROFILE_NAME"] is { Length: > 0 } name ? name.Trim() : null;
+    public string? Name => options.CurrentValue.ProfileName is { Length: > 0 } name ? name : null;
 
     private string Namespace => configuration["POD_NAMESPACE"] is { Length: > 0 } ns ? ns.Trim() : "homerun2";
 
-    // Validated at start-up with every other boolean setting.
-    private bool Watch => Scout.Configuration.ScoutSettings.Bool(configuration, "SCOUT_PROFILE_WATCH", fallback: true);
+    private bool Watch => options.CurrentValue.ProfileWatch;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {

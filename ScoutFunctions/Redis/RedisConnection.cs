@@ -88,8 +88,6 @@ public sealed class RedisConnection : IAsyncDisposable
 
     public IConnectionMultiplexer Multiplexer => _multiplexer.Value;
 
-    public bool IsConnected => _multiplexer.IsValueCreated && _multiplexer.Value.IsConnected;
-
     /// <summary>True when the server is a Redis Cluster (discovered from the node's reply, not configured).</summary>
     public bool IsCluster => _multiplexer.Value.GetServers().Any(s => s.ServerType == ServerType.Cluster);
 

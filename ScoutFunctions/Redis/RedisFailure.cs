@@ -1,3 +1,4 @@
+using FunctionsSelfHost.Timers;
 using Microsoft.Extensions.Options;
 using Scout.Configuration;
 using StackExchange.Redis;
@@ -9,7 +10,7 @@ namespace Scout.Redis;
 /// ("redis 10.0.0.5:6379 unreachable: Connection refused"), without the client's internals (mc:, IOCP:, POOL:, v:)
 /// that StackExchange.Redis appends to its messages. Any other error keeps its own message.
 /// </summary>
-public sealed class RedisFailure(IOptions<ScoutOptions> options, RedisConnection redis)
+public sealed class RedisFailure(IOptions<ScoutOptions> options, RedisConnection redis) : IFailureDescriber
 {
     /// <summary>Why Redis refused a connection that presented no client certificate.</summary>
     public const string ClientCertificateRequired = "TLS: Redis requires a client certificate (set REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE)";

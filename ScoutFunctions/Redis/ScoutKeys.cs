@@ -1,3 +1,5 @@
+using FunctionsSelfHost.Storage;
+
 namespace Scout.Redis;
 
 /// <summary>
@@ -12,9 +14,10 @@ public static class ScoutKeys
 
     public static string Snapshot(string window) => $"{Prefix}snapshot:{window}";
 
-    public static string TimerStatus(string function) => $"{Prefix}timer:{function}:status";
+    /// <summary>The self-host's timer status and lease keys when timer state lives in Redis (FunctionsSelfHost.Storage.RedisTimerStore).</summary>
+    public static string TimerStatus(string function) => RedisTimerStore.StatusKey(Prefix, function);
 
-    public static string Lease(string function) => $"{Prefix}lease:{function}";
+    public static string Lease(string function) => RedisTimerStore.LeaseKey(Prefix, function);
 
     public static string AlertCooldown(string rule) => $"{Prefix}alert:cooldown:{rule}";
 }

@@ -1,3 +1,4 @@
+using Scout.Search;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Options;

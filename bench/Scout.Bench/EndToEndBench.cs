@@ -1,3 +1,5 @@
+using Scout.Search;
+using Scout.Http;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -6,7 +8,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Scout.Analytics;
 using Scout.Configuration;
-using Scout.Hosting;
 using Scout.Redis;
 using NRedisStack.RedisStackCommands;
 using StackExchange.Redis;
@@ -65,7 +66,7 @@ public static class EndToEndBench
             // Every primary: on a cluster the client's commands (and the coordinator's fan-out to the shards) land on several.
             var servers = go.GetServers().Where(s => !s.IsReplica).ToList();
             var adapter = new RediSearchIndex(scout, new FixedMonitor(options), NullLogger<RediSearchIndex>.Instance);
-            var producer = RediSearchReplies.ParseInfo(run, await db.ExecuteAsync("FT.INFO", run));
+            var producer = RediSearchReplies.ParseIndexInfo(run, await db.ExecuteAsync("FT.INFO", run)).Definition;
 
             // Scout's own index, built as the first cycle would build it; its cost in Redis memory and indexing time.
             var memoryBefore = await UsedMemoryAsync(servers);

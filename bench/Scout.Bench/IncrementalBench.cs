@@ -1,3 +1,4 @@
+using Scout.Search;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
@@ -37,7 +38,8 @@ public static class IncrementalBench
         return 0;
     }
 
-    private sealed record Cost(double WallMs, double RedisMs, double LongestCallMs, double LongestPingMs, string LongestCommand = "");
+    private sealed record Cost(double WallMs, double RedisMs, double LongestCallMs, double LongestPingMs, string LongestCommand = "",
+        long Forks = 0, long Preempted = 0);
 
     private static async Task<double> OneSizeAsync(string target, int documents, int perInterval, int intervals)
     {
@@ -94,7 +96,8 @@ public static class IncrementalBench
             }
             var worst = cycleCosts.MaxBy(c => c.LongestCallMs)!;
             var cycle = new Cost(Table.Median(cycleCosts.Select(c => c.WallMs)), Table.Median(cycleCosts.Select(c => c.RedisMs)),
-                worst.LongestCallMs, cycleCosts.Max(c => c.LongestPingMs), worst.LongestCommand);
+                worst.LongestCallMs, cycleCosts.Max(c => c.LongestPingMs), worst.LongestCommand, cycleCosts.Sum(c => c.Forks),
+                cycleCosts.Sum(c => c.Preempted));
             Row($"{on}: a cycle with {perInterval:N0} new messages (median of {intervals}; longest call and PING: the worst)", cycle);
             Table.Row(Area, $"{on}: messages a cycle counts per second of its wall time", Table.F(perInterval / (cycle.WallMs / 1000), "F0"), "");
 
@@ -128,8 +131,11 @@ public static class IncrementalBench
         }
     }
 
-    private static void Row(string measure, Cost cost, string goal = "") => Table.Row(Area, measure + ": Redis time; longest Scout call; longest PING wait",
-        $"{cost.RedisMs:F1} ms; {(cost.LongestCallMs > 0 ? $"{cost.LongestCallMs:F1} ms ({cost.LongestCommand})" : "< 1 ms")}; {cost.LongestPingMs:F1} ms (wall {cost.WallMs:F0} ms)", goal.Length > 0 ? goal : "longest call ≤ 50 ms");
+    private static void Row(string measure, Cost cost, string goal = "") => Table.Row(Area,
+        measure + ": Redis time; longest Scout call; longest PING wait (wall time; forks of Redis, e.g. RediSearch's GC; times the OS preempted Redis)",
+        $"{cost.RedisMs:F1} ms; {(cost.LongestCallMs > 0 ? $"{cost.LongestCallMs:F1} ms ({cost.LongestCommand})" : "< 1 ms")}; {cost.LongestPingMs:F1} ms " +
+        $"(wall {cost.WallMs:F0} ms; {cost.Forks} forks; preempted {(cost.Preempted < 0 ? "n/a" : cost.Preempted.ToString(CultureInfo.InvariantCulture))})",
+        goal.Length > 0 ? goal : "longest call ≤ 50 ms");
 
     /// <summary>New messages as the producer writes them: the document, then its key on the stream.</summary>
     private static async Task ProduceAsync(IDatabase db, string run, int count, Random random)
@@ -159,8 +165,10 @@ public static class IncrementalBench
     {
         await server.ExecuteAsync("SLOWLOG", "RESET");
         var before = await CommandMicrosAsync(server);
+        var (forksBefore, preemptedBefore) = await RedisProcessAsync(server);
         var (wall, ping) = await EndToEndBench.TimedAsync(pinger, work);
         var after = await CommandMicrosAsync(server);
+        var (forksAfter, preemptedAfter) = await RedisProcessAsync(server);
         var longest = 0.0;
         var command = "";
         foreach (var entry in (RedisResult[])(await server.ExecuteAsync("SLOWLOG", "GET", "-1"))!)
@@ -173,7 +181,23 @@ public static class IncrementalBench
             longest = ms;
             command = string.Join(' ', ((RedisResult[])fields[3]!).Take(2).Select(a => a.ToString()));
         }
-        return new Cost(wall, (after - before) / 1000.0, longest, ping, command);
+        return new Cost(wall, (after - before) / 1000.0, longest, ping, command, forksAfter - forksBefore,
+            preemptedBefore < 0 || preemptedAfter < 0 ? -1 : preemptedAfter - preemptedBefore);
+    }
+
+    /// <summary>
+    /// What else holds Redis' main thread besides commands: its forks so far (INFO stats total_forks; RediSearch's fork GC
+    /// forks after deletions) and how often the OS preempted it (nonvoluntary_ctxt_switches of its main thread, when it
+    /// runs on this machine; -1 otherwise).
+    /// </summary>
+    private static async Task<(long Forks, long Preempted)> RedisProcessAsync(IServer server)
+    {
+        var info = (await server.InfoAsync()).SelectMany(g => g).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.First().Value);
+        var forks = long.Parse(info["total_forks"], CultureInfo.InvariantCulture);
+        var status = $"/proc/{info["process_id"]}/task/{info["process_id"]}/status";
+        if (!File.Exists(status)) return (forks, -1);
+        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal));
+        return (forks, line is null ? -1 : long.Parse(line.Split(':')[1].Trim(), CultureInfo.InvariantCulture));
     }
 
     private static bool IsPing(RedisResult[] fields) => ((RedisResult[])fields[3]!).FirstOrDefault()?.ToString().Equals("PING", StringComparison.OrdinalIgnoreCase) == true;

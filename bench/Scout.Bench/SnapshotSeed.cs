@@ -1,7 +1,8 @@
+using Scout.Search;
+using Scout.Http;
 using System.Text.Json;
 using Scout.Analytics;
 using Scout.Configuration;
-using Scout.Hosting;
 using Scout.Redis;
 using StackExchange.Redis;
 

@@ -1,8 +1,8 @@
+using FunctionsSelfHost.Timers;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Scout.Hosting;
 using Scout.Redis;
 using Scout.Tests.Contract;
 using Scout.Tests.Infrastructure;

@@ -1,8 +1,8 @@
+using FunctionsSelfHost.Timers;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Scout.Alerting;
-using Scout.Hosting;
 using Scout.Redis;
 using Scout.Tests.Contract;
 using Scout.Tests.Infrastructure;

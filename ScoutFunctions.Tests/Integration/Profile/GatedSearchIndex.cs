@@ -1,3 +1,4 @@
+using Scout.Search;
 using System.Runtime.CompilerServices;
 using Scout.Analytics;
 

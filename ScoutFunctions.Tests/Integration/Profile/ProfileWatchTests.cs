@@ -1,5 +1,5 @@
+using FunctionsSelfHost.Timers;
 using System.Net;
-using Scout.Hosting;
 using Scout.Profile;
 using Scout.Tests.Infrastructure;
 

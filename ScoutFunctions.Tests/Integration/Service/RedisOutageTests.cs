@@ -1,3 +1,5 @@
+using FunctionsSelfHost.Timers;
+using Scout.Caching;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -122,14 +124,14 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
                 "unready once redis is gone", seconds: 10);
             await AssertUnreadyButAliveAsync(app);
             // Stale-if-error: the last snapshot this replica read, with its true lastUpdated, beats a 503.
-            await Task.Delay(SnapshotCache.MaxAge);
+            await Task.Delay(HeldReads.FreshFor);
             var summary = await SummaryAsync(app);
             Assert.NotNull(summary);
             var lastUpdated = summary.Value.GetProperty("lastUpdated").GetString();
             // A snapshot computed before Redis went away (not "now"), and the same one on every read of the outage.
             Assert.InRange(DateTimeOffset.Parse(lastUpdated!), first, stoppedAt);
             Assert.Equal(1, summary.Value.GetProperty("totalMessages").GetInt64());
-            await Task.Delay(SnapshotCache.MaxAge);
+            await Task.Delay(HeldReads.FreshFor);
             Assert.Equal(lastUpdated, (await SummaryAsync(app))?.GetProperty("lastUpdated").GetString());
             // Timer cycles keep failing quietly; the process is still up a couple of intervals later.
             await Task.Delay(TimeSpan.FromSeconds(1.5));
@@ -215,8 +217,8 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
         await using (var fresh = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{server.Port}"))
             left = await fresh.GetDatabase().KeyTimeToLiveAsync(lease);
         Assert.NotNull(left); // the crash really left the lease behind, with the expiry it was given
-        Assert.InRange(left.Value, TimeSpan.Zero, Scout.Hosting.TimerHost.LeaseDuration);
-        var store = app.Services.GetRequiredService<Scout.Hosting.ITimerStore>();
+        Assert.InRange(left.Value, TimeSpan.Zero, TimerHost.LeaseDuration);
+        var store = app.Services.GetRequiredService<ITimerStore>();
         // The app's connection reconnects on its own schedule: until it has, reading the record is "not yet".
         await Messages.EventuallyAsync(async () =>
             {
@@ -231,7 +233,7 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
                 }
             },
             "a successful aggregation once the stale lease has expired",
-            seconds: (int)(Scout.Hosting.TimerHost.LeaseDuration.TotalSeconds + 5));
+            seconds: (int)(TimerHost.LeaseDuration.TotalSeconds + 5));
         Assert.True(DateTimeOffset.UtcNow - restarted <= left.Value + TimeSpan.FromSeconds(5),
             $"the timers resumed {DateTimeOffset.UtcNow - restarted} after the restart; the stale lease had {left.Value} left");
     }

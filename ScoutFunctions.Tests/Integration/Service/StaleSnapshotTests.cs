@@ -1,3 +1,4 @@
+using Scout.Analytics;
 using System.Net;
 using Scout.Functions;
 using Scout.Tests.Infrastructure;
@@ -25,7 +26,7 @@ public sealed class StaleSnapshotTests(RedisServerFixture redis) : IClassFixture
         await Messages.EventuallyAsync(async () => (await SummaryAsync(app)).IsSuccessStatusCode, "the first snapshot", seconds: 10);
 
         var fresh = await SummaryAsync(app);
-        Assert.False(fresh.Headers.Contains(AnalyticsFunctions.StaleHeader));
+        Assert.False(fresh.Headers.Contains(AnalyticsViews.StaleHeader));
         var health = await HttpJson.ReadAsync(await app.Client.GetAsync("/health"));
         var snapshots = health.GetProperty("snapshots");
         Assert.Equal("3s", snapshots.GetProperty("staleAfter").GetString());
@@ -34,11 +35,11 @@ public sealed class StaleSnapshotTests(RedisServerFixture redis) : IClassFixture
 
         // Aggregation fails from now on: the last snapshot stays, and ages past 3 intervals.
         index.Failure = new InvalidOperationException("simulated RediSearch failure");
-        await Messages.EventuallyAsync(async () => (await SummaryAsync(app)).Headers.Contains(AnalyticsFunctions.StaleHeader),
+        await Messages.EventuallyAsync(async () => (await SummaryAsync(app)).Headers.Contains(AnalyticsViews.StaleHeader),
             "the answer is marked stale", seconds: 10);
         var stale = await SummaryAsync(app);
         Assert.Equal(HttpStatusCode.OK, stale.StatusCode);
-        Assert.Equal("true", stale.Headers.GetValues(AnalyticsFunctions.StaleHeader).Single());
+        Assert.Equal("true", stale.Headers.GetValues(AnalyticsViews.StaleHeader).Single());
         var body = await HttpJson.ReadAsync(stale);
         Assert.Equal(1, body.GetProperty("totalMessages").GetInt64());
         Assert.True(DateTimeOffset.UtcNow - DateTimeOffset.Parse(body.GetProperty("lastUpdated").GetString()!) > TimeSpan.FromSeconds(3));

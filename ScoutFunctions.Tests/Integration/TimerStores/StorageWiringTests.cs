@@ -1,5 +1,5 @@
+using FunctionsSelfHost.Storage;
 using Azure.Storage.Blobs;
-using Scout.Hosting;
 using Scout.Tests.Infrastructure;
 
 namespace Scout.Tests.Integration.TimerStores;

@@ -1,3 +1,4 @@
+using Scout.Http;
 using Scout.Alerting;
 using Scout.Analytics;
 
@@ -88,7 +89,7 @@ public sealed class AlertRulesTests
     public void Pitch_message_carries_the_go_payload_fields()
     {
         var alert = AlertRules.Evaluate(Stats(80, 0), "5m", errorThreshold: 50, criticalThreshold: 0)[0];
-        var json = System.Text.Json.JsonSerializer.Serialize(PitchMessage.From(alert), Scout.Hosting.ScoutJson.Options);
+        var json = System.Text.Json.JsonSerializer.Serialize(PitchMessage.From(alert), ScoutJson.Options);
 
         Assert.Equal(
             """{"title":"Scout: Error threshold exceeded","message":"Error count 80 in the last 5m exceeds threshold 50","severity":"WARNING","author":"homerun2-scout","system":"homerun2-scout","tags":"scout,threshold,error"}""",

@@ -1,3 +1,4 @@
+using Scout.Search;
 using System.Globalization;
 using Scout.Analytics;
 using Scout.Configuration;

@@ -1,3 +1,4 @@
+using FunctionsSelfHost.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Scout.Configuration;

@@ -1,8 +1,9 @@
+using FunctionsSelfHost.Timers;
+using FunctionsSelfHost.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using System.Text.RegularExpressions;
 using Scout.Configuration;
-using Scout.Hosting;
 
 namespace Scout.Tests.Unit.Configuration;
 

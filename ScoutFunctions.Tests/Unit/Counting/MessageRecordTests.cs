@@ -1,3 +1,4 @@
+using Scout.Search;
 using Scout.Analytics;
 using Scout.Counting;
 

@@ -1,0 +1,219 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Options;
+using Scout.Configuration;
+using Scout.Redis;
+using StackExchange.Redis;
+
+namespace Scout.Search;
+
+/// <summary>The RediSearch adapter: sends the commands <see cref="RediSearchCommands"/> builds and parses the replies.</summary>
+public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<ScoutOptions> options, ILogger<RediSearchIndex> logger) : ISearchIndex
+{
+    public async Task<IndexDefinition> EnsureIndexAsync(CancellationToken cancellationToken)
+    {
+        var o = options.CurrentValue;
+        // A cycle or retention run with a shard of the cluster down fails here, saying so, before it reads or writes anything.
+        await redis.EnsureEveryShardAsync();
+        var producer = await ProducerIndexAsync(o.Index);
+        if (!o.OwnIndex)
+        {
+            await DropScoutIndexAsync(o.OwnIndexName);
+            return producer.Definition;
+        }
+        return await ScoutIndexOrProducerAsync(producer, ScoutIndexSchema.For(producer, o.OwnIndexName));
+    }
+
+    /// <summary>The producer's index, created with the producer's ON JSON schema when it is missing.</summary>
+    private async Task<IndexInfo> ProducerIndexAsync(string index)
+    {
+        if (await TryInfoAsync(index) is { } info) return info;
+        logger.LogWarning("RediSearch index {Index} does not exist; creating the producer's ON JSON schema", index);
+        await CreateAsync(RediSearchCommands.CreateProducerIndex(index));
+        return await TryInfoAsync(index) ?? throw new SearchUnavailableException($"RediSearch index {index} vanished right after it was created", null);
+    }
+
+    /// <summary>
+    /// Scout's own index when it exists, matches the producer's and is fully built; otherwise it is created or
+    /// rebuilt, and this cycle reads the producer's index, so counts are never partial.
+    /// </summary>
+    private async Task<IndexDefinition> ScoutIndexOrProducerAsync(IndexInfo producer, ScoutIndexSchema wanted)
+    {
+        var own = await TryInfoAsync(wanted.Name);
+        if (own is null)
+        {
+            logger.LogInformation("Creating Scout's own index {OwnIndex} over the documents of {Index}; this cycle reads {Index}",
+                wanted.Name, producer.Definition.Name, producer.Definition.Name);
+            await CreateAsync(RediSearchCommands.CreateScoutIndex(wanted));
+            return producer.Definition;
+        }
+        if (!wanted.Matches(own))
+        {
+            logger.LogWarning("The producer's index {Index} no longer matches Scout's own index {OwnIndex} (key type, prefixes, filter or fields); rebuilding it",
+                producer.Definition.Name, wanted.Name);
+            await DropScoutIndexAsync(wanted.Name);
+            await CreateAsync(RediSearchCommands.CreateScoutIndex(wanted));
+            return producer.Definition;
+        }
+        if (own.Indexing)
+        {
+            logger.LogInformation("Scout's own index {OwnIndex} is still being built; this cycle reads {Index}", wanted.Name, producer.Definition.Name);
+            return producer.Definition;
+        }
+        return wanted.Definition;
+    }
+
+    private async Task<IndexInfo?> TryInfoAsync(string index)
+    {
+        try
+        {
+            return RediSearchReplies.ParseIndexInfo(index, await ExecuteAsync(RediSearchCommands.Info(index)));
+        }
+        catch (RedisServerException error) when (RediSearchReplies.IsMissingIndex(error))
+        {
+            return null;
+        }
+    }
+
+    private async Task CreateAsync(SearchCommand create)
+    {
+        try
+        {
+            await ExecuteAsync(create);
+        }
+        catch (RedisServerException raced) when (raced.Message.Contains("already exists", StringComparison.OrdinalIgnoreCase))
+        {
+            // Another replica (or the producer) created it first.
+        }
+    }
+
+    /// <summary>Drops Scout's own index definition; the documents and the producer's index are never touched.</summary>
+    private async Task DropScoutIndexAsync(string name)
+    {
+        try
+        {
+            await ExecuteAsync(RediSearchCommands.DropIndex(name));
+            logger.LogInformation("Dropped Scout's own index {OwnIndex} (the documents stay)", name);
+        }
+        catch (RedisServerException error) when (RediSearchReplies.IsMissingIndex(error))
+        {
+            // Not there (or another replica dropped it first).
+        }
+    }
+
+    public async Task<IReadOnlyList<MessageFields>> ReadAsync(IndexDefinition index, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        if (keys.Count == 0) return [];
+        // On a cluster the coordinator answers without a shard it cannot reach: its documents would look deleted and be
+        // taken out of the counts. Every shard must answer after the read (EnsureIndexAsync checked them before the cycle).
+        var reply = await ExecuteAsync(RediSearchCommands.ReadFields(index.Name, keys, options.CurrentValue.QueryTimeout));
+        await redis.EnsureEveryShardAsync();
+        return RediSearchReplies.ParseSearch(reply);
+    }
+
+    public async IAsyncEnumerable<IReadOnlyList<MessageFields>> ScanAsync(
+        IndexDefinition index, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var command = RediSearchCommands.ScanFields(index.Name, pageSize, options.CurrentValue.QueryTimeout);
+        // On a cluster the coordinator silently leaves out a shard it cannot reach: every shard must answer
+        // before and after the pass, or the pass fails rather than replace the counts with partial ones.
+        await redis.EnsureEveryShardAsync();
+        await foreach (var rows in ReadPagesAsync(index.Name, command, pageSize, countWithoutRowsIsPartial: true, cancellationToken))
+            yield return RediSearchReplies.Documents(rows);
+        await redis.EnsureEveryShardAsync();
+    }
+
+    // The previous design's queries, which read every document: kept as the benchmark's baseline ("today's pass") and
+    // proven on the real engine by the contract suite; Scout's cycle and retention no longer call them.
+
+    /// <summary>Counts every indexed message by lower-cased severity, system and window bucket, in one grouped pass.</summary>
+    public async Task<IReadOnlyList<WindowedCount>> CountByWindowAsync(IndexDefinition index, WindowPlan plan, CancellationToken cancellationToken)
+    {
+        var counts = new List<WindowedCount>();
+        var command = RediSearchCommands.WindowedCounts(index, plan, options.CurrentValue.QueryTimeout);
+        // On a cluster the coordinator silently leaves out a shard it cannot reach: every shard must answer
+        // before and after the pass, or the cycle fails rather than store partial counts.
+        await redis.EnsureEveryShardAsync();
+        await foreach (var rows in ReadPagesAsync(index.Name, command, RediSearchCommands.CursorPageSize, countWithoutRowsIsPartial: true, cancellationToken))
+            counts.AddRange(rows.Select(ToCount));
+        await redis.EnsureEveryShardAsync();
+        return counts;
+    }
+
+    /// <summary>Pages through the indexed messages whose timestamp is before the cut-off, as RediSearch reads it.</summary>
+    public async IAsyncEnumerable<IReadOnlyList<ExpiryCandidate>> FindExpiredAsync(
+        IndexDefinition index, DateTimeOffset cutoff, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var command = RediSearchCommands.ExpiredKeys(index, cutoff.ToUnixTimeSeconds(), options.CurrentValue.QueryTimeout, ExpiryPageSize);
+        await foreach (var rows in ReadPagesAsync(index.Name, command, ExpiryPageSize, countWithoutRowsIsPartial: false, cancellationToken))
+            yield return rows.Select(r => new ExpiryCandidate(r.GetValueOrDefault("__key") ?? "", r.GetValueOrDefault("timestamp")))
+                .Where(c => c.Key.Length > 0).ToList();
+    }
+
+    /// <summary>Deletion batches: large enough to amortise round trips, small enough to stop promptly.</summary>
+    public const int ExpiryPageSize = 1000;
+
+    /// <summary>Reads a cursor to its end; a consumer that stops early (or cancellation) deletes the cursor.</summary>
+    private async IAsyncEnumerable<IReadOnlyList<IReadOnlyDictionary<string, string?>>> ReadPagesAsync(
+        string index, SearchCommand first, int pageSize, bool countWithoutRowsIsPartial, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // A cursor lives on the node that opened it: on a cluster every command of this cursor goes to one primary.
+        var server = redis.PinnedServer();
+        var page = RediSearchReplies.ParseAggregate(await ExecuteAsync(first, server), countWithoutRowsIsPartial);
+        try
+        {
+            while (true)
+            {
+                yield return page.Rows;
+                if (page.CursorId == 0) yield break;
+                cancellationToken.ThrowIfCancellationRequested();
+                page = RediSearchReplies.ParseAggregate(
+                    await ExecuteAsync(RediSearchCommands.CursorRead(index, page.CursorId, pageSize), server), countWithoutRowsIsPartial: false);
+            }
+        }
+        finally
+        {
+            if (page.CursorId != 0) await TryDeleteCursorAsync(index, page.CursorId, server);
+        }
+    }
+
+    private async Task TryDeleteCursorAsync(string index, long cursorId, IServer? server)
+    {
+        try
+        {
+            await ExecuteAsync(RediSearchCommands.CursorDelete(index, cursorId), server);
+        }
+        catch (Exception error) when (error is RedisException or SearchUnavailableException)
+        {
+            // The server drops idle cursors on its own.
+        }
+    }
+
+    internal static WindowedCount ToCount(IReadOnlyDictionary<string, string?> row)
+    {
+        // "sev" when lowered in the query (producer's index), "severity" as stored (Scout's own index).
+        var severity = row.GetValueOrDefault("sev") ?? row.GetValueOrDefault("severity");
+        var bucket = row.GetValueOrDefault("bucket");
+        return new WindowedCount(
+            string.IsNullOrEmpty(severity) ? "unknown" : severity.ToLowerInvariant(),
+            row.GetValueOrDefault("system") ?? "",
+            // A timestamp that does not parse yields a null bucket: the message counts in "all" only.
+            bucket is null ? 0 : (int)double.Parse(bucket, CultureInfo.InvariantCulture),
+            long.Parse(row.GetValueOrDefault("count") ?? "0", NumberStyles.Integer, CultureInfo.InvariantCulture));
+    }
+
+    private async Task<RedisResult> ExecuteAsync(SearchCommand command, IServer? server = null)
+    {
+        try
+        {
+            return server is null
+                ? await redis.Database.ExecuteAsync(command.Name, command.Args)
+                : await server.ExecuteAsync(command.Name, command.Args);
+        }
+        catch (RedisServerException error) when (RediSearchReplies.IsMissingModule(error))
+        {
+            throw new SearchUnavailableException(
+                $"Redis at {options.CurrentValue.RedisAddr}:{options.CurrentValue.RedisPort} has no RediSearch module ({command.Name} is unknown); Scout needs Redis Stack", error);
+        }
+    }
+}
