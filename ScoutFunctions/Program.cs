@@ -111,7 +111,7 @@ public static class Program
             Schedules = ScoutSchedules.Conventions,
         });
 
-        var options = ScoutSettings.Load(builder.Configuration);
+        var options = ScoutEnvironment.Load(builder.Configuration);
         var build = BuildInfo.FromAssembly();
         ScoutLogging.PrintBanner(options, build, Console.Out);
         builder.Logging.AddScoutLogging(options, logLevelSet: !string.IsNullOrWhiteSpace(builder.Configuration["LOG_LEVEL"]));

@@ -8,7 +8,7 @@ using Scout.Analytics;
 using Scout.Configuration;
 using Scout.Redis;
 using Scout.Tests.Infrastructure;
-using Scout.Tests.Unit.Analytics;
+using Scout.Tests.Unit.Search;
 using StackExchange.Redis;
 
 namespace Scout.Tests.Contract;

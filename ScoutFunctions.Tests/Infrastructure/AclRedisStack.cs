@@ -15,7 +15,7 @@ public static class AclRedisStack
     public const string ScoutPassword = "scout-pass-4a9d31";
 
     /// <summary>Scout's settings for this server: its ACL user and password.</summary>
-    public static readonly (string Key, string? Value)[] ScoutSettings =
+    public static readonly (string Key, string? Value)[] ScoutEnvironment =
         [("REDIS_USERNAME", DocumentedAcl.User), ("REDIS_PASSWORD", ScoutPassword)];
 
     public static string? Unavailable => RedisStackFixture.FindModules("redisearch.so") is null ? RedisStackFixture.HowToGetOne : null;

@@ -1,3 +1,4 @@
+using Scout.Caching;
 using Scout.Observability;
 using Prometheus;
 using Scout.Analytics;
@@ -8,12 +9,10 @@ namespace Scout.Analytics;
 /// <summary>
 /// Sets the snapshot gauges at scrape time from the snapshots held for the HTTP functions (refreshed from Redis in the
 /// background), so every replica reports the same numbers whichever of them ran the last aggregation, and a frozen
-/// Redis never holds a scrape: a window with nothing held within <see cref="ScrapeWait"/> keeps its last values.
+/// Redis never holds a scrape: a window with nothing held within <see cref="ReadBounds.Scrape"/> keeps its last values.
 /// </summary>
 public sealed class SnapshotGauges(ScoutMetrics metrics, SnapshotCache snapshots) : IHostedService
 {
-    public static readonly TimeSpan ScrapeWait = TimeSpan.FromSeconds(1);
-
     /// <summary>Hooks the refresh into every scrape, once, when the host starts (either host).</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -25,7 +24,7 @@ public sealed class SnapshotGauges(ScoutMetrics metrics, SnapshotCache snapshots
 
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
-        foreach (var held in await snapshots.AllAsync(ScrapeWait))
+        foreach (var held in await snapshots.AllAsync(ReadBounds.Scrape))
         {
             if (held.Snapshot is not { } snapshot) continue;
             metrics.SnapshotAge.WithLabels(held.Window).Set(snapshots.Age(snapshot).TotalSeconds);

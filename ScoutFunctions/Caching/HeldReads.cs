@@ -8,29 +8,13 @@ namespace Scout.Caching;
 /// <summary>
 /// What the request path reads from Redis (snapshots, timer status), held in memory so that a frozen or slow Redis
 /// never holds a request: once a value is held it is answered at once, and at most one read per key (single flight,
-/// FusionCache's stampede protection) refreshes it in the background, each read limited to <see cref="ReadLimit"/>.
-/// A request waits only while nothing is held for its key yet, and then for at most <see cref="FirstReadWait"/>.
+/// FusionCache's stampede protection) refreshes it in the background, each read limited to <see cref="ReadBounds.ReadLimit"/>.
+/// A request waits only while nothing is held for its key yet, and then for at most <see cref="ReadBounds.FirstReadWait"/>.
 /// Failed reads are never held: the last value read stays (FusionCache's fail-safe) and the failure is recorded in
 /// <see cref="Status"/>, so callers can say how old what they serve is and that refreshing it fails.
 /// </summary>
 public sealed class HeldReads : IDisposable
 {
-    /// <summary>How long a value is served before a request triggers its refresh.</summary>
-    public static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(1);
-
-    /// <summary>The time limit of one read; a read past it fails, and the next request past <see cref="FreshFor"/> tries again.</summary>
-    public static readonly TimeSpan ReadLimit = TimeSpan.FromSeconds(2);
-
-    /// <summary>The longest a request waits, only when nothing is held for its key.</summary>
-    public static readonly TimeSpan FirstReadWait = TimeSpan.FromSeconds(2);
-
-    /// <summary>How long a value is kept while every refresh fails; its age is visible to the caller meanwhile.</summary>
-    public static readonly TimeSpan KeptWhileFailing = TimeSpan.FromDays(30);
-
-    // A request that finds an expired value waits this long for its refresh, then gets the held value while the
-    // read completes in the background: short enough not to be felt, long enough to serve a fresh value from a healthy Redis.
-    private static readonly TimeSpan RefreshWait = TimeSpan.FromMilliseconds(20);
-
     private readonly FusionCache _cache;
     private readonly TimeProvider _time;
     private readonly RedisFailure _failure;
@@ -49,13 +33,13 @@ public sealed class HeldReads : IDisposable
             CacheName = "scout-held-reads",
             DefaultEntryOptions = new FusionCacheEntryOptions
             {
-                Duration = FreshFor,
+                Duration = ReadBounds.FreshFor,
                 IsFailSafeEnabled = true,
-                FailSafeMaxDuration = KeptWhileFailing,
+                FailSafeMaxDuration = ReadBounds.KeptWhileFailing,
                 // After a failed refresh the held value counts as fresh again for this long: one read per key per interval.
-                FailSafeThrottleDuration = FreshFor,
-                FactorySoftTimeout = RefreshWait,
-                FactoryHardTimeout = FirstReadWait,
+                FailSafeThrottleDuration = ReadBounds.FreshFor,
+                FactorySoftTimeout = ReadBounds.RefreshWait,
+                FactoryHardTimeout = ReadBounds.FirstReadWait,
                 AllowTimedOutFactoryBackgroundCompletion = true,
             },
         });
@@ -69,7 +53,7 @@ public sealed class HeldReads : IDisposable
     public Task<T?> GetAsync<T>(string kind, string name, Func<Task<T?>> read) =>
         _cache.GetOrSetAsync<T?>(Key(kind, name), async (_, _) => await ReadAsync(kind, name, read)).AsTask()
             // Waiters queue on the lock of the single read in flight; none of them waits past the bound.
-            .WaitAsync(FirstReadWait, _time);
+            .WaitAsync(ReadBounds.FirstReadWait, _time);
 
     /// <summary>When it was last read and whether its latest read failed; null before its first read.</summary>
     public ReadStatus? Status(string kind, string name) => _status.TryGetValue(Key(kind, name), out var status) ? status : null;
@@ -81,7 +65,7 @@ public sealed class HeldReads : IDisposable
         var key = Key(kind, name);
         try
         {
-            var value = await read().WaitAsync(ReadLimit, _time);
+            var value = await read().WaitAsync(ReadBounds.ReadLimit, _time);
             _status[key] = new ReadStatus(_time.GetUtcNow(), null);
             return value;
         }
@@ -96,7 +80,7 @@ public sealed class HeldReads : IDisposable
 
     // Snapshots are read from Redis; timer status from the timer store, which is Blob Storage when AzureWebJobsStorage is set.
     private string Describe(string kind, Exception error) => error is TimeoutException and not StackExchange.Redis.RedisTimeoutException
-        ? $"{(kind == SnapshotKind ? $"redis {_failure.Address}" : "the timer store")} did not answer within {ReadLimit.TotalSeconds:0.#} s"
+        ? $"{(kind == SnapshotKind ? $"redis {_failure.Address}" : "the timer store")} did not answer within {ReadBounds.ReadLimit.TotalSeconds:0.#} s"
         : _failure.Describe(error);
 
     /// <summary>The kinds held, as the failure counter labels them: snapshots (from Redis) and timer status (from the timer store).</summary>

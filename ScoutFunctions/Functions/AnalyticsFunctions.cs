@@ -28,8 +28,6 @@ public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<Scou
         "The time window the numbers cover: `all` (every indexed message, the default) or one of the windows this Scout is " +
         "configured with (SCOUT_WINDOWS plus ALERT_WINDOW; by default 5m, 1h and 24h). Any other value answers 400.";
 
-    private static readonly TimeSpan StatusReadBound = TimeSpan.FromSeconds(1);
-
     [Function("AnalyticsSummary")]
     [OpenApiResponse(200, "The counts of the window.", Body = typeof(SummaryView), Headers = [AnalyticsViews.StaleHeader])]
     [EndpointListing(3, "Severity counts, total messages (?window=)", Auth = "bearer")]
@@ -84,7 +82,7 @@ public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<Scou
     {
         try
         {
-            var record = await timers.GetAsync(AggregationFunction).WaitAsync(StatusReadBound);
+            var record = await timers.GetAsync(AggregationFunction).WaitAsync(ReadBounds.UnavailableReason);
             return record?.LastOutcome is InvocationOutcome.Failed or InvocationOutcome.TimedOut
                 ? record.LastError is { Length: > 0 } error ? error : record.LastOutcome
                 : null;

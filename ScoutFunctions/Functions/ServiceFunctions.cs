@@ -33,7 +33,6 @@ public sealed class ServiceFunctions(
     ReadinessLog readiness,
     ScoutMetrics metrics)
 {
-    private static readonly TimeSpan StoreReadBound = TimeSpan.FromSeconds(1);
 
     [Function("Index")]
     [OpenApiSummary("Service name, version and the endpoints it serves")]
@@ -48,7 +47,7 @@ public sealed class ServiceFunctions(
     {
         var now = time.GetUtcNow();
         // Liveness must answer within the probe's timeout whatever Redis does: both are held in memory, bounded, in parallel.
-        var held = snapshots.AllAsync(StoreReadBound);
+        var held = snapshots.AllAsync(ReadBounds.Liveness);
         var (functions, functionsError) = await FunctionsHealthAsync();
         var all = await held;
         var allTime = all.FirstOrDefault(h => h.Window == Configuration.AnalyticsWindow.AllName)?.Snapshot;
@@ -78,7 +77,7 @@ public sealed class ServiceFunctions(
         var functions = new Dictionary<string, FunctionHealth>();
         try
         {
-            var reads = timers.Select(async timer => (timer.Name, Record: await store.GetAsync(timer.Name).WaitAsync(StoreReadBound)));
+            var reads = timers.Select(async timer => (timer.Name, Record: await store.GetAsync(timer.Name).WaitAsync(ReadBounds.Liveness)));
             foreach (var (name, record) in await Task.WhenAll(reads))
             {
                 functions[name] = record is null

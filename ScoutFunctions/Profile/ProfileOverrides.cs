@@ -70,7 +70,7 @@ public static class ProfileOverrides
     {
         try
         {
-            ScoutSettings.Load(new ConfigurationBuilder().AddInMemoryCollection([new(variable, value)]).Build());
+            ScoutEnvironment.Load(new ConfigurationBuilder().AddInMemoryCollection([new(variable, value)]).Build());
             return null;
         }
         catch (ConfigurationError error)

@@ -38,7 +38,7 @@ public static class EndToEndBench
             System.Net.IPEndPoint ip => (ip.Address.ToString(), ip.Port),
             var other => throw new InvalidOperationException($"SCOUT_TEST_REDIS_STACK: unsupported endpoint {other}"),
         };
-        var options = ScoutSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var options = ScoutEnvironment.Load(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["REDIS_ADDR"] = host, ["REDIS_PORT"] = port.ToString(CultureInfo.InvariantCulture),
             ["REDIS_PASSWORD"] = endpoint.Password, ["REDISEARCH_INDEX"] = run,
@@ -52,7 +52,7 @@ public static class EndToEndBench
         endpoint.AllowAdmin = true; // INFO commandstats, to count round trips as the server sees them
         await using var go = await ConnectionMultiplexer.ConnectAsync(endpoint);
         var db = go.GetDatabase();
-        var ownOptions = ScoutSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var ownOptions = ScoutEnvironment.Load(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["REDIS_ADDR"] = host, ["REDIS_PORT"] = port.ToString(CultureInfo.InvariantCulture),
             ["REDIS_PASSWORD"] = endpoint.Password, ["REDISEARCH_INDEX"] = run,

@@ -57,7 +57,7 @@ public static class IncrementalBench
             System.Net.IPEndPoint ip => (ip.Address.ToString(), ip.Port),
             var other => throw new InvalidOperationException($"unsupported endpoint {other}"),
         };
-        ScoutOptions Options(params (string, string)[] extra) => ScoutSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(
+        ScoutOptions Options(params (string, string)[] extra) => ScoutEnvironment.Load(new ConfigurationBuilder().AddInMemoryCollection(
             new Dictionary<string, string?>
             {
                 ["REDIS_ADDR"] = host, ["REDIS_PORT"] = port.ToString(CultureInfo.InvariantCulture), ["REDIS_PASSWORD"] = endpoint.Password,

@@ -27,7 +27,7 @@ public sealed class ScoutAclTests(ITestOutputHelper output)
     {
         await using var stack = await AclRedisStack.StartAsync();
         await using var pitcher = await FakePitcher.StartAsync();
-        var settings = ScoutApp.Settings(stack.Port, [.. AclRedisStack.ScoutSettings,
+        var settings = ScoutApp.Settings(stack.Port, [.. AclRedisStack.ScoutEnvironment,
             ("SCOUT_INTERVAL", "1s"), ("ALERT_SCHEDULE", "1s"), ("SCOUT_RETENTION_SCHEDULE", "1s"), ("SCOUT_RETENTION_TTL", "24h"),
             ("ALERT_PITCHER_URL", pitcher.BaseUrl), ("ALERT_ERROR_THRESHOLD", "2"), ("ALERT_WINDOW", "1h"), ("ALERT_COOLDOWN", "1h"),
             ("ALERT_TIMEOUT", "2s"), ("ALERT_RETRIES", "1"), ("SCOUT_OWN_INDEX", "true")]);

@@ -23,7 +23,7 @@ public sealed class SampleProducerTests(ITestOutputHelper output)
         output.WriteLine("before Scout: " + producer.Report);
 
         await using var scout = await ScoutApp.StartAsync(ScoutApp.Settings(stack.Port,
-            [.. AclRedisStack.ScoutSettings, ("SCOUT_INTERVAL", "1s"), ("SCOUT_RETENTION_ENABLED", "false")]), output: output);
+            [.. AclRedisStack.ScoutEnvironment, ("SCOUT_INTERVAL", "1s"), ("SCOUT_RETENTION_ENABLED", "false")]), output: output);
         await AssertServedAsync(scout, producer.Report);
 
         // While Scout runs: counted from the stream by the next cycles.

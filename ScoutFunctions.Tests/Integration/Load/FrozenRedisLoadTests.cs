@@ -115,7 +115,7 @@ public sealed class FrozenRedisLoadTests(ITestOutputHelper output)
         Assert.True(result.Requests > 1000, $"only {result.Requests} requests");
         Assert.True(result.Slowest < AnswerBound, $"the slowest request took {result.Slowest.TotalMilliseconds:F0} ms (bound {AnswerBound.TotalMilliseconds:F0} ms)");
         Assert.Equal(HttpStatusCode.OK, health.Status);
-        Assert.True(health.Elapsed < HeldReads.FirstReadWait, $"/health took {health.Elapsed.TotalMilliseconds:F0} ms");
+        Assert.True(health.Elapsed < ReadBounds.FirstReadWait, $"/health took {health.Elapsed.TotalMilliseconds:F0} ms");
         Assert.Equal(HttpStatusCode.OK, metrics.Status);
         Assert.True(metrics.Elapsed < AnswerBound, $"/metrics took {metrics.Elapsed.TotalMilliseconds:F0} ms");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.Status);
@@ -125,7 +125,7 @@ public sealed class FrozenRedisLoadTests(ITestOutputHelper output)
         Assert.Equal(5, summary.GetProperty("totalMessages").GetInt64());
         // GETs are bounded by the keys held (snapshots per window, timer status per timer) times one refresh per
         // freshness period over the run, not by the thousands of requests.
-        var bound = (Windows.Length + Timers.Length) * (int)Math.Ceiling(Duration / HeldReads.FreshFor + 2);
+        var bound = (Windows.Length + Timers.Length) * (int)Math.Ceiling(Duration / ReadBounds.FreshFor + 2);
         Assert.InRange(gets, 1, bound);
         Assert.True(gets * 20 < result.Requests, $"{gets} GETs for {result.Requests} requests");
     }

@@ -124,14 +124,14 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
                 "unready once redis is gone", seconds: 10);
             await AssertUnreadyButAliveAsync(app);
             // Stale-if-error: the last snapshot this replica read, with its true lastUpdated, beats a 503.
-            await Task.Delay(HeldReads.FreshFor);
+            await Task.Delay(ReadBounds.FreshFor);
             var summary = await SummaryAsync(app);
             Assert.NotNull(summary);
             var lastUpdated = summary.Value.GetProperty("lastUpdated").GetString();
             // A snapshot computed before Redis went away (not "now"), and the same one on every read of the outage.
             Assert.InRange(DateTimeOffset.Parse(lastUpdated!), first, stoppedAt);
             Assert.Equal(1, summary.Value.GetProperty("totalMessages").GetInt64());
-            await Task.Delay(HeldReads.FreshFor);
+            await Task.Delay(ReadBounds.FreshFor);
             Assert.Equal(lastUpdated, (await SummaryAsync(app))?.GetProperty("lastUpdated").GetString());
             // Timer cycles keep failing quietly; the process is still up a couple of intervals later.
             await Task.Delay(TimeSpan.FromSeconds(1.5));

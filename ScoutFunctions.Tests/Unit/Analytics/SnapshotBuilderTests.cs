@@ -1,3 +1,4 @@
+using Scout.Tests.Unit.Search;
 using Scout.Search;
 using System.Globalization;
 using Scout.Analytics;

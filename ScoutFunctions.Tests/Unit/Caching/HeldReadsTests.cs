@@ -63,7 +63,7 @@ public sealed class HeldReadsTests : IDisposable
 
         source.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         source.Value = "second";
-        await Task.Delay(HeldReads.FreshFor + TimeSpan.FromMilliseconds(100));
+        await Task.Delay(ReadBounds.FreshFor + TimeSpan.FromMilliseconds(100));
         var watch = Stopwatch.StartNew();
         var answers = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Get(source)));
         watch.Stop();
@@ -83,7 +83,7 @@ public sealed class HeldReadsTests : IDisposable
         await Get(source);
         source.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var started = DateTimeOffset.UtcNow;
-        var deadline = started + HeldReads.ReadLimit * 3;
+        var deadline = started + ReadBounds.ReadLimit * 3;
         while (DateTimeOffset.UtcNow < deadline)
         {
             Assert.Equal("held", await Get(source).WaitAsync(TimeSpan.FromMilliseconds(500)));
@@ -97,7 +97,7 @@ public sealed class HeldReadsTests : IDisposable
         Assert.True(status.LastReadAt < started);
         Assert.True(Failures("snapshot") >= 1);
         // Over 3 time limits of requests every 20 ms: a handful of reads (one at a time, each ending at its limit), not hundreds.
-        var bound = 1 + (int)Math.Ceiling((HeldReads.ReadLimit * 3).TotalSeconds / HeldReads.FreshFor.TotalSeconds) + 1;
+        var bound = 1 + (int)Math.Ceiling((ReadBounds.ReadLimit * 3).TotalSeconds / ReadBounds.FreshFor.TotalSeconds) + 1;
         Assert.InRange(source.Reads, 2, bound);
 
         source.Gate.SetResult();
@@ -114,7 +114,7 @@ public sealed class HeldReadsTests : IDisposable
         await Get(source);
         source.Failure = new StackExchange.Redis.RedisConnectionException(StackExchange.Redis.ConnectionFailureType.UnableToConnect, StackExchange.Redis.CommandFlags.None,
             "No connection is active/available to service this operation: GET key; Connection refused, mc: 1/1/0", null, StackExchange.Redis.CommandStatus.Unknown);
-        await Task.Delay(HeldReads.FreshFor + TimeSpan.FromMilliseconds(100));
+        await Task.Delay(ReadBounds.FreshFor + TimeSpan.FromMilliseconds(100));
         await Messages.EventuallyAsync(async () => await Get(source) == "held" && _held.Status("snapshot", "all")?.Failing == true,
             "the failed refresh is recorded", seconds: 5);
         Assert.Equal("redis 127.0.0.1:6399 unreachable: Connection refused", _held.Status("snapshot", "all")!.Failure);
@@ -133,7 +133,7 @@ public sealed class HeldReadsTests : IDisposable
 
         // One read at a time, each ending at its limit: 20 waiting requests issue one read (two if the first ended just before they gave up).
         Assert.InRange(source.Reads, 1, 2);
-        Assert.InRange(watch.Elapsed, HeldReads.FirstReadWait - TimeSpan.FromMilliseconds(100), HeldReads.FirstReadWait + TimeSpan.FromSeconds(1));
+        Assert.InRange(watch.Elapsed, ReadBounds.FirstReadWait - TimeSpan.FromMilliseconds(100), ReadBounds.FirstReadWait + TimeSpan.FromSeconds(1));
         source.Gate.SetResult();
     }
 
@@ -148,7 +148,7 @@ public sealed class HeldReadsTests : IDisposable
         Assert.Null(await Get(source, "1h")); // no snapshot yet: an answer, held for a second like any other
         source.Value = "first";
         Assert.Null(await Get(source, "1h"));
-        await Task.Delay(HeldReads.FreshFor);
+        await Task.Delay(ReadBounds.FreshFor);
         await Messages.EventuallyAsync(async () => await Get(source, "1h") == "first", "the first snapshot once the second is over", seconds: 5);
         Assert.Null(_held.Status("snapshot", "1h")!.Failure);
     }

@@ -6,7 +6,7 @@ using Scout.Analytics;
 using Scout.Configuration;
 using StackExchange.Redis;
 
-namespace Scout.Tests.Unit.Analytics;
+namespace Scout.Tests.Unit.Search;
 
 public sealed class RediSearchRepliesTests
 {

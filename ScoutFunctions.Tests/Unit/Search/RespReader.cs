@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using StackExchange.Redis;
 
-namespace Scout.Tests.Unit.Analytics;
+namespace Scout.Tests.Unit.Search;
 
 /// <summary>
 /// Decodes recorded RESP2/RESP3 reply bytes into the <see cref="RedisResult"/> values StackExchange.Redis

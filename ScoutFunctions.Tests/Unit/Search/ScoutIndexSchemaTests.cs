@@ -1,7 +1,7 @@
 using Scout.Search;
 using Scout.Analytics;
 
-namespace Scout.Tests.Unit.Analytics;
+namespace Scout.Tests.Unit.Search;
 
 public sealed class ScoutIndexSchemaTests
 {

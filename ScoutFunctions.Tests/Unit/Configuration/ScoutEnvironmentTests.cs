@@ -7,14 +7,14 @@ using Scout.Configuration;
 
 namespace Scout.Tests.Unit.Configuration;
 
-public sealed class ScoutSettingsTests
+public sealed class ScoutEnvironmentTests
 {
     private static IConfiguration Config(params (string Key, string? Value)[] values) =>
         new ConfigurationBuilder()
             .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)))
             .Build();
 
-    private static ScoutOptions Load(params (string Key, string? Value)[] values) => ScoutSettings.Load(Config(values));
+    private static ScoutOptions Load(params (string Key, string? Value)[] values) => ScoutEnvironment.Load(Config(values));
 
     // How each documented variable's loaded value is written in the env-variable spelling of the README.
     private static readonly Dictionary<string, Func<ScoutOptions, string>> Rendered = new()
@@ -334,7 +334,7 @@ public sealed class ScoutSettingsTests
     {
         // Both read the same text: anything start-up accepts must give the timer a future occurrence.
         var config = Config(("ALERT_SCHEDULE", "0 */5 * * * *"));
-        ScoutSettings.Load(config);
+        ScoutEnvironment.Load(config);
         var now = new DateTimeOffset(2026, 3, 11, 12, 1, 0, TimeSpan.Zero);
         Assert.Equal(now.AddMinutes(4), TimerSchedule.Parse("%ALERT_SCHEDULE%", config).GetNext(now));
     }

@@ -6,7 +6,7 @@ using Scout.Observability;
 using Scout.Redis;
 using Scout.Tests.Infrastructure;
 
-namespace Scout.Tests.Integration;
+namespace Scout.Tests.Integration.Analytics;
 
 /// <summary>The snapshots the HTTP functions serve, over the real Redis store: a new one within about a second, failures never held, staleness told.</summary>
 [Collection(RedisCollection.Name)]
@@ -49,7 +49,7 @@ public sealed class SnapshotCacheTests(RedisServerFixture redis) : IAsyncLifetim
         await store.SaveAsync([Snapshot(2)]);
         var saved = DateTime.UtcNow;
         await Messages.EventuallyAsync(async () => (await cache.GetAsync("all"))?.TotalMessages == 2, "the second snapshot", seconds: 3);
-        Assert.True(DateTime.UtcNow - saved < HeldReads.FreshFor * 2 + TimeSpan.FromMilliseconds(500));
+        Assert.True(DateTime.UtcNow - saved < ReadBounds.FreshFor * 2 + TimeSpan.FromMilliseconds(500));
     }
 
     [Fact]

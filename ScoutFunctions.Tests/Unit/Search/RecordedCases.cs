@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace Scout.Tests.Unit.Analytics;
+namespace Scout.Tests.Unit.Search;
 
 /// <summary>The replies recorded from RediSearch 2.6 (Fixtures/redisearch-2.6): cases.json and the raw reply bytes.</summary>
 internal static class RecordedCases

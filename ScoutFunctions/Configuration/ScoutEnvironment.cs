@@ -5,7 +5,7 @@ using System.Globalization;
 namespace Scout.Configuration;
 
 /// <summary>Reads the Go service's environment variables (and SCOUT_* additions) into <see cref="ScoutOptions"/>.</summary>
-public static partial class ScoutSettings
+public static partial class ScoutEnvironment
 {
     public static ScoutOptions Load(IConfiguration config)
     {

@@ -6,7 +6,7 @@ using Scout.Tests.Infrastructure;
 
 namespace Scout.Tests.Unit.Http;
 
-public sealed class BearerTokenTests
+public sealed class BearerTokenCheckTests
 {
     [Theory]
     [InlineData("s3cret", "s3cret", true)]

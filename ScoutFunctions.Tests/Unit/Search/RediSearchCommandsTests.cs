@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using Scout.Analytics;
 using Scout.Configuration;
 
-namespace Scout.Tests.Unit.Analytics;
+namespace Scout.Tests.Unit.Search;
 
 public sealed class RediSearchCommandsTests
 {

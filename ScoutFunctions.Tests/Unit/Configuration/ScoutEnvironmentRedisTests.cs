@@ -8,14 +8,14 @@ using Scout.Tests.Infrastructure;
 namespace Scout.Tests.Unit.Configuration;
 
 /// <summary>REDIS_USERNAME and the TLS settings: what loads, what stops start-up with the one-line error, what the client gets.</summary>
-public sealed class RedisAccessSettingsTests : IDisposable
+public sealed class ScoutEnvironmentRedisTests : IDisposable
 {
     private readonly TestCertificates _certificates = TestCertificates.Create("redis.scout.test");
 
     public void Dispose() => _certificates.Dispose();
 
     private static ScoutOptions Load(params (string Key, string? Value)[] values) =>
-        ScoutSettings.Load(new ConfigurationBuilder()
+        ScoutEnvironment.Load(new ConfigurationBuilder()
             .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build());
 
     private static ConfigurationError Refused(string variable, string value, string acceptedForm, params (string Key, string? Value)[] values)

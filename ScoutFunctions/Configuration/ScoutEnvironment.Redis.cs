@@ -5,7 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace Scout.Configuration;
 
 /// <summary>The Redis ACL user and TLS settings: checked at start-up, files included, so a wrong path fails there.</summary>
-public static partial class ScoutSettings
+public static partial class ScoutEnvironment
 {
     private const string TlsFlag = "REDIS_TLS";
     private const string DefaultUser = "default";
