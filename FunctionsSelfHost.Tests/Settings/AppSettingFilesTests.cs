@@ -6,12 +6,12 @@ namespace FunctionsSelfHost.Tests.Settings;
 /// <summary>host.json and local.settings.json are read like the Functions host does; a broken file stops start-up clearly.</summary>
 public sealed class AppSettingFilesTests : IDisposable
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("scout-settings-").FullName;
+    private readonly string _directory = Directory.CreateTempSubdirectory("selfhost-settings-").FullName;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     /// <summary>An app's default for a setting its schedules refer to.</summary>
-    private static readonly Dictionary<string, string?> Defaults = new() { ["SCOUT_INTERVAL"] = "60s" };
+    private static readonly Dictionary<string, string?> Defaults = new() { ["TICK_INTERVAL"] = "60s" };
 
     private IConfiguration Load(params (string Key, string? Value)[] environment)
     {
@@ -25,9 +25,9 @@ public sealed class AppSettingFilesTests : IDisposable
     public void Local_settings_values_apply_below_the_environment_and_host_json_is_read()
     {
         File.WriteAllText(Path.Combine(_directory, "host.json"), """{"functionTimeout":"00:02:00"}""");
-        File.WriteAllText(Path.Combine(_directory, "local.settings.json"), """{"Values":{"SCOUT_INTERVAL":"10s","AUTH_TOKEN":"local"}}""");
+        File.WriteAllText(Path.Combine(_directory, "local.settings.json"), """{"Values":{"TICK_INTERVAL":"10s","AUTH_TOKEN":"local"}}""");
         var config = Load(("AUTH_TOKEN", "from-env"));
-        Assert.Equal("10s", config["SCOUT_INTERVAL"]);
+        Assert.Equal("10s", config["TICK_INTERVAL"]);
         Assert.Equal("from-env", config["AUTH_TOKEN"]);
         Assert.Equal("00:02:00", config["functionTimeout"]);
     }
@@ -35,7 +35,7 @@ public sealed class AppSettingFilesTests : IDisposable
     [Fact]
     public void Without_files_the_interval_default_is_there_for_percent_references()
     {
-        Assert.Equal("60s", Load()["SCOUT_INTERVAL"]);
+        Assert.Equal("60s", Load()["TICK_INTERVAL"]);
     }
 
     [Fact]

@@ -67,7 +67,7 @@ public sealed class HostSettingsTests
     [InlineData("", "")]
     [InlineData("api", "api")]
     [InlineData("/v1/", "v1")]
-    [InlineData("scout/v2", "scout/v2")]
+    [InlineData("app/v2", "app/v2")]
     public void Route_prefix_comes_from_extensions_http(string configured, string expected)
     {
         Assert.Equal(expected, From(("extensions:http:routePrefix", configured)).RoutePrefix);
@@ -78,8 +78,8 @@ public sealed class HostSettingsTests
     public void App_settings_override_host_json_the_functions_way()
     {
         var settings = From(("extensions:http:routePrefix", ""), ("functionTimeout", "00:05:00"),
-            ("AzureFunctionsJobHost:extensions:http:routePrefix", "scout"), ("AzureFunctionsJobHost:functionTimeout", "00:00:30"));
-        Assert.Equal("scout", settings.RoutePrefix);
+            ("AzureFunctionsJobHost:extensions:http:routePrefix", "app"), ("AzureFunctionsJobHost:functionTimeout", "00:00:30"));
+        Assert.Equal("app", settings.RoutePrefix);
         Assert.Equal(TimeSpan.FromSeconds(30), settings.FunctionTimeout);
     }
 
@@ -115,7 +115,7 @@ public sealed class HostSettingsTests
     public void The_double_underscore_environment_variable_form_disables_the_function()
     {
         // Kubernetes env names cannot contain dots: AzureWebJobs__<Function>__Disabled is the portable form.
-        var prefix = $"SCOUT_TEST_{Guid.NewGuid():N}_";
+        var prefix = $"SELFHOST_TEST_{Guid.NewGuid():N}_";
         Environment.SetEnvironmentVariable(prefix + "AzureWebJobs__PruneRetention__Disabled", "true");
         try
         {

@@ -7,7 +7,7 @@ namespace FunctionsSelfHost.Tests.Storage;
 /// <summary>The timer store contract on a real Azurite blob service (AzureWebJobsStorage).</summary>
 public sealed class BlobTimerStoreTests(AzuriteFixture azurite) : TimerStoreContract, IClassFixture<AzuriteFixture>
 {
-    protected override ITimerStore CreateStore() => BlobTimerStore.Create(azurite.ConnectionString, "scout-tests");
+    protected override ITimerStore CreateStore() => BlobTimerStore.Create(azurite.ConnectionString, "selfhost-tests");
 
     protected override TimeSpan ShortestLease => TimeSpan.FromSeconds(15);
 

@@ -161,4 +161,25 @@ public sealed class ScoutSchedulesTests
         // 30 February never comes: the host must not spin on it.
         Assert.Equal(DateTimeOffset.MaxValue, Parse("0 0 0 30 2 *").GetNext(Noon));
     }
+
+    [Fact]
+    public void Without_any_setting_the_interval_schedules_refer_to_is_ScoutOptions_default()
+    {
+        var directory = Directory.CreateTempSubdirectory("scout-schedules-").FullName;
+        try
+        {
+            var settings = new ConfigurationManager();
+            settings.AddAppSettingFiles(directory, ScoutSchedules.SettingDefaults);
+            Assert.Equal(new ScoutOptions().IntervalText, settings["SCOUT_INTERVAL"]);
+            // ALERT_SCHEDULE unset follows SCOUT_INTERVAL, unset too: the default.
+            var effective = ScoutSchedules.Conventions.EffectiveSchedule("%ALERT_SCHEDULE%", settings);
+            Assert.Equal("%SCOUT_INTERVAL%", effective);
+            var interval = Assert.IsType<IntervalTimerSchedule>(ScoutSchedules.Conventions.Parse(effective, settings));
+            Assert.Equal(new ScoutOptions().Interval, interval.Interval);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
