@@ -46,16 +46,16 @@ public static class SelfHostServices
     }
 
     /// <summary>
-    /// Where timer state lives, like the Functions host: AzureWebJobsStorage when it is set, else Redis through
-    /// <paramref name="redis"/> under <paramref name="keyPrefix"/>.
+    /// Where timer state lives, like the Functions host: AzureWebJobsStorage when it is set, else the app's Redis
+    /// (<paramref name="redis"/>, asked again at each use so a reconnected database is used) under <paramref name="keyPrefix"/>.
     /// </summary>
     public static IServiceCollection AddTimerStore(this IServiceCollection services, IConfiguration configuration, HostSettings host,
-        Func<IServiceProvider, Func<StackExchange.Redis.IDatabase>> redis, string keyPrefix)
+        Func<IServiceProvider, StackExchange.Redis.IDatabase> redis, string keyPrefix)
     {
         if (configuration["AzureWebJobsStorage"] is { Length: > 0 } storage)
             services.AddSingleton<ITimerStore>(BlobTimerStore.Create(storage, host.HostId));
         else
-            services.AddSingleton<ITimerStore>(sp => new RedisTimerStore(redis(sp), keyPrefix));
+            services.AddSingleton<ITimerStore>(sp => new RedisTimerStore(() => redis(sp), keyPrefix));
         return services;
     }
 

@@ -121,7 +121,7 @@ public static class Program
             .AddProfile(profile)
             .AddObservability(build)
             .AddRedis()
-            .AddTimerStore(builder.Configuration, functions.Host, sp => () => sp.GetRequiredService<RedisConnection>().Database, ScoutKeys.Prefix)
+            .AddTimerStore(builder.Configuration, functions.Host, sp => sp.GetRequiredService<RedisConnection>().Database, ScoutKeys.Prefix)
             .AddHeldReads()
             .AddSearch()
             .AddCounting()

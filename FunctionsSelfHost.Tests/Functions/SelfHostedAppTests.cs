@@ -1,13 +1,12 @@
 using System.Net;
-using Xunit.Abstractions;
 using FunctionsSelfHost.Http;
 using FunctionsSelfHost.Timers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
 
 namespace FunctionsSelfHost.Tests.Functions;
 
@@ -42,7 +41,7 @@ public sealed class SelfHostedAppTests(RedisServerFixture redis, ITestOutputHelp
         });
         builder.WebHost.UseUrls($"http://127.0.0.1:{_port}");
         builder.Services.AddSingleton<Greeter>();
-        builder.Services.AddTimerStore(builder.Configuration, app.Host, _ => () => redis.Database, TestKeys.Prefix);
+        builder.Services.AddTimerStore(builder.Configuration, app.Host, _ => redis.Database, TestKeys.Prefix);
         builder.Services.AddSelfHostedTimers(app);
         _app = builder.Build();
         _app.MapHttpFunctions(app.Table, app.Host);

@@ -1,5 +1,5 @@
-using FunctionsSelfHost.Settings;
 using System.Text;
+using FunctionsSelfHost.Settings;
 using Microsoft.Extensions.Configuration;
 
 namespace FunctionsSelfHost.Tests.Settings;

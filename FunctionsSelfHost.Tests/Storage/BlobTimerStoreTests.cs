@@ -1,6 +1,6 @@
-using FunctionsSelfHost.Timers;
 using FunctionsSelfHost.Settings;
 using FunctionsSelfHost.Storage;
+using FunctionsSelfHost.Timers;
 
 namespace FunctionsSelfHost.Tests.Storage;
 

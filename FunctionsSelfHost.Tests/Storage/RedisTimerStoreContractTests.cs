@@ -1,5 +1,4 @@
 using FunctionsSelfHost.Timers;
-using FunctionsSelfHost.Storage;
 
 namespace FunctionsSelfHost.Tests.Storage;
 

@@ -1,5 +1,5 @@
-using FunctionsSelfHost.Timers;
 using FunctionsSelfHost.Storage;
+using FunctionsSelfHost.Timers;
 
 namespace FunctionsSelfHost.Tests.Storage;
 

@@ -1,5 +1,5 @@
-using FunctionsSelfHost.Timers;
 using System.Collections.Concurrent;
+using FunctionsSelfHost.Timers;
 
 namespace FunctionsSelfHost.Tests.Timers;
 

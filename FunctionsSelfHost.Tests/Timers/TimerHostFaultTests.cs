@@ -1,6 +1,5 @@
-using FunctionsSelfHost.Timers;
 using FunctionsSelfHost.Settings;
-using FunctionsSelfHost.Storage;
+using FunctionsSelfHost.Timers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,7 +1,7 @@
-using FunctionsSelfHost.Timers;
+using System.Diagnostics;
 using FunctionsSelfHost.Settings;
 using FunctionsSelfHost.Storage;
-using System.Diagnostics;
+using FunctionsSelfHost.Timers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 

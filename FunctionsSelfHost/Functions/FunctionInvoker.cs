@@ -2,8 +2,8 @@ using System.Reflection;
 using FunctionsSelfHost.Timers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using SdkTimerInfo = Microsoft.Azure.Functions.Worker.TimerInfo;
 using SdkScheduleStatus = Microsoft.Azure.Functions.Worker.ScheduleStatus;
+using SdkTimerInfo = Microsoft.Azure.Functions.Worker.TimerInfo;
 
 namespace FunctionsSelfHost.Functions;
 

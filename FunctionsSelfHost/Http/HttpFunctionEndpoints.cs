@@ -1,7 +1,6 @@
 using FunctionsSelfHost.Functions;
 using FunctionsSelfHost.Settings;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
 namespace FunctionsSelfHost.Http;

@@ -1,4 +1,3 @@
-using Scout.Search;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -7,6 +6,7 @@ using NRedisStack.RedisStackCommands;
 using Scout.Analytics;
 using Scout.Configuration;
 using Scout.Redis;
+using Scout.Search;
 using Scout.Tests.Infrastructure;
 using Scout.Tests.Unit.Search;
 using StackExchange.Redis;

@@ -1,9 +1,9 @@
-using Scout.Search;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Time.Testing;
 using Scout.Analytics;
 using Scout.Counting;
+using Scout.Search;
 using Scout.Tests.Infrastructure;
 using StackExchange.Redis;
 

@@ -1,12 +1,8 @@
-using Scout.Search;
 using System.Globalization;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Scout.Analytics;
-using Scout.Observability;
 using Scout.Retention;
+using Scout.Search;
 using Scout.Tests.Infrastructure;
-using StackExchange.Redis;
 
 namespace Scout.Tests.Contract;
 

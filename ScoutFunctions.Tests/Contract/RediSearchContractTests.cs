@@ -1,5 +1,4 @@
 using Scout.Search;
-using Scout.Analytics;
 using Scout.Tests.Infrastructure;
 
 namespace Scout.Tests.Contract;

@@ -1,6 +1,5 @@
-using Scout.Search;
 using System.Globalization;
-using Scout.Analytics;
+using Scout.Search;
 using Scout.Tests.Infrastructure;
 
 namespace Scout.Tests.Contract;

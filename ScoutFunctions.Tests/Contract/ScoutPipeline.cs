@@ -1,4 +1,3 @@
-using Scout.Search;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Scout.Analytics;
@@ -7,6 +6,7 @@ using Scout.Counting;
 using Scout.Observability;
 using Scout.Redis;
 using Scout.Retention;
+using Scout.Search;
 using Scout.Tests.Infrastructure;
 using StackExchange.Redis;
 

@@ -1,7 +1,7 @@
-using Scout.Search;
-using Scout.Http;
 using System.Text.Json;
 using Scout.Analytics;
+using Scout.Http;
+using Scout.Search;
 using Scout.Tests.Infrastructure;
 
 namespace Scout.Tests.Contract;

@@ -1,10 +1,8 @@
-using Scout.Search;
 using Microsoft.Extensions.Time.Testing;
-using Scout.Analytics;
 using Scout.Configuration;
 using Scout.Redis;
+using Scout.Search;
 using Scout.Tests.Infrastructure;
-using StackExchange.Redis;
 
 namespace Scout.Tests.Contract;
 

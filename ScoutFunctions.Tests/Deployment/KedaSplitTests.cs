@@ -1,6 +1,6 @@
-using FunctionsSelfHost.Timers;
 using System.Net;
 using System.Text.Json;
+using FunctionsSelfHost.Timers;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,8 +1,7 @@
-using FunctionsSelfHost.Functions;
-using FunctionsSelfHost.Timers;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
+using FunctionsSelfHost.Timers;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Scout.Tests.Infrastructure;
 using Scout.Tests.Integration.Service;
 

@@ -1,6 +1,5 @@
-using FunctionsSelfHost.Functions;
-using FunctionsSelfHost.Timers;
 using System.Net.Http.Headers;
+using FunctionsSelfHost.Timers;
 using Microsoft.Extensions.DependencyInjection;
 using Scout.Alerting;
 using Scout.Redis;

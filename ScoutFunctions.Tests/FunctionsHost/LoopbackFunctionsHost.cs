@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Scout.Tests.FunctionsHost.Rpc;
-using Scout.Tests.Infrastructure;
 
 namespace Scout.Tests.FunctionsHost;
 

@@ -1,7 +1,6 @@
-using Scout.Search;
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using Scout.Analytics;
+using Scout.Search;
 using StackExchange.Redis;
 
 namespace Scout.Tests.Infrastructure;

@@ -1,11 +1,10 @@
-using Scout.Search;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Scout.Analytics;
 using Scout.OpenApi;
+using Scout.Search;
 using Xunit.Abstractions;
 
 namespace Scout.Tests.Infrastructure;

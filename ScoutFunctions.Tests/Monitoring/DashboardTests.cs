@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Scout.Tests.Deployment;
 
 namespace Scout.Tests.Monitoring;
 

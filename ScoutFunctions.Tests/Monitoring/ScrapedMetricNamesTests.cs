@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Scout.Tests.Infrastructure;
-using StackExchange.Redis;
 using Reply = Scout.Tests.Infrastructure.FakePitcher.Reply;
 
 namespace Scout.Tests.Monitoring;

@@ -1,8 +1,7 @@
-using Scout.Observability;
-using FunctionsSelfHost.Functions;
-using FunctionsSelfHost.Settings;
 using System.Text;
+using FunctionsSelfHost.Settings;
 using Microsoft.Extensions.Configuration;
+using Scout.Observability;
 using Scout.OpenApi;
 using Scout.Tests.Deployment;
 using Scout.Tests.Infrastructure;

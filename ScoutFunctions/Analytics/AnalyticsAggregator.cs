@@ -1,9 +1,9 @@
-using Scout.Search;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Scout.Configuration;
 using Scout.Counting;
 using Scout.Observability;
+using Scout.Search;
 
 namespace Scout.Analytics;
 

@@ -1,5 +1,5 @@
-using Scout.Search;
 using Scout.Configuration;
+using Scout.Search;
 
 namespace Scout.Analytics;
 

@@ -1,8 +1,7 @@
-using Scout.Caching;
-using Scout.Observability;
 using Prometheus;
-using Scout.Analytics;
+using Scout.Caching;
 using Scout.Configuration;
+using Scout.Observability;
 
 namespace Scout.Analytics;
 

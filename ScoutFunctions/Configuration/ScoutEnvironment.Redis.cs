@@ -1,6 +1,6 @@
-using FunctionsSelfHost.Settings;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using FunctionsSelfHost.Settings;
 
 namespace Scout.Configuration;
 

@@ -1,6 +1,6 @@
-using FunctionsSelfHost.Timers;
-using FunctionsSelfHost.Settings;
 using System.Globalization;
+using FunctionsSelfHost.Settings;
+using FunctionsSelfHost.Timers;
 
 namespace Scout.Configuration;
 

@@ -62,7 +62,7 @@ public sealed class CountStore(RedisConnection redis)
         var final = new Dictionary<string, MessageRecord?>(StringComparer.Ordinal);
         foreach (var change in changes) final[change.Key] = change.Record;
         var names = final.Keys.ToArray();
-        var stored = await ReadRecordValuesAsync(keys, names);
+        var stored = await ReadRecordsAsync(keys, names);
 
         var increments = new Dictionary<(string Window, string Group), long>();
         void Count(MessageRecord record, long delta)
@@ -80,7 +80,7 @@ public sealed class CountStore(RedisConnection redis)
         var minutes = new HashSet<long>();
         for (var i = 0; i < names.Length; i++)
         {
-            var old = MessageRecord.Decode(stored[i].IsNull ? null : stored[i].ToString());
+            var old = stored[i];
             var now = final[names[i]];
             if (old == now) continue;
             if (old is { } o)
@@ -157,7 +157,7 @@ public sealed class CountStore(RedisConnection redis)
             await Db.KeyDeleteAsync(minutes.Select(m => (RedisKey)keys.Minute(m.ToString())).ToArray());
             await Db.SortedSetRemoveAsync(keys.Minutes, minutes);
         }
-        await Db.KeyDeleteAsync([.. keys.AllRecords.Select(r => (RedisKey)r), keys.UnshardedRecords, keys.Minutes, keys.Starts, keys.Minute("-"),
+        await Db.KeyDeleteAsync([.. keys.AllRecords.Select(r => (RedisKey)r), keys.UnshardedRecords, keys.Minutes, keys.Starts, keys.Minute(MessageRecord.NoMinute),
             .. windows.Append(AnalyticsWindow.AllName).Select(w => (RedisKey)keys.Window(w))]);
     }
 
@@ -205,27 +205,23 @@ public sealed class CountStore(RedisConnection redis)
         return tran.ExecuteAsync();
     }
 
-    /// <summary>The stored records of the named documents (null where Scout holds none).</summary>
-    public async Task<MessageRecord?[]> ReadRecordsAsync(CountKeys keys, IReadOnlyList<string> documents) =>
-        (await ReadRecordValuesAsync(keys, documents)).Select(v => MessageRecord.Decode(v.IsNull ? null : v.ToString())).ToArray();
-
-    public async Task<long> CountRecordsAsync(CountKeys keys) =>
-        (await Task.WhenAll(keys.AllRecords.Select(r => Db.HashLengthAsync(r)))).Sum();
-
-    /// <summary>The stored record values of the named documents, in their order: one HMGET per shard, pipelined.</summary>
-    private async Task<RedisValue[]> ReadRecordValuesAsync(CountKeys keys, IReadOnlyList<string> documents)
+    /// <summary>The stored records of the named documents, in their order (null where Scout holds none): one HMGET per shard, pipelined.</summary>
+    public async Task<MessageRecord?[]> ReadRecordsAsync(CountKeys keys, IReadOnlyList<string> documents)
     {
-        var values = new RedisValue[documents.Count];
+        var records = new MessageRecord?[documents.Count];
         var reads = documents.Select((document, i) => (document, i)).GroupBy(d => keys.Records(d.document))
             .Select(async shard =>
             {
                 var members = shard.ToArray();
-                var read = await Db.HashGetAsync(shard.Key, members.Select(m => (RedisValue)m.document).ToArray());
-                for (var j = 0; j < members.Length; j++) values[members[j].i] = read[j];
+                var values = await Db.HashGetAsync(shard.Key, members.Select(m => (RedisValue)m.document).ToArray());
+                for (var j = 0; j < members.Length; j++) records[members[j].i] = MessageRecord.Decode(values[j].IsNull ? null : values[j].ToString());
             });
         await Task.WhenAll(reads);
-        return values;
+        return records;
     }
+
+    public async Task<long> CountRecordsAsync(CountKeys keys) =>
+        (await Task.WhenAll(keys.AllRecords.Select(r => Db.HashLengthAsync(r)))).Sum();
 
     /// <summary>Up to <paramref name="count"/> document keys of one minute (HSCAN: short calls however many it holds).</summary>
     public async Task<List<string>> MinuteKeysAsync(CountKeys keys, string minuteName, int count)

@@ -1,10 +1,10 @@
-using Scout.Search;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Scout.Configuration;
 using Scout.Observability;
 using Scout.Redis;
+using Scout.Search;
 using StackExchange.Redis;
 
 namespace Scout.Counting;

@@ -1,6 +1,6 @@
-using Scout.Search;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Scout.Search;
 
 namespace Scout.Counting;
 
@@ -52,7 +52,7 @@ public static partial class MessageTimestamp
 {
     /// <summary>The form Scout writes every instant in, like the Go service: RFC 3339, UTC, whole seconds ("2026-03-11T12:00:59Z").</summary>
     public static string Rfc3339(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private static readonly double MinUnixSeconds = DateTimeOffset.MinValue.ToUnixTimeSeconds();
     private static readonly double MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();

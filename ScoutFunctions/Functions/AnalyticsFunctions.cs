@@ -22,8 +22,6 @@ public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<Scou
 {
     private const string JsonContentType = "application/json; charset=utf-8";
 
-    private const string AggregationFunction = "AggregateAnalytics";
-
     internal const string WindowDescription =
         "The time window the numbers cover: `all` (every indexed message, the default) or one of the windows this Scout is " +
         "configured with (SCOUT_WINDOWS plus ALERT_WINDOW; by default 5m, 1h and 24h). Any other value answers 400.";
@@ -82,7 +80,7 @@ public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<Scou
     {
         try
         {
-            var record = await timers.GetAsync(AggregationFunction).WaitAsync(ReadBounds.UnavailableReason);
+            var record = await timers.GetAsync(AggregateAnalyticsFunction.Name).WaitAsync(ReadBounds.UnavailableReason);
             return record?.LastOutcome is InvocationOutcome.Failed or InvocationOutcome.TimedOut
                 ? record.LastError is { Length: > 0 } error ? error : record.LastOutcome
                 : null;

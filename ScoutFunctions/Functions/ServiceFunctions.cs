@@ -1,20 +1,19 @@
+using System.Reflection;
 using FunctionsSelfHost.Functions;
-using FunctionsSelfHost.Timers;
 using FunctionsSelfHost.Settings;
-using Scout.Health;
-using Scout.Http;
-using System.Text.Json;
+using FunctionsSelfHost.Timers;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Prometheus;
 using Scout.Analytics;
 using Scout.Caching;
 using Scout.Configuration;
+using Scout.Counting;
+using Scout.Health;
 using Scout.Observability;
 using Scout.OpenApi;
 using Scout.Profile;
 using Scout.Redis;
-using Scout.Counting;
 
 namespace Scout.Functions;
 
@@ -33,7 +32,6 @@ public sealed class ServiceFunctions(
     ReadinessLog readiness,
     ScoutMetrics metrics)
 {
-
     [Function("Index")]
     [OpenApiSummary("Service name, version and the endpoints it serves")]
     [OpenApiResponse(200, "The service and its endpoints.", Body = typeof(IndexView))]
@@ -117,7 +115,7 @@ public sealed class ServiceFunctions(
         var checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Description ?? e.Value.Status.ToString());
         readiness.Record(report.Status != HealthStatus.Unhealthy, string.Join("; ", checks.Select(c => $"{c.Key}: {c.Value}")));
         var body = new ReadinessView(report.Status == HealthStatus.Healthy ? "ready" : "unavailable", checks);
-        return TypedResults.Json(body, ScoutJson.Options, "application/json",
+        return TypedResults.Json(body, HealthJson.Default.ReadinessView, "application/json",
             report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
     }
 
@@ -130,8 +128,9 @@ public sealed class ServiceFunctions(
     /// <summary>The enabled HTTP functions GET / names, in their listed order, under the route prefix.</summary>
     private List<EndpointInfo> Listing() =>
         table.Http
-            .Where(f => !host.IsDisabled(f.Name) && f.Method.GetCustomAttributes(typeof(EndpointListingAttribute), false).Length > 0)
-            .Select(f => (Function: f, Listing: (EndpointListingAttribute)f.Method.GetCustomAttributes(typeof(EndpointListingAttribute), false)[0]))
+            .Where(f => !host.IsDisabled(f.Name))
+            .Select(f => (Function: f, Listing: f.Method.GetCustomAttribute<EndpointListingAttribute>()!))
+            .Where(e => e.Listing is not null)
             .OrderBy(e => e.Listing.Order)
             .Select(e => new EndpointInfo(host.PathOf(e.Function.Route!), e.Listing.Description, e.Listing.Auth))
             .ToList();

@@ -1,7 +1,6 @@
+using System.Diagnostics;
 using FunctionsSelfHost.Functions;
 using FunctionsSelfHost.Settings;
-using System.Diagnostics;
-using Scout.Observability;
 
 namespace Scout.Observability;
 

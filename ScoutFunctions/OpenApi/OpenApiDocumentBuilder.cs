@@ -1,14 +1,13 @@
-using FunctionsSelfHost.Functions;
-using FunctionsSelfHost.Settings;
-using Scout.Http;
-using Scout.Analytics;
 using System.Reflection;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
 using System.Text.Json.Serialization;
-using Scout.Counting;
+using FunctionsSelfHost.Functions;
+using FunctionsSelfHost.Settings;
+using Scout.Analytics;
+using Scout.Http;
 
 namespace Scout.OpenApi;
 

@@ -1,6 +1,6 @@
-using FunctionsSelfHost.Settings;
 using System.Globalization;
 using System.Text.Json;
+using FunctionsSelfHost.Settings;
 using Scout.Configuration;
 
 namespace Scout.Profile;

@@ -1,10 +1,10 @@
-using Microsoft.Extensions.Options;
-using Scout.Configuration;
 using System.Net;
 using System.Text;
 using System.Text.Json;
 using k8s;
 using k8s.Autorest;
+using Microsoft.Extensions.Options;
+using Scout.Configuration;
 
 namespace Scout.Profile;
 

@@ -1,12 +1,11 @@
-using Scout.Search;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Options;
-using Scout.Analytics;
 using Scout.Configuration;
 using Scout.Counting;
 using Scout.Observability;
 using Scout.Redis;
+using Scout.Search;
 using StackExchange.Redis;
 
 namespace Scout.Retention;

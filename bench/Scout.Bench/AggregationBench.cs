@@ -1,9 +1,9 @@
-using Scout.Search;
-using Scout.Http;
 using System.Diagnostics;
 using System.Text.Json;
 using Scout.Analytics;
 using Scout.Configuration;
+using Scout.Http;
+using Scout.Search;
 using StackExchange.Redis;
 
 namespace Scout.Bench;

@@ -1,15 +1,15 @@
-using Scout.Search;
-using Scout.Http;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using NRedisStack.RedisStackCommands;
 using Scout.Analytics;
 using Scout.Configuration;
+using Scout.Http;
 using Scout.Redis;
-using NRedisStack.RedisStackCommands;
+using Scout.Search;
 using StackExchange.Redis;
 
 namespace Scout.Bench;

@@ -1,9 +1,6 @@
-using Scout.Search;
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using NRedisStack.RedisStackCommands;
 using Scout.Analytics;
 using Scout.Configuration;
@@ -11,6 +8,7 @@ using Scout.Counting;
 using Scout.Observability;
 using Scout.Redis;
 using Scout.Retention;
+using Scout.Search;
 using StackExchange.Redis;
 
 namespace Scout.Bench;

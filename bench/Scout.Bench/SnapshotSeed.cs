@@ -1,9 +1,8 @@
-using Scout.Search;
-using Scout.Http;
 using System.Text.Json;
 using Scout.Analytics;
-using Scout.Configuration;
+using Scout.Http;
 using Scout.Redis;
+using Scout.Search;
 using StackExchange.Redis;
 
 namespace Scout.Bench;

@@ -1,6 +1,6 @@
-using FunctionsSelfHost.Timers;
 using System.Globalization;
 using System.Text.Json;
+using FunctionsSelfHost.Timers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Scout.Redis;

@@ -1,5 +1,5 @@
-using FunctionsSelfHost.Timers;
 using System.Net;
+using FunctionsSelfHost.Timers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Scout.Alerting;

@@ -1,6 +1,5 @@
-using Scout.Search;
 using System.Runtime.CompilerServices;
-using Scout.Analytics;
+using Scout.Search;
 
 namespace Scout.Tests.Integration.Profile;
 

@@ -1,5 +1,5 @@
-using FunctionsSelfHost.Timers;
 using System.Net;
+using FunctionsSelfHost.Timers;
 using Scout.Profile;
 using Scout.Tests.Infrastructure;
 

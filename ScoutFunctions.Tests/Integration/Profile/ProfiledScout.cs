@@ -1,4 +1,3 @@
-using Scout.Search;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -6,8 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Scout.Analytics;
 using Scout.Configuration;
+using Scout.Search;
 using Scout.Tests.Infrastructure;
 
 namespace Scout.Tests.Integration.Profile;

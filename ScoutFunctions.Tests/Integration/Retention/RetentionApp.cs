@@ -1,10 +1,7 @@
-using Scout.Search;
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
-using Scout.Analytics;
 using Scout.Retention;
+using Scout.Search;
 using Scout.Tests.Infrastructure;
-using StackExchange.Redis;
 
 namespace Scout.Tests.Integration.Retention;
 

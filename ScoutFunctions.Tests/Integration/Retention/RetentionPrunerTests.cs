@@ -1,6 +1,5 @@
-using Scout.Search;
-using Scout.Analytics;
 using Scout.Redis;
+using Scout.Search;
 using Scout.Tests.Infrastructure;
 
 namespace Scout.Tests.Integration.Retention;

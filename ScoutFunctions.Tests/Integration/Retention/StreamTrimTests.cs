@@ -1,4 +1,3 @@
-using StackExchange.Redis;
 using Scout.Tests.Infrastructure;
 
 namespace Scout.Tests.Integration.Retention;

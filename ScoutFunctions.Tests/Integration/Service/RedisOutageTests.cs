@@ -1,9 +1,8 @@
-using FunctionsSelfHost.Timers;
-using Scout.Caching;
 using System.Net;
 using System.Text.Json;
+using FunctionsSelfHost.Timers;
 using Microsoft.Extensions.DependencyInjection;
-using Scout.Analytics;
+using Scout.Caching;
 using Scout.Tests.Infrastructure;
 using StackExchange.Redis;
 

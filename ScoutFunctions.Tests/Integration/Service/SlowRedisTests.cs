@@ -1,7 +1,7 @@
-using Scout.Caching;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Scout.Caching;
 using Scout.Tests.Infrastructure;
 
 namespace Scout.Tests.Integration.Service;

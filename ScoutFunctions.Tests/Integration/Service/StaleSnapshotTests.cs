@@ -1,6 +1,5 @@
-using Scout.Analytics;
 using System.Net;
-using Scout.Functions;
+using Scout.Analytics;
 using Scout.Tests.Infrastructure;
 
 namespace Scout.Tests.Integration.Service;

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Scout.Tests.Infrastructure;
 
 namespace Scout.Tests.Integration.TimerStores;
 

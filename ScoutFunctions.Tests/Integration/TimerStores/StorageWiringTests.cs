@@ -1,5 +1,5 @@
-using FunctionsSelfHost.Storage;
 using Azure.Storage.Blobs;
+using FunctionsSelfHost.Storage;
 using Scout.Tests.Infrastructure;
 
 namespace Scout.Tests.Integration.TimerStores;

@@ -1,6 +1,6 @@
-using Scout.Http;
 using Scout.Alerting;
 using Scout.Analytics;
+using Scout.Http;
 
 namespace Scout.Tests.Unit.Alerting;
 

@@ -1,8 +1,8 @@
-using Scout.Tests.Unit.Search;
-using Scout.Search;
 using System.Globalization;
 using Scout.Analytics;
 using Scout.Configuration;
+using Scout.Search;
+using Scout.Tests.Unit.Search;
 
 namespace Scout.Tests.Unit.Analytics;
 

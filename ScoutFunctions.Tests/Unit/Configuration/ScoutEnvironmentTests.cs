@@ -1,8 +1,8 @@
-using FunctionsSelfHost.Timers;
+using System.Text.RegularExpressions;
 using FunctionsSelfHost.Settings;
+using FunctionsSelfHost.Timers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
-using System.Text.RegularExpressions;
 using Scout.Configuration;
 
 namespace Scout.Tests.Unit.Configuration;

@@ -1,5 +1,5 @@
-using FunctionsSelfHost.Timers;
 using FunctionsSelfHost.Settings;
+using FunctionsSelfHost.Timers;
 using Microsoft.Extensions.Configuration;
 using Scout.Configuration;
 

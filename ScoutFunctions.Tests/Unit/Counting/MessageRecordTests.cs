@@ -1,6 +1,5 @@
-using Scout.Search;
-using Scout.Analytics;
 using Scout.Counting;
+using Scout.Search;
 
 namespace Scout.Tests.Unit.Counting;
 

@@ -1,8 +1,7 @@
-using Scout.Search;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Scout.Analytics;
 using Scout.Configuration;
+using Scout.Search;
 
 namespace Scout.Tests.Unit.Search;
 

@@ -1,9 +1,8 @@
-using Scout.Search;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Scout.Analytics;
-using Scout.Configuration;
+using Scout.Search;
 using StackExchange.Redis;
 
 namespace Scout.Tests.Unit.Search;

@@ -1,5 +1,4 @@
 using Scout.Search;
-using Scout.Analytics;
 
 namespace Scout.Tests.Unit.Search;
 
