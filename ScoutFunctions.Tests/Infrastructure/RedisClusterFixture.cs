@@ -112,7 +112,16 @@ public class RedisClusterFixture : IAsyncLifetime, IRedisStackTarget
         {
             while (true)
             {
-                var info = await Resp.SendAsync(shard.Port, "CLUSTER", "INFO");
+                string info;
+                try
+                {
+                    info = await Resp.SendAsync(shard.Port, "CLUSTER", "INFO");
+                }
+                catch (InvalidOperationException loading) when (loading.Message.Contains("LOADING", StringComparison.Ordinal))
+                {
+                    // A restarted shard answers -LOADING while it reads its data back: not ready yet, ask again.
+                    info = loading.Message;
+                }
                 if (info.Contains("cluster_state:ok", StringComparison.Ordinal)
                     && info.Contains($"cluster_known_nodes:{ShardCount}", StringComparison.Ordinal)) break;
                 if (DateTime.UtcNow > deadline)
