@@ -1,4 +1,3 @@
-using System.Reflection;
 using FunctionsSelfHost.Functions;
 using FunctionsSelfHost.Settings;
 using FunctionsSelfHost.Storage;
@@ -13,8 +12,8 @@ namespace FunctionsSelfHost;
 /// <summary>What an app gives the self-host: its functions and its conventions. The self-host reaches for nothing else.</summary>
 public sealed class SelfHostOptions
 {
-    /// <summary>The assembly whose public <c>[Function]</c> methods are the app's functions.</summary>
-    public required Assembly FunctionsAssembly { get; init; }
+    /// <summary>The classes whose public <c>[Function]</c> methods are the app's functions (<see cref="FunctionClass.Of{T}"/>).</summary>
+    public required IReadOnlyList<FunctionClass> FunctionClasses { get; init; }
 
     /// <summary>The app's name: the timers' host id in shared storage derives from it unless a setting names one.</summary>
     public required string AppName { get; init; }
@@ -38,7 +37,7 @@ public static class SelfHostServices
     public static FunctionsApp AddFunctionsApp(this IHostApplicationBuilder builder, SelfHostOptions app)
     {
         builder.Configuration.AddAppSettingFiles(AppContext.BaseDirectory, app.SettingDefaults);
-        var functions = new FunctionsApp(HostSettings.From(builder.Configuration, app.AppName), FunctionTable.FromAssembly(app.FunctionsAssembly));
+        var functions = new FunctionsApp(HostSettings.From(builder.Configuration, app.AppName), FunctionTable.FromClasses(app.FunctionClasses));
         builder.Services.AddSingleton(functions.Host);
         builder.Services.AddSingleton(functions.Table);
         builder.Services.AddSingleton(app.Schedules);

@@ -7,6 +7,7 @@ using Scout.Analytics;
 using Scout.Caching;
 using Scout.Configuration;
 using Scout.Counting;
+using Scout.Functions;
 using Scout.Http;
 using Scout.Observability;
 using Scout.OpenApi;
@@ -26,7 +27,12 @@ public static class Program
     {
         try
         {
-            if (FunctionsWorkerLaunch.IsRequested(args)) return await RunAsFunctionsWorkerAsync(args);
+            if (FunctionsWorkerLaunch.IsRequested(args))
+            {
+                if (FunctionsWorkerBuild.IsSupported) return await RunAsFunctionsWorkerAsync(args);
+                Console.Error.WriteLine("This build is Scout's native self-host; the Functions host needs the managed worker (Dockerfile.functions).");
+                return 2;
+            }
             return await RunAsync(Build(args));
         }
         catch (ConfigurationError error)
@@ -105,7 +111,7 @@ public static class Program
         // Inserts its sources below all of the above, then reads host.json's settings through every source.
         var functions = builder.AddFunctionsApp(new SelfHostOptions
         {
-            FunctionsAssembly = typeof(Program).Assembly,
+            FunctionClasses = ScoutFunctionClasses.All,
             AppName = BuildInfo.ServiceName,
             SettingDefaults = ScoutSchedules.SettingDefaults,
             Schedules = ScoutSchedules.Conventions,
@@ -132,4 +138,16 @@ public static class Program
             .AddOpenApiDocument();
         return (options, functions);
     }
+}
+
+/// <summary>
+/// Whether this build can run as the Functions host's isolated worker. The native AOT publish of the self-host turns it
+/// off (ScoutFunctions.csproj), so the worker, its gRPC client and MVC are trimmed away rather than compiled.
+/// </summary>
+internal static class FunctionsWorkerBuild
+{
+    public const string Switch = "Scout.FunctionsWorker.IsSupported";
+
+    [System.Diagnostics.CodeAnalysis.FeatureSwitchDefinition(Switch)]
+    public static bool IsSupported => !AppContext.TryGetSwitch(Switch, out var supported) || supported;
 }

@@ -4,7 +4,7 @@ namespace FunctionsSelfHost.Tests.Functions;
 
 public sealed class FunctionTableTests
 {
-    private static readonly FunctionTable Table = FunctionTable.FromAssembly(typeof(TestFunctions).Assembly);
+    private static readonly FunctionTable Table = FunctionTable.FromClasses(TestFunctionClasses.All);
 
     [Fact]
     public void Every_function_is_read_from_its_attributes_with_the_functions_hosts_defaults()
@@ -22,5 +22,18 @@ public sealed class FunctionTableTests
         var tick = Table.Timers.Single(f => f.Name == "Tick");
         Assert.Equal(("%TICK_SCHEDULE%", true), (tick.Schedule, tick.RunOnStartup));
         Assert.False(Table.Timers.Single(f => f.Name == "Sometimes").RunOnStartup);
+    }
+
+    [Fact]
+    public void Functions_name_the_class_the_self_host_makes_them_from()
+    {
+        Assert.All(Table.Functions, f => Assert.Equal(f.Method.DeclaringType, f.Class.Type));
+    }
+
+    [Fact]
+    public void Classes_without_a_function_method_are_refused()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => FunctionTable.FromClasses([FunctionClass.Of<Greeter>()]));
+        Assert.Contains("[Function]", error.Message);
     }
 }

@@ -34,7 +34,7 @@ public sealed class SelfHostedAppTests(RedisServerFixture redis, ITestOutputHelp
         builder.Configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)));
         var app = builder.AddFunctionsApp(new SelfHostOptions
         {
-            FunctionsAssembly = typeof(TestFunctions).Assembly,
+            FunctionClasses = TestFunctionClasses.All,
             AppName = "selfhost-tests",
             SettingDefaults = new Dictionary<string, string?> { ["TICK_SCHEDULE"] = "00:00:01" },
             Schedules = TestConventions.Schedules,

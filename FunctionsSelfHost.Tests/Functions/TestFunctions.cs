@@ -40,3 +40,9 @@ public sealed class SometimesFunction : IConditionalFunction
     [Function("Sometimes")]
     public Task RunAsync([TimerTrigger("0 0 * * * *")] TimerInfo timer, CancellationToken cancellationToken) => Task.CompletedTask;
 }
+
+/// <summary>The test app's function classes, as an app hands them to the self-host.</summary>
+public static class TestFunctionClasses
+{
+    public static IReadOnlyList<FunctionClass> All { get; } = [FunctionClass.Of<TestFunctions>(), FunctionClass.Of<SometimesFunction>()];
+}

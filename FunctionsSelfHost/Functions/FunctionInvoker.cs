@@ -25,7 +25,7 @@ public sealed class FunctionInvoker
             if (parameter.ParameterType != typeof(SdkTimerInfo) && parameter.ParameterType != typeof(HttpRequest) && parameter.ParameterType != typeof(CancellationToken))
                 throw new InvalidOperationException($"Function {function.Name}: the self-host cannot bind parameter {parameter.Name} ({parameter.ParameterType.Name})");
         // Made at the first call, as the worker does, not while the app is being built.
-        _instance = new Lazy<object?>(() => method.IsStatic ? null : ActivatorUtilities.CreateInstance(services, method.DeclaringType!));
+        _instance = new Lazy<object?>(() => method.IsStatic ? null : ActivatorUtilities.CreateInstance(services, function.Class.Type));
     }
 
     public FunctionEntry Function => _function;

@@ -18,13 +18,14 @@ public sealed class FunctionTable
 
     public IEnumerable<FunctionEntry> Http => Functions.Where(f => f.Trigger == FunctionEntry.HttpTrigger);
 
-    public static FunctionTable FromAssembly(Assembly assembly)
+    public static FunctionTable FromClasses(IEnumerable<FunctionClass> classes)
     {
         var functions = new List<FunctionEntry>();
-        foreach (var type in assembly.GetExportedTypes())
-            foreach (var method in type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
+        foreach (var type in classes)
+            foreach (var method in type.Type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
                 if (method.GetCustomAttribute<FunctionAttribute>() is { } function)
-                    functions.Add(FunctionEntry.From(function.Name, method));
+                    functions.Add(FunctionEntry.From(function.Name, type, method));
+        if (functions.Count == 0) throw new InvalidOperationException("None of the function classes declares a [Function] method");
         var duplicate = functions.GroupBy(f => f.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new InvalidOperationException($"Function name {duplicate.Key} is declared more than once");
         return new FunctionTable(functions.OrderBy(f => f.Name, StringComparer.Ordinal).ToList());
@@ -37,6 +38,7 @@ public sealed class FunctionTable
 /// </summary>
 public sealed record FunctionEntry(
     string Name,
+    FunctionClass Class,
     MethodInfo Method,
     string Trigger,
     string? Schedule = null,
@@ -48,14 +50,14 @@ public sealed record FunctionEntry(
     public const string TimerTrigger = "timerTrigger";
     public const string HttpTrigger = "httpTrigger";
 
-    public static FunctionEntry From(string name, MethodInfo method)
+    public static FunctionEntry From(string name, FunctionClass type, MethodInfo method)
     {
         foreach (var parameter in method.GetParameters())
         {
             if (parameter.GetCustomAttribute<TimerTriggerAttribute>() is { } timer)
-                return new FunctionEntry(name, method, TimerTrigger, Schedule: timer.Schedule, RunOnStartup: timer.RunOnStartup);
+                return new FunctionEntry(name, type, method, TimerTrigger, Schedule: timer.Schedule, RunOnStartup: timer.RunOnStartup);
             if (parameter.GetCustomAttribute<HttpTriggerAttribute>() is { } http)
-                return new FunctionEntry(name, method, HttpTrigger,
+                return new FunctionEntry(name, type, method, HttpTrigger,
                     // The Functions host's default route is the function's name.
                     Route: http.Route ?? name,
                     Methods: (http.Methods ?? ["get", "post", "put", "delete", "head", "patch", "options"]).Select(m => m.ToUpperInvariant()).ToList(),

@@ -2,6 +2,7 @@ using System.Text.Json;
 using FunctionsSelfHost.Timers;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Scout.Functions;
 using Scout.Tests.Infrastructure;
 using Scout.Tests.Integration.Service;
 
@@ -61,6 +62,15 @@ public sealed class FunctionsMetadataTests
     {
         var method = ScoutTable.Functions.Functions.Single(f => f.Name == function).Method;
         return method.DeclaringType!.FullName + "." + method.Name;
+    }
+
+    [Fact]
+    public void Every_class_of_scout_with_a_function_method_is_one_the_self_host_is_given()
+    {
+        var declaring = typeof(Program).Assembly.GetExportedTypes()
+            .Where(t => t.GetMethods().Any(m => m.IsDefined(typeof(Microsoft.Azure.Functions.Worker.FunctionAttribute), inherit: false)))
+            .Select(t => t.FullName!).Order();
+        Assert.Equal(declaring, ScoutFunctionClasses.All.Select(c => c.Type.FullName!).Order());
     }
 
     [Fact]

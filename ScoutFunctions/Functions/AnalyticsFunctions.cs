@@ -52,7 +52,7 @@ public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<Scou
         var name = string.IsNullOrEmpty(window) ? AnalyticsWindow.AllName : window;
         if (!current.WindowNames.Contains(name))
             return TypedResults.Json(new ErrorResponse($"unknown window \"{Truncate(name)}\"", current.WindowNames.ToList()),
-                statusCode: StatusCodes.Status400BadRequest);
+                HttpJson.Default.ErrorResponse, statusCode: StatusCodes.Status400BadRequest);
 
         AnalyticsSnapshot? snapshot;
         try
@@ -94,7 +94,7 @@ public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<Scou
     private static JsonHttpResult<ErrorResponse> Unavailable(HttpContext http, string error, TimeSpan retryAfter)
     {
         http.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return TypedResults.Json(new ErrorResponse(error), statusCode: StatusCodes.Status503ServiceUnavailable);
+        return TypedResults.Json(new ErrorResponse(error), HttpJson.Default.ErrorResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
     private static string Truncate(string value, int length = 64) => value.Length <= length ? value : value[..length] + "…";

@@ -43,6 +43,6 @@ public sealed class BearerTokenCheck(IOptionsMonitor<ScoutOptions> options)
     private static IResult Unauthorized(HttpContext context, string error)
     {
         context.Response.Headers.WWWAuthenticate = "Bearer";
-        return TypedResults.Json(new ErrorResponse(error), statusCode: StatusCodes.Status401Unauthorized);
+        return TypedResults.Json(new ErrorResponse(error), HttpJson.Default.ErrorResponse, statusCode: StatusCodes.Status401Unauthorized);
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Options;
 using Scout.Analytics;
 
@@ -29,7 +30,8 @@ public sealed class RenderedViews
     private static Func<AnalyticsSnapshot, byte[]> Cache<TView>(Func<AnalyticsSnapshot, TView> view, JsonSerializerOptions options)
     {
         var rendered = new ConditionalWeakTable<AnalyticsSnapshot, byte[]>();
-        ConditionalWeakTable<AnalyticsSnapshot, byte[]>.CreateValueCallback serialize = snapshot => JsonSerializer.SerializeToUtf8Bytes(view(snapshot), options);
+        var contract = (JsonTypeInfo<TView>)options.GetTypeInfo(typeof(TView));
+        ConditionalWeakTable<AnalyticsSnapshot, byte[]>.CreateValueCallback serialize = snapshot => JsonSerializer.SerializeToUtf8Bytes(view(snapshot), contract);
         return snapshot => rendered.GetValue(snapshot, serialize);
     }
 }

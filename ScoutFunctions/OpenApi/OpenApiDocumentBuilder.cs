@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Reflection;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -128,8 +129,11 @@ public static class OpenApiDocumentBuilder
             },
         };
         // Relaxed escaping: a document for people to read and diff (it is never embedded in HTML).
-        return JsonSerializer.SerializeToUtf8Bytes(document, new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping })
-            .Concat("\n"u8.ToArray()).ToArray();
+        var bytes = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(bytes, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            document.WriteTo(writer);
+        bytes.Write("\n"u8);
+        return bytes.WrittenSpan.ToArray();
     }
 
     private static JsonObject Operation(FunctionEntry function, SchemaSet schemas)
