@@ -1,10 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using FunctionsSelfHost.Timers;
-using k8s;
-using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Scout.Tests.Infrastructure;
+using YamlDotNet.RepresentationModel;
 
 namespace Scout.Tests.Deployment;
 
@@ -22,10 +21,16 @@ public sealed class KedaSplitTests(RedisServerFixture redis) : IAsyncLifetime
     /// <summary>The literal env entries of the one container of the Deployment in a keda/ file.</summary>
     private static Dictionary<string, string> FunctionSettings(string file)
     {
-        var deployment = KubernetesYaml.LoadAllFromString(RepositoryFiles.Read(file)).OfType<V1Deployment>().Single();
-        var container = Assert.Single(deployment.Spec.Template.Spec.Containers);
-        return container.Env.Where(e => e.Name.StartsWith("AzureWebJobs", StringComparison.Ordinal))
-            .ToDictionary(e => e.Name, e => e.Value);
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(RepositoryFiles.Read(file)));
+        static YamlNode At(YamlNode node, string key) => ((YamlMappingNode)node).Children[new YamlScalarNode(key)];
+        var deployment = yaml.Documents.Select(d => d.RootNode).Single(n => At(n, "kind").ToString() == "Deployment");
+        var container = Assert.Single((YamlSequenceNode)At(At(At(At(deployment, "spec"), "template"), "spec"), "containers"));
+        return ((YamlSequenceNode)At(container, "env")).Cast<YamlMappingNode>()
+            .Where(e => e.Children.ContainsKey(new YamlScalarNode("value")))
+            .ToDictionary(e => At(e, "name").ToString(), e => At(e, "value").ToString())
+            .Where(e => e.Key.StartsWith("AzureWebJobs", StringComparison.Ordinal))
+            .ToDictionary();
     }
 
     private Task<ScoutApp> StartPodAsync(string file) =>

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using k8s;
-using k8s.Autorest;
 using Microsoft.Extensions.Options;
 using Scout.Configuration;
 
@@ -31,7 +30,7 @@ public sealed class ScoutProfileService(
     /// <summary>Shorter than <see cref="StartupTimeout"/>: a slow Secret must not hold back the rest of the profile.</summary>
     private static readonly TimeSpan SecretTimeout = TimeSpan.FromSeconds(2);
 
-    private IKubernetes? _client;
+    private KubernetesApi? _client;
 
     public ActiveProfile? Active { get; private set; }
 
@@ -74,13 +73,11 @@ public sealed class ScoutProfileService(
                 if (reconnecting && Active is not null && await GetAsync(_client!, stoppingToken) is null)
                     Clear("not found after the watch reconnected");
                 reconnecting = true;
-                var events = _client!.CustomObjects.WatchListNamespacedCustomObjectAsync(
-                    Group, Version, Namespace, Plural, fieldSelector: $"metadata.name={Name}", cancellationToken: stoppingToken);
-                await foreach (var (type, resource) in events)
+                await foreach (var (type, resource) in _client!.WatchCustomObjectAsync(Group, Version, Namespace, Plural, Name!, stoppingToken))
                 {
                     backoff = TimeSpan.FromSeconds(1);
-                    if (type is WatchEventType.Added or WatchEventType.Modified) await ApplyAsync(_client, ToJson(resource), stoppingToken);
-                    else if (type == WatchEventType.Deleted) Clear("deleted");
+                    if (type is "ADDED" or "MODIFIED") await ApplyAsync(_client, resource, stoppingToken);
+                    else if (type == "DELETED") Clear("deleted");
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -103,10 +100,7 @@ public sealed class ScoutProfileService(
         }
     }
 
-    private static JsonElement ToJson(object resource) =>
-        resource is JsonElement element ? element : JsonSerializer.SerializeToElement(resource);
-
-    private IKubernetes CreateClient()
+    private KubernetesApi CreateClient()
     {
         var kubeconfig = configuration["KUBECONFIG"];
         var home = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
@@ -115,24 +109,13 @@ public sealed class ScoutProfileService(
             : KubernetesClientConfiguration.IsInCluster() ? KubernetesClientConfiguration.InClusterConfig()
             : File.Exists(home) ? KubernetesClientConfiguration.BuildConfigFromConfigFile(home)
             : throw new InvalidOperationException("not running in a pod and no KUBECONFIG or ~/.kube/config");
-        return new Kubernetes(config);
+        return new KubernetesApi(config);
     }
 
-    private async Task<JsonElement?> GetAsync(IKubernetes client, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var response = await client.CustomObjects.GetNamespacedCustomObjectWithHttpMessagesAsync<JsonElement>(
-                Group, Version, Namespace, Plural, Name!, cancellationToken: cancellationToken);
-            return response.Body;
-        }
-        catch (HttpOperationException error) when (error.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
+    private Task<JsonElement?> GetAsync(KubernetesApi client, CancellationToken cancellationToken) =>
+        client.GetCustomObjectAsync(Group, Version, Namespace, Plural, Name!, cancellationToken);
 
-    private async Task ApplyAsync(IKubernetes client, JsonElement resource, CancellationToken cancellationToken)
+    private async Task ApplyAsync(KubernetesApi client, JsonElement resource, CancellationToken cancellationToken)
     {
         var metadata = resource.TryGetProperty("metadata", out var m) ? m : default;
         var resourceVersion = metadata.ValueKind == JsonValueKind.Object && metadata.TryGetProperty("resourceVersion", out var rv) ? rv.GetString() : null;
@@ -157,14 +140,14 @@ public sealed class ScoutProfileService(
         LogChanges(before, $"applied resourceVersion {resourceVersion}");
     }
 
-    private async Task<string?> ReadSecretAsync(IKubernetes client, ProfileOverrides.SecretReference reference, CancellationToken cancellationToken)
+    private async Task<string?> ReadSecretAsync(KubernetesApi client, ProfileOverrides.SecretReference reference, CancellationToken cancellationToken)
     {
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bounded.CancelAfter(SecretTimeout);
         try
         {
-            var secret = await client.CoreV1.ReadNamespacedSecretAsync(reference.Name, Namespace, cancellationToken: bounded.Token);
-            if (secret.Data?.TryGetValue(reference.Key, out var bytes) == true) return Encoding.UTF8.GetString(bytes).Trim();
+            var data = await client.GetSecretDataAsync(Namespace, reference.Name, bounded.Token);
+            if (data.TryGetValue(reference.Key, out var bytes)) return Encoding.UTF8.GetString(bytes).Trim();
             logger.LogWarning("ScoutProfile {Name}: secret {Secret} has no key {Key}; pitcher token unchanged", Name, reference.Name, reference.Key);
         }
         catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -191,7 +174,7 @@ public sealed class ScoutProfileService(
 
     private static string Reason(Exception error) => error switch
     {
-        HttpOperationException http => $"HTTP {(int)http.Response.StatusCode}",
+        KubernetesApiException http => $"HTTP {(int)http.Status}",
         OperationCanceledException => $"no answer within {StartupTimeout.TotalSeconds:0}s",
         _ => error.GetType().Name + ": " + error.Message,
     };
