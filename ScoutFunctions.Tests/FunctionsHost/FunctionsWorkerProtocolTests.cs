@@ -94,7 +94,7 @@ public sealed class FunctionsWorkerProtocolTests(RedisServerFixture redis) : ICl
             ("ALERT_SCHEDULE", "01:00:00"),
             ("SCOUT_RETENTION_SCHEDULE", "0 0 * * * *"),
         ];
-        await using var worker = ScoutProcess.Start(
+        await using var worker = ScoutProcess.StartWorker(
             ["--functions-uri", host.Uri.ToString(), "--functions-worker-id", workerId, "--functions-request-id", Guid.NewGuid().ToString(),
                 "--functions-grpc-max-message-length", int.MaxValue.ToString()],
             environment);

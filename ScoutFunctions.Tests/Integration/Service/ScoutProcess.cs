@@ -42,16 +42,31 @@ public sealed class ScoutProcess : IAsyncDisposable
         return dll;
     }
 
-    public static ScoutProcess Start(params (string Key, string Value)[] environment) => Start([], environment);
+    /// <summary>
+    /// The switch that runs the process tests against the native AOT self-host: the path of its binary
+    /// (`scripts/test.sh` publishes it with scripts/publish.sh and runs these tests again with it set).
+    /// </summary>
+    public const string NativeVariable = "SCOUT_TEST_NATIVE_SELFHOST";
 
-    /// <summary>Started with command-line arguments after the dll, as the Functions host starts its worker.</summary>
-    public static ScoutProcess Start(string[] arguments, params (string Key, string Value)[] environment)
+    /// <summary>The native self-host's binary when <see cref="NativeVariable"/> names one, else null (the managed build).</summary>
+    public static string? NativeBinary =>
+        Environment.GetEnvironmentVariable(NativeVariable) is { Length: > 0 } path ? Path.GetFullPath(path) : null;
+
+    /// <summary>The self-host: the native binary when the switch is set, else the built ScoutFunctions.dll.</summary>
+    public static ScoutProcess Start(params (string Key, string Value)[] environment) =>
+        NativeBinary is { } native
+            ? Launch(File.Exists(native) ? native : throw new InvalidOperationException($"{NativeVariable}={native}: no such file"), [], environment)
+            : Launch("dotnet", [ServiceDll()], environment);
+
+    /// <summary>The managed build with command-line arguments after the dll, as the Functions host starts its worker.</summary>
+    public static ScoutProcess StartWorker(string[] arguments, params (string Key, string Value)[] environment) =>
+        Launch("dotnet", [ServiceDll(), .. arguments], environment);
+
+    private static ScoutProcess Launch(string program, string[] arguments, (string Key, string Value)[] environment)
     {
-        var dll = ServiceDll();
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
-            ArgumentList = { dll },
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            WorkingDirectory = Path.GetDirectoryName(program == "dotnet" ? arguments[0] : program)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

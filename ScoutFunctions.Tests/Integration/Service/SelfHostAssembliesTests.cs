@@ -6,7 +6,7 @@ namespace Scout.Tests.Integration.Service;
 /// <summary>
 /// A self-hosted process serves and runs its timers without the Functions worker's gRPC client: the host-mode
 /// code is kept apart so its assemblies never load. Read from the process's memory map, where the runtime maps
-/// every assembly file it loads.
+/// every assembly file it loads; in the native AOT self-host, from the binary itself.
 /// </summary>
 public sealed class SelfHostAssembliesTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
@@ -39,6 +39,15 @@ public sealed class SelfHostAssembliesTests(RedisServerFixture redis) : IClassFi
         await Messages.EventuallyAsync(() => Task.FromResult(process.Output.Any(l => l.Contains("Executed ") && l.Contains("AggregateAnalytics"))),
             "AggregateAnalytics ran at start-up", seconds: 15);
 
+        if (ScoutProcess.NativeBinary is { } native)
+        {
+            // Native AOT: no assembly files at all; the worker's code is not compiled in. The binary keeps the names of
+            // the types it holds, so the check can see them: the self-host's are there, the worker's gRPC client's are not.
+            var binary = System.Text.Encoding.Latin1.GetString(await File.ReadAllBytesAsync(native));
+            Assert.Contains("RedisTimerStore", binary);
+            Assert.All(["Grpc.Net.Client", "Google.Protobuf", "GrpcWorker", "FunctionsApplication"], name => Assert.DoesNotContain(name, binary));
+            return;
+        }
         var mapped = File.ReadAllLines($"/proc/{process.Id}/maps").Select(l => Path.GetFileName(l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Last())).ToHashSet();
         // The check can see assemblies: the app's own, the Functions attributes' and the timer trigger's are there.
         Assert.Contains("ScoutFunctions.dll", mapped);
