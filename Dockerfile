@@ -1,11 +1,14 @@
 # syntax=docker/dockerfile:1
-# Scout container image: built with the .NET SDK, self-contained, run on a chiseled (distroless) runtime-deps image.
+# Scout container image: the self-host compiled with native AOT by the .NET SDK, run on a chiseled (distroless)
+# runtime-deps image. (The Functions host's image, with the managed worker, is Dockerfile.functions.)
 #   docker build --build-arg VERSION=1.2.3 --build-arg COMMIT=$(git rev-parse --short HEAD) \
 #     --build-arg BUILD_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ) -t homerun2-scout:1.2.3 .
-# Base images are pinned to a patch tag. The output carries its own .NET runtime (the SDK's runtime packs), so the
-# final image needs only the native dependencies runtime-deps holds.
+# Base images are pinned to a patch tag. The output is one native binary (libc and libm; OpenSSL when TLS is used),
+# so the final image needs only the native dependencies runtime-deps holds.
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0.401-noble AS build
+# Native AOT links with the platform toolchain.
+RUN apt-get update && apt-get install -y --no-install-recommends clang zlib1g-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 
 # Restore first, from the project files alone, so source edits reuse the cached package layer.
@@ -23,8 +26,8 @@ COPY ScoutFunctions/ ScoutFunctions/
 ARG VERSION=0.0.0-dev
 ARG COMMIT=unknown
 ARG BUILD_DATE=unknown
-# The one publish command, shared with local builds: self-contained, composite ReadyToRun, TieredPGO,
-# InvariantGlobalization. The composite takes a few minutes to compile and buys a faster cold start.
+# The one publish command, shared with local builds: native AOT, InvariantGlobalization, no symbols in the output.
+# Compiling takes a few minutes and buys a cold start and a footprint close to the Go service's.
 RUN bash scripts/publish.sh /app "${VERSION}" "${COMMIT}" "${BUILD_DATE}"
 
 
@@ -49,5 +52,5 @@ ENV PORT=8080
 EXPOSE 8080
 # The chiseled image's non-root "app" user, by number so Kubernetes' runAsNonRoot can verify it.
 USER 1654:1654
-# The apphost starts the bundled runtime; there is no dotnet executable in this image.
+# The native binary; there is no dotnet executable in this image.
 ENTRYPOINT ["/app/ScoutFunctions"]

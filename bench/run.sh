@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every Scout benchmark and prints one markdown table at the end (also written to bench/results.md).
-#   usage: bash bench/run.sh [--help]   (about 6-7 minutes on 2 cores, half of it compiling the image's publish)
+#   usage: bash bench/run.sh [--help]   (15-25 minutes on 2 cores with a Redis Stack; 10 of them compile two publishes)
 # Figures, not tests: compare ratios measured in the same run; absolute numbers depend on the machine.
 # Needs: dotnet, redis-server; installs wrk from Debian if missing.
 # The end-to-end cycle runs on a Redis Stack node and on a three-shard Redis Stack cluster, both started here
@@ -73,11 +73,9 @@ run_fg dotnet build bench/Floor -c Release -v q -nologo -nodeReuse:false >/dev/n
 if [ -f scripts/publish.sh ]; then
   publish_label="scripts/publish.sh output"
   run_fg bash scripts/publish.sh "$work/publish" >/dev/null
-  # For comparison in the same run: the image's earlier publish (framework-dependent, ReadyToRun per assembly),
-  # in its own artifacts folder so its intermediate files never mix with the composite's.
-  run_fg dotnet publish ScoutFunctions/ScoutFunctions.csproj -c Release -r linux-x64 -p:SelfContained=false -p:UseAppHost=false \
-    -p:PublishReadyToRun=true -p:TieredPGO=true -p:InvariantGlobalization=true \
-    --artifacts-path "$work/fdd-artifacts" -o "$work/publish-fdd" >/dev/null
+  # For comparison in the same run: the image's earlier publish (self-contained composite ReadyToRun, until
+  # 2026-12-04), in its own artifacts folder so its intermediate files never mix with the native publish's.
+  PUBLISH_COMPOSITE=1 run_fg bash scripts/publish.sh "$work/publish-composite" >/dev/null
 else
   publish_label="dotnet publish ${SCOUT_PUBLISH_ARGS:-}"
   # shellcheck disable=SC2086
@@ -166,14 +164,31 @@ load() { # name url [header]; prints "rps p50 p99"
   if echo "$out" | grep -q "Non-2xx"; then log "$1: non-2xx answers"; echo "$out" >&2; return 1; fi
   echo "$(echo "$out" | awk '/Requests\/sec/ {print $2}') $(echo "$out" | awk '$1=="50%" {print $2}' | to_ms) $(echo "$out" | awk '$1=="99%" {print $2}' | to_ms)"
 }
+# The image's earlier publish beside it, when built: the native publish's req/s is compared with it in the same rounds.
+composite_url=""
+if [ -d "$work/publish-composite" ]; then
+  composite_port=$(free_port)
+  (cd "$work/publish-composite" && PORT=$composite_port REDIS_ADDR=127.0.0.1 REDIS_PORT=$redis_port AUTH_TOKEN=$token LOG_LEVEL=warn \
+    SCOUT_INTERVAL=1h AzureWebJobs__AggregateAnalytics__Disabled=true AzureWebJobs__PruneRetention__Disabled=true \
+    exec ./ScoutFunctions >/dev/null 2>&1) &
+  composite_pid=$!; pids+=($composite_pid)
+  wait_200 "http://127.0.0.1:$composite_port/health" 30
+  composite_url="http://127.0.0.1:$composite_port/analytics/summary"
+  wrk -t1 -c16 -d3s -H "Authorization: Bearer $token" "$composite_url" >/dev/null
+fi
 wrk -t1 -c16 -d3s -H "Authorization: Bearer $token" "$scout_url" >/dev/null
 wrk -t1 -c16 -d3s "$floor_url" >/dev/null
-best_scout="0 0 0"; best_floor="0 0 0"
-for round in 1 2; do # interleaved, best of two each: the same noise budget for both
+best_scout="0 0 0"; best_floor="0 0 0"; best_composite="0 0 0"
+better() { awk -v a="$1" -v b="$2" 'BEGIN { split(a,x," "); split(b,y," "); exit !(x[1] > y[1]) }'; }
+for round in 1 2; do # interleaved, best of two each: the same noise budget for all
   s=$(load scout "$scout_url" "Authorization: Bearer $token"); log "round $round scout: $s"
   f=$(load floor "$floor_url"); log "round $round floor: $f"
-  awk -v a="$s" -v b="$best_scout" 'BEGIN { split(a,x," "); split(b,y," "); exit !(x[1] > y[1]) }' && best_scout=$s
-  awk -v a="$f" -v b="$best_floor" 'BEGIN { split(a,x," "); split(b,y," "); exit !(x[1] > y[1]) }' && best_floor=$f
+  better "$s" "$best_scout" && best_scout=$s
+  better "$f" "$best_floor" && best_floor=$f
+  if [ -n "$composite_url" ]; then
+    c=$(load composite "$composite_url" "Authorization: Bearer $token"); log "round $round composite: $c"
+    better "$c" "$best_composite" && best_composite=$c
+  fi
 done
 # Where Scout's time goes: the same pipeline (auth, routing, metrics, JSON error) without the Redis GET and the snapshot JSON.
 n=$(load "scout-no-redis" "$scout_url?window=unknown-window" "Authorization: Bearer $token" 2>/dev/null || true)
@@ -190,19 +205,25 @@ ratio=$(awk -v a="$s_rps" -v b="$f_rps" 'BEGIN { printf "%.2f", a/b }')
   echo "| HTTP serving | Scout GET /analytics/summary (Bearer, ${scout_size} B): req/s, p50, p99 | $(printf '%.0f' "$s_rps") req/s, p50 $s_p50 ms, p99 $s_p99 ms | |"
   echo "| HTTP serving | floor: bare ASP.NET Core endpoint, same ${floor_size} B JSON: req/s, p50, p99 | $(printf '%.0f' "$f_rps") req/s, p50 $f_p50 ms, p99 $f_p99 ms | |"
   echo "| HTTP serving | Scout ÷ floor (req/s) | $ratio | ≥ 0.7 |"
+  if [ -n "$composite_url" ]; then
+    read -r c_rps c_p50 c_p99 <<< "$best_composite"
+    echo "| HTTP serving | the image's earlier publish (composite ReadyToRun), same route: req/s, p50, p99 | $(printf '%.0f' "$c_rps") req/s, p50 $c_p50 ms, p99 $c_p99 ms | |"
+    echo "| HTTP serving | Scout ÷ the earlier composite publish (req/s) | $(awk -v a="$s_rps" -v b="$c_rps" 'BEGIN { printf "%.2f", a/b }') | ≥ 0.9 |"
+  fi
   echo "| HTTP serving | diagnosis: Scout, same route with an unknown window (auth, routing, metrics, JSON 400; no Redis GET, no snapshot JSON) | $(printf '%.0f' "$n_rps") req/s, p50 $n_p50 ms, p99 $n_p99 ms ($(awk -v a="$n_rps" -v b="$f_rps" 'BEGIN { printf "%.2f", a/b }') of floor) | |"
 } >> "$rows"
 
 log "3/5 Redis cost"
 run_fg "$bench" redis-cost "$redis_port" "$scout_url" "$token" 1000 >> "$rows"
 echo "| Redis cost | round trips per aggregation cycle (from the adapter's commands; FT.* needs Redis Stack to count) | 1 FT.INFO + 1 FT.AGGREGATE + ⌈groups/10,000⌉−1 FT.CURSOR READ + 1 MSET: 4 up to 10,000 groups | Go service: 5 queries |" >> "$rows"
-kill "$scout_pid" "$floor_pid"; wait "$scout_pid" "$floor_pid" 2>/dev/null || true
+kill "$scout_pid" "$floor_pid" ${composite_pid:-}; wait "$scout_pid" "$floor_pid" ${composite_pid:-} 2>/dev/null || true
 
 log "4/5 cold start (10 runs each)"
 run_fg "$bench" coldstart "dotnet build output" "$build_dll" "$redis_port" 10 >> "$rows"
 run_fg "$bench" coldstart "$publish_label" "$publish_entry" "$redis_port" 10 >> "$rows"
-if [ -d "$work/publish-fdd" ]; then
-  run_fg "$bench" coldstart "framework-dependent ReadyToRun (the image's publish until 2026-11-26)" "$work/publish-fdd/ScoutFunctions.dll" "$redis_port" 10 >> "$rows"
+composite_label="composite ReadyToRun (the image's publish until 2026-12-04)"
+if [ -d "$work/publish-composite" ]; then
+  run_fg "$bench" coldstart "$composite_label" "$work/publish-composite/ScoutFunctions" "$redis_port" 10 >> "$rows"
 fi
 # The same measure for the floor app: what ASP.NET Core and the runtime cost on this machine before any Scout code.
 FLOOR_BODY_FILE=$work/body.json "$bench" coldstart "floor (bare ASP.NET Core, reference)" "$floor_dll" "$redis_port" 10 >> "$rows"
@@ -210,6 +231,11 @@ FLOOR_BODY_FILE=$work/body.json "$bench" coldstart "floor (bare ASP.NET Core, re
 median_ms() { awk -F'|' -v label="$1: start" 'index($3, label) { split($4, v, " "); print v[1] }' "$rows"; }
 publish_ms=$(median_ms "$publish_label"); floor_ms=$(median_ms "floor (bare ASP.NET Core, reference)")
 echo "| Cold start | $publish_label ÷ floor (start → first 200, medians of this run) | $(awk -v a="$publish_ms" -v b="$floor_ms" 'BEGIN { printf "%.2f", a/b }') | |" >> "$rows"
+if [ -d "$work/publish-composite" ]; then
+  composite_ms=$(median_ms "$composite_label")
+  echo "| Cold start | $publish_label ÷ $composite_label (start → first 200, medians of this run) | $(awk -v a="$publish_ms" -v b="$composite_ms" 'BEGIN { printf "%.2f", a/b }') | ≤ 0.25 |" >> "$rows"
+  echo "| Publish size | $publish_label; $composite_label | $(du -sm "$work/publish" | cut -f1) MB; $(du -sm "$work/publish-composite" | cut -f1) MB | ≤ 60 MB |" >> "$rows"
+fi
 
 # Counting that follows the stream, at two sizes in one run (each seeded, measured and dropped in turn): first start,
 # cycles of 1,000 new messages, retention, reconciliation, memory; today's pass and the Go queries beside them.

@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # Publishes Scout with scripts/publish.sh (the Dockerfile's publish) into a temporary folder and starts
-# the output the way the image does (its apphost `ScoutFunctions`, no .NET installation visible, PORT from the
+# the output the way the image does (its native binary `ScoutFunctions`, no .NET installation visible, PORT from the
 # environment), against a real redis-server on a free loopback port. Checks /health reports the build arguments, /health/ready
 # and /metrics answer 200, and the http/timers split of keda/ works with its setting names.
 # Prints "N passed, N failed" and exits non-zero on any failure.
-# Run by the test suite (Deployment/DeploymentScriptTests) and on its own; publishing takes 3-5 minutes (the
-# composite ReadyToRun image of app and framework).
+# Run by the test suite (Deployment/DeploymentScriptTests) and on its own; publishing takes 4-8 minutes (native AOT).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,31 +25,6 @@ check() { # name, command...
   if "$@"; then passed=$((passed + 1)); echo "ok   - $name"
   else failed=$((failed + 1)); echo "FAIL - $name"; fi
 }
-# A ReadyToRun image records its native code in the CLI header's ManagedNativeHeader directory (plain IL has 0 there),
-# which points at a READYTORUN_HEADER ("RTR"); a component of a composite image has flag 0x20 set in it.
-ready_to_run() { # file, [component]
-  python3 - "$1" "${2:-}" <<'PY'
-import struct, sys
-data = open(sys.argv[1], "rb").read()
-pe = struct.unpack_from("<I", data, 0x3C)[0]
-magic = struct.unpack_from("<H", data, pe + 24)[0]
-directories = pe + 24 + (96 if magic == 0x10B else 112)
-cli_rva = struct.unpack_from("<I", data, directories + 14 * 8)[0]
-sections = pe + 24 + struct.unpack_from("<H", data, pe + 20)[0]
-for i in range(struct.unpack_from("<H", data, pe + 6)[0]):
-    _, size, rva, _, raw = struct.unpack_from("<8sIIII", data, sections + 40 * i)
-    if rva <= cli_rva < rva + size:
-        native_rva = struct.unpack_from("<I", data, raw + cli_rva - rva + 0x40)[0]
-        if not native_rva: sys.exit(1)
-        for j in range(struct.unpack_from("<H", data, pe + 6)[0]):
-            _, size, rva, _, raw = struct.unpack_from("<8sIIII", data, sections + 40 * j)
-            if rva <= native_rva < rva + size:
-                signature, _, _, flags = struct.unpack_from("<IHHI", data, raw + native_rva - rva)
-                component = flags & 0x20 != 0
-                sys.exit(0 if signature == 0x00525452 and (component or sys.argv[2] != "component") else 1)
-sys.exit(1)
-PY
-}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 version="9.8.7-smoke.$RANDOM"
@@ -63,21 +37,20 @@ if ! timeout 900 bash scripts/publish.sh "$work/app" "$version" "$commit" "$buil
   echo "0 passed, 1 failed"
   exit 1
 fi
-check "the entry dll holds ReadyToRun code, as a component of a composite image" ready_to_run "$work/app/ScoutFunctions.dll" component
-check "the framework is compiled into the same composite (System.Private.CoreLib is a component)" \
-  ready_to_run "$work/app/System.Private.CoreLib.dll" component
-check "the composite image ScoutFunctions.r2r.dll ships beside the apphost" test -f "$work/app/ScoutFunctions.r2r.dll" -a -x "$work/app/ScoutFunctions"
+check "the output is one native executable (ELF), no managed assemblies beside it" \
+  bash -c "test \"\$(head -c 4 '$work/app/ScoutFunctions' | od -An -c | tr -d ' ')\" = '177ELF' && ! ls '$work'/app/*.dll >/dev/null 2>&1"
+check "no debug symbols in the output (ScoutFunctions.dbg stays out of the image)" bash -c "! ls '$work'/app/*.dbg >/dev/null 2>&1"
+check "the publish is at most 60 MB" test "$(du -sm "$work/app" | cut -f1)" -le 60
 check "publish output ships host.json beside the binary" test -f "$work/app/host.json"
-check "runtimeconfig enables TieredPGO" \
-  grep -q '"System.Runtime.TieredPGO": true' "$work/app/ScoutFunctions.runtimeconfig.json"
-check "runtimeconfig uses invariant globalization" \
-  grep -q '"System.Globalization.Invariant": true' "$work/app/ScoutFunctions.runtimeconfig.json"
+# The binary keeps the names of the types compiled into it: the self-host's are there, the Functions worker's gRPC client's not.
+check "the self-host's timer store is compiled in (the check below can see type names)" grep -qa 'RedisTimerStore' "$work/app/ScoutFunctions"
+check "the Functions worker's gRPC client is not compiled in" bash -c "! grep -qaE 'Grpc.Net.Client|Google.Protobuf' '$work/app/ScoutFunctions'"
 
 redis_port=$(free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
 redis_pid=$!
 
-# Starts the published output as the image does: its apphost from working directory /app, settings only from the
+# Starts the published output as the image does: its binary from working directory /app, settings only from the
 # environment, no HOME to write to, TMPDIR as the only scratch space, and no .NET installation to fall back on
 # (no dotnet on PATH, DOTNET_ROOT pointing nowhere). Sets $port.
 scout_pids=()
@@ -112,9 +85,7 @@ check "/metrics answers 200 with Scout's metrics" grep -q '^# HELP homerun2_scou
 for _ in $(seq 1 50); do grep -q '"Message":"Executed [^"]*AggregateAnalytics' "$work/scout.log" && break; sleep 0.2; done
 check "the start-up aggregation ran (it took its timer lease)" grep -q '"Message":"Executed [^"]*AggregateAnalytics' "$work/scout.log"
 check "an idle pod has not loaded OpenSSL (libcrypto)" bash -c "! grep -q libcrypto /proc/${scout_pids[0]}/maps"
-# Self-hosted, the Functions worker's gRPC client is never used: its assemblies must not load (only the host mode needs them).
-check "the self-host has its own assembly mapped (the check below can see assemblies)" grep -q 'ScoutFunctions.dll' "/proc/${scout_pids[0]}/maps"
-check "the self-host has not loaded the Functions worker's gRPC assemblies" bash -c "! grep -qE 'Microsoft.Azure.Functions.Worker.Grpc.dll|Grpc.Net.Client.dll' /proc/${scout_pids[0]}/maps"
+check "invariant globalization: no ICU loaded" bash -c "! grep -q libicu /proc/${scout_pids[0]}/maps"
 
 # keda/'s split, with the setting names its Deployments use (deploy-tests/validate.mjs holds them to these).
 start_scout timers AzureWebJobs.AnalyticsSummary.Disabled=true AzureWebJobs.AnalyticsSystems.Disabled=true AzureWebJobs.AnalyticsAlerts.Disabled=true

@@ -29,6 +29,14 @@ if ! command -v docker-compose >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq docker-compose >/dev/null
 fi
 
+# clang and zlib (Debian packages) link the native AOT publish of the self-host.
+if ! command -v clang >/dev/null 2>&1 || [ ! -f /usr/include/zlib.h ]; then
+  echo "clang or zlib1g-dev not found: installing the Debian packages (native AOT links with them)" >&2
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq clang zlib1g-dev >/dev/null
+fi
+
 # Azurite (npm) for the Blob Storage timer store and the Redocly CLI that lints the OpenAPI document; pinned in
 # test-tools/package-lock.json, installed again when the lock file is newer than what is installed.
 if [ ! -x test-tools/node_modules/.bin/azurite-blob ] || [ ! -x test-tools/node_modules/.bin/redocly ] \
@@ -53,6 +61,16 @@ if [ -n "${SCOUT_TEST_REDIS_STACK:-}" ]; then stack="SCOUT_TEST_REDIS_STACK=$SCO
 elif [ -f "$stack_modules/redisearch.so" ] && [ -f "$stack_modules/rejson.so" ]; then stack="modules in $stack_modules"
 else stack=""; fi
 
+# The image's self-host, compiled with native AOT (scripts/publish.sh, about 5 minutes): the tests that start the
+# self-host as a process run a second time against it (SCOUT_TEST_NATIVE_SELFHOST), after the whole suite.
+native=artifacts/native
+mkdir -p artifacts
+if ! bash scripts/publish.sh "$native" > artifacts/native-publish.log 2>&1; then
+  tail -n 30 artifacts/native-publish.log >&2
+  echo "FAIL: the native AOT publish failed (log: artifacts/native-publish.log)" >&2
+  exit 1
+fi
+
 rm -rf TestResults
 mkdir -p TestResults
 # The tests run in a session of their own (setsid): every server they start inherits it, so the ones left behind are
@@ -61,7 +79,11 @@ session_file=TestResults/session
 stop_session() { [ -s "$session_file" ] && kill -KILL -- "-$(cat "$session_file")" 2>/dev/null; exit 130; }
 trap stop_session INT TERM
 # In the background with `wait`, so the trap runs as soon as the signal arrives.
-(setsid --wait bash -c 'echo $$ > "$0"; dotnet test "$@"; echo $? > "$0.status"' "$session_file" Scout.sln -c Release \
+(setsid --wait bash -c 'echo $$ > "$0"; native=$1; shift
+  dotnet test "$@"; status=$?
+  SCOUT_TEST_NATIVE_SELFHOST=$native dotnet test ScoutFunctions.Tests -c Release --no-build --filter "Process=self-host" \
+    --logger "trx;LogFilePrefix=native" --logger "console;verbosity=normal" --results-directory TestResults || status=1
+  echo $status > "$0.status"' "$session_file" "$native/ScoutFunctions" Scout.sln -c Release \
   --logger "trx;LogFilePrefix=scout" \
   --logger "console;verbosity=normal" \
   --results-directory TestResults "$@" 2>&1 | tee TestResults/console.log) &

@@ -66,11 +66,9 @@ public class DockerfileTests
     }
 
     [Theory]
-    [InlineData("-p:PublishReadyToRun=true", "")]
-    [InlineData("-p:PublishReadyToRunComposite=true", "")]
-    [InlineData("-p:SelfContained=true", "-p:SelfContained=false")]
-    [InlineData("-p:UseAppHost=true", "-p:UseAppHost=false")]
-    [InlineData("-p:TieredPGO=true", "-p:TieredPGO=false")]
+    [InlineData("-p:PublishAot=true", "-p:PublishAot=false")]
+    [InlineData("-p:StripSymbols=true", "")]
+    [InlineData("-p:CopyOutputSymbolsToPublishDirectory=false", "")]
     [InlineData("-p:InvariantGlobalization=true", "")]
     [InlineData("-c Release", "-c Debug")]
     [InlineData("-p:ScoutCommit=\"$commit\"", "")]

@@ -9,6 +9,7 @@ namespace Scout.Tests.Integration.Service;
 /// serves, logs are JSON lines or text with a banner and never show secrets, SIGTERM stops it cleanly.
 /// Its own redis-server, protected by a password the service must use.
 /// </summary>
+[Trait(ScoutProcess.Trait, ScoutProcess.SelfHost)]
 public sealed class ProcessTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
 {
     private const string AuthToken = "process-token-5f0c2a9e71";

@@ -48,6 +48,11 @@ public sealed class ScoutProcess : IAsyncDisposable
     /// </summary>
     public const string NativeVariable = "SCOUT_TEST_NATIVE_SELFHOST";
 
+    /// <summary>The trait of the test classes that start the self-host as a process: the ones run again against the native binary.</summary>
+    public const string Trait = "Process";
+
+    public const string SelfHost = "self-host";
+
     /// <summary>The native self-host's binary when <see cref="NativeVariable"/> names one, else null (the managed build).</summary>
     public static string? NativeBinary =>
         Environment.GetEnvironmentVariable(NativeVariable) is { Length: > 0 } path ? Path.GetFullPath(path) : null;

@@ -8,6 +8,7 @@ namespace Scout.Tests.Integration.Service;
 /// code is kept apart so its assemblies never load. Read from the process's memory map, where the runtime maps
 /// every assembly file it loads; in the native AOT self-host, from the binary itself.
 /// </summary>
+[Trait(ScoutProcess.Trait, ScoutProcess.SelfHost)]
 public sealed class SelfHostAssembliesTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
     private static readonly string[] WorkerOnly = ["Microsoft.Azure.Functions.Worker.Grpc.dll", "Grpc.Net.Client.dll", "Grpc.Core.Api.dll", "Google.Protobuf.dll"];

@@ -16,6 +16,7 @@ namespace Scout.Tests.Integration.Service;
 /// Kubernetes API and a pitcher, it counts what a producer wrote, serves every endpoint as the OpenAPI document says,
 /// applies a profile change live and pages the pitcher.
 /// </summary>
+[Trait(ScoutProcess.Trait, ScoutProcess.SelfHost)]
 public sealed class SelfHostJobTests(ITestOutputHelper output)
 {
     private const string Token = "job-token-5f0c2e";
