@@ -7,7 +7,7 @@
 #   from /opt/redis-stack/lib (or SCOUT_TEST_REDIS_STACK_MODULES), with the same SCOUT_BENCH_DOCUMENTS documents
 #   (default 300,000, under an index and prefix of its own, dropped at the end); on 2 cores the shards share the
 #   CPUs, so expect no speed-up. SCOUT_TEST_REDIS_STACK=host:port[,password=…] replaces the node started here.
-# SCOUT_PUBLISH_ARGS: extra `dotnet publish` arguments, used only when scripts/publish.sh does not exist.
+# SCOUT_BENCH_SKIP=1,5 leaves out the Redis Stack steps; SCOUT_PUBLISH_ARGS: extra `dotnet publish` args (no scripts/publish.sh).
 set -euo pipefail
 case "${1:-}" in
   "") ;;
@@ -94,47 +94,55 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --d
 pids+=($!)
 until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do sleep 0.1; done
 
-log "1/5 aggregation cycle (client side; end to end on one node and on three shards when Redis Stack is at hand)"
-run_fg "$bench" aggregate >> "$rows"
-documents=${SCOUT_BENCH_DOCUMENTS:-300000}
 modules=${SCOUT_TEST_REDIS_STACK_MODULES:-$(find_modules)}
-if [ -n "${SCOUT_TEST_REDIS_STACK:-}" ]; then
-  run_fg "$bench" e2e "$SCOUT_TEST_REDIS_STACK" "$documents" 5 json "one node" >> "$rows"
-  run_fg "$bench" e2e "$SCOUT_TEST_REDIS_STACK" "$documents" 5 hash "one node" >> "$rows"
-elif [ -n "$modules" ] && [ -f "$modules/redisearch.so" ]; then
-  start_stack "$work/stack"
-  log "end to end on one Redis Stack node ($documents documents)"
-  run_fg "$bench" e2e "127.0.0.1:$stack_port" "$documents" 5 json "one node" >> "$rows"
-  run_fg "$bench" e2e "127.0.0.1:$stack_port" "$documents" 5 hash "one node" >> "$rows"
-  kill "$stack_pid"; wait "$stack_pid" 2>/dev/null || true
+# SCOUT_BENCH_SKIP=1,5 leaves out the steps that seed a Redis Stack (half an hour at 3,000,000 documents), e.g. to
+# measure only the publishes, HTTP serving and cold start; each step left out says so in the table.
+skipped() { [[ ",${SCOUT_BENCH_SKIP:-}," == *",$1,"* ]]; }
+if skipped 1; then
+  echo "| Aggregation | step 1 (aggregation cycle, end to end) | skipped: SCOUT_BENCH_SKIP | |" >> "$rows"
 else
-  echo "| Aggregation (end to end) | one node: cycle on $documents seeded documents vs the Go service's five queries | skipped: needs /opt/redis-stack/lib (or SCOUT_TEST_REDIS_STACK_MODULES) or SCOUT_TEST_REDIS_STACK=host:port | ≤ 0.3 |" >> "$rows"
-fi
-if [ -n "$modules" ] && [ -f "$modules/redisearch-coord.so" ] && [ -x "$root/../shared/redis-stack/start-cluster.sh" ]; then
-  # start-cluster.sh takes BASE..BASE+2 and their cluster bus ports (+10000): six free ports.
-  cluster_base=$(python3 -c '
-import random, socket
-for _ in range(200):
-    base = random.randrange(20000, 30000)
-    try:
-        for p in [base, base + 1, base + 2, base + 10000, base + 10001, base + 10002]:
-            s = socket.socket(); s.bind(("127.0.0.1", p)); s.close()
-        print(base); break
-    except OSError:
-        pass')
-  cluster_dir=$work/cluster
-  log "end to end on a three-shard Redis Stack cluster on $cluster_base-$((cluster_base + 2)) ($documents documents)"
-  REDIS_STACK_MODULES=$modules run_fg "$root/../shared/redis-stack/start-cluster.sh" "$cluster_base" "$cluster_dir" >/dev/null
-  # A failure here is reported in the table rather than ending the run (seen once: an FT.AGGREGATE through the
-  # coordinator that did not answer within the client's 35 s, right after seeding).
-  if ! run_fg "$bench" e2e "127.0.0.1:$cluster_base" "$documents" 5 json "three shards" > "$work/cluster-rows.md"; then
-    echo "| Aggregation (end to end) | three shards: cycle on $documents seeded documents | failed: see the log above | |" >> "$rows"
+  log "1/5 aggregation cycle (client side; end to end on one node and on three shards when Redis Stack is at hand)"
+  run_fg "$bench" aggregate >> "$rows"
+  documents=${SCOUT_BENCH_DOCUMENTS:-300000}
+  if [ -n "${SCOUT_TEST_REDIS_STACK:-}" ]; then
+    run_fg "$bench" e2e "$SCOUT_TEST_REDIS_STACK" "$documents" 5 json "one node" >> "$rows"
+    run_fg "$bench" e2e "$SCOUT_TEST_REDIS_STACK" "$documents" 5 hash "one node" >> "$rows"
+  elif [ -n "$modules" ] && [ -f "$modules/redisearch.so" ]; then
+    start_stack "$work/stack"
+    log "end to end on one Redis Stack node ($documents documents)"
+    run_fg "$bench" e2e "127.0.0.1:$stack_port" "$documents" 5 json "one node" >> "$rows"
+    run_fg "$bench" e2e "127.0.0.1:$stack_port" "$documents" 5 hash "one node" >> "$rows"
+    kill "$stack_pid"; wait "$stack_pid" 2>/dev/null || true
   else
-    cat "$work/cluster-rows.md" >> "$rows"
+    echo "| Aggregation (end to end) | one node: cycle on $documents seeded documents vs the Go service's five queries | skipped: needs /opt/redis-stack/lib (or SCOUT_TEST_REDIS_STACK_MODULES) or SCOUT_TEST_REDIS_STACK=host:port | ≤ 0.3 |" >> "$rows"
   fi
-  stop_cluster
-else
-  echo "| Aggregation (end to end) | three shards: cycle on $documents seeded documents | skipped: needs redisearch-coord.so and /opt/redis-stack/lib (or SCOUT_TEST_REDIS_STACK_MODULES) | |" >> "$rows"
+  if [ -n "$modules" ] && [ -f "$modules/redisearch-coord.so" ] && [ -x "$root/../shared/redis-stack/start-cluster.sh" ]; then
+    # start-cluster.sh takes BASE..BASE+2 and their cluster bus ports (+10000): six free ports.
+    cluster_base=$(python3 -c '
+  import random, socket
+  for _ in range(200):
+      base = random.randrange(20000, 30000)
+      try:
+          for p in [base, base + 1, base + 2, base + 10000, base + 10001, base + 10002]:
+              s = socket.socket(); s.bind(("127.0.0.1", p)); s.close()
+          print(base); break
+      except OSError:
+          pass')
+    cluster_dir=$work/cluster
+    log "end to end on a three-shard Redis Stack cluster on $cluster_base-$((cluster_base + 2)) ($documents documents)"
+    REDIS_STACK_MODULES=$modules run_fg "$root/../shared/redis-stack/start-cluster.sh" "$cluster_base" "$cluster_dir" >/dev/null
+    # A failure here is reported in the table rather than ending the run (seen once: an FT.AGGREGATE through the
+    # coordinator that did not answer within the client's 35 s, right after seeding).
+    if ! run_fg "$bench" e2e "127.0.0.1:$cluster_base" "$documents" 5 json "three shards" > "$work/cluster-rows.md"; then
+      echo "| Aggregation (end to end) | three shards: cycle on $documents seeded documents | failed: see the log above | |" >> "$rows"
+    else
+      cat "$work/cluster-rows.md" >> "$rows"
+    fi
+    stop_cluster
+  else
+    echo "| Aggregation (end to end) | three shards: cycle on $documents seeded documents | skipped: needs redisearch-coord.so and /opt/redis-stack/lib (or SCOUT_TEST_REDIS_STACK_MODULES) | |" >> "$rows"
+  fi
+
 fi
 
 log "2/5 HTTP serving: Scout vs floor"
@@ -237,18 +245,22 @@ if [ -d "$work/publish-composite" ]; then
   echo "| Publish size | $publish_label; $composite_label | $(du -sm "$work/publish" | cut -f1) MB; $(du -sm "$work/publish-composite" | cut -f1) MB | ≤ 60 MB |" >> "$rows"
 fi
 
-# Counting that follows the stream, at two sizes in one run (each seeded, measured and dropped in turn): first start,
-# cycles of 1,000 new messages, retention, reconciliation, memory; today's pass and the Go queries beside them.
-count_sizes=${SCOUT_BENCH_COUNT_SIZES:-300000,3000000}
-log "5/5 incremental counting and retention on a Redis Stack ($count_sizes documents)"
-if [ -n "${SCOUT_TEST_REDIS_STACK:-}" ]; then
-  run_fg "$bench" incremental "$SCOUT_TEST_REDIS_STACK" "$count_sizes" 1000 5 >> "$rows"
-elif [ -n "$modules" ] && [ -f "$modules/redisearch.so" ]; then
-  start_stack "$work/count-stack"
-  run_fg "$bench" incremental "127.0.0.1:$stack_port" "$count_sizes" 1000 5 >> "$rows"
-  kill "$stack_pid"; wait "$stack_pid" 2>/dev/null || true
+if skipped 5; then
+  echo "| Counting (incremental) | step 5 (cycles, retention, reconciliation) | skipped: SCOUT_BENCH_SKIP | |" >> "$rows"
 else
-  echo "| Counting (incremental) | cycles, retention, reconciliation at $count_sizes documents | skipped: needs /opt/redis-stack/lib (or SCOUT_TEST_REDIS_STACK_MODULES) or SCOUT_TEST_REDIS_STACK=host:port | |" >> "$rows"
+  # Counting that follows the stream, at two sizes in one run (each seeded, measured and dropped in turn): first start,
+  # cycles of 1,000 new messages, retention, reconciliation, memory; today's pass and the Go queries beside them.
+  count_sizes=${SCOUT_BENCH_COUNT_SIZES:-300000,3000000}
+  log "5/5 incremental counting and retention on a Redis Stack ($count_sizes documents)"
+  if [ -n "${SCOUT_TEST_REDIS_STACK:-}" ]; then
+    run_fg "$bench" incremental "$SCOUT_TEST_REDIS_STACK" "$count_sizes" 1000 5 >> "$rows"
+  elif [ -n "$modules" ] && [ -f "$modules/redisearch.so" ]; then
+    start_stack "$work/count-stack"
+    run_fg "$bench" incremental "127.0.0.1:$stack_port" "$count_sizes" 1000 5 >> "$rows"
+    kill "$stack_pid"; wait "$stack_pid" 2>/dev/null || true
+  else
+    echo "| Counting (incremental) | cycles, retention, reconciliation at $count_sizes documents | skipped: needs /opt/redis-stack/lib (or SCOUT_TEST_REDIS_STACK_MODULES) or SCOUT_TEST_REDIS_STACK=host:port | |" >> "$rows"
+  fi
 fi
 
 {
