@@ -84,9 +84,10 @@ fi
 bench=bench/Scout.Bench/bin/Release/net10.0/Scout.Bench
 floor_dll=$root/bench/Floor/bin/Release/net10.0/Floor.dll
 build_dll=$root/ScoutFunctions/bin/Release/net10.0/ScoutFunctions.dll
-# A self-contained output (it carries the runtime) starts through its apphost, like the image; otherwise `dotnet app.dll`.
+# A self-contained or native output (it carries the runtime) starts through its own executable, like the image;
+# otherwise `dotnet app.dll`.
 publish_entry=$work/publish/ScoutFunctions.dll
-[ -f "$work/publish/libcoreclr.so" ] && publish_entry=$work/publish/ScoutFunctions
+[ -x "$work/publish/ScoutFunctions" ] && publish_entry=$work/publish/ScoutFunctions
 run_entry() { case $1 in *.dll) exec dotnet "$1" ;; *) exec "$1" ;; esac; }
 
 redis_port=$(free_port)
