@@ -1,7 +1,6 @@
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using k8s;
 
 namespace Scout.Profile;
 
@@ -13,15 +12,19 @@ public sealed class KubernetesApiException(HttpStatusCode status, string message
 
 /// <summary>
 /// The three reads Scout makes of the Kubernetes API (one custom object, a watch of it, one Secret), as plain HTTP
-/// with JSON read by JsonDocument, so native AOT compiles them. KubernetesClient.Aot supplies what is easy to get wrong:
-/// the kubeconfig or in-cluster configuration, TLS to the API server and the credentials (tokens it refreshes).
-/// It has no watch of custom objects, which is why the requests are made here.
+/// with JSON read by JsonDocument, so native AOT compiles them; where the server is and how to authenticate come from
+/// <see cref="KubernetesConnection"/>.
 /// </summary>
 public sealed class KubernetesApi : IDisposable
 {
-    private readonly Kubernetes _client;
+    private readonly KubernetesConnection _connection;
+    private readonly HttpClient _http;
 
-    public KubernetesApi(KubernetesClientConfiguration config) => _client = new Kubernetes(config);
+    public KubernetesApi(KubernetesConnection connection)
+    {
+        _connection = connection;
+        _http = connection.CreateHttpClient();
+    }
 
     /// <summary>GET of one namespaced custom object; null when it does not exist.</summary>
     public async Task<JsonElement?> GetCustomObjectAsync(string group, string version, string ns, string plural, string name, CancellationToken cancellationToken)
@@ -68,10 +71,10 @@ public sealed class KubernetesApi : IDisposable
 
     private async Task<HttpResponseMessage> SendAsync(string path, HttpCompletionOption completion, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_client.BaseUri, path));
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Accept.ParseAdd("application/json");
-        if (_client.Credentials is { } credentials) await credentials.ProcessHttpRequestAsync(request, cancellationToken);
-        return await _client.HttpClient.SendAsync(request, completion, cancellationToken);
+        if (_connection.Token() is { Length: > 0 } token) request.Headers.Authorization = new("Bearer", token);
+        return await _http.SendAsync(request, completion, cancellationToken);
     }
 
     private static async Task<JsonElement> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
@@ -103,5 +106,5 @@ public sealed class KubernetesApi : IDisposable
 
     private static string Escape(string value) => Uri.EscapeDataString(value);
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose() => _http.Dispose();
 }

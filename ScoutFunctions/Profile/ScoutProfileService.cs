@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using k8s;
 using Microsoft.Extensions.Options;
 using Scout.Configuration;
 
@@ -104,12 +103,12 @@ public sealed class ScoutProfileService(
     {
         var kubeconfig = configuration["KUBECONFIG"];
         var home = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
-        // Without any configuration the client would fall back to localhost:8080, which may be Scout itself.
-        var config = !string.IsNullOrEmpty(kubeconfig) ? KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)
-            : KubernetesClientConfiguration.IsInCluster() ? KubernetesClientConfiguration.InClusterConfig()
-            : File.Exists(home) ? KubernetesClientConfiguration.BuildConfigFromConfigFile(home)
+        // Never a default address: localhost:8080 may be Scout itself.
+        var connection = !string.IsNullOrEmpty(kubeconfig) ? KubernetesConnection.FromKubeconfig(kubeconfig)
+            : KubernetesConnection.IsInCluster() ? KubernetesConnection.InCluster()
+            : File.Exists(home) ? KubernetesConnection.FromKubeconfig(home)
             : throw new InvalidOperationException("not running in a pod and no KUBECONFIG or ~/.kube/config");
-        return new KubernetesApi(config);
+        return new KubernetesApi(connection);
     }
 
     private Task<JsonElement?> GetAsync(KubernetesApi client, CancellationToken cancellationToken) =>
