@@ -36,15 +36,17 @@ public sealed class KubernetesConnection
     public string? Token() => _token();
 
     /// <summary>In a pod: KUBERNETES_SERVICE_HOST and _PORT are set and the service account's token is mounted.</summary>
-    public static bool IsInCluster(string root = ServiceAccount) =>
+    public static bool IsInCluster() =>
         Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST") is { Length: > 0 }
         && Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_PORT") is { Length: > 0 }
-        && File.Exists(Path.Combine(root, "token"));
+        && File.Exists(Path.Combine(ServiceAccount, "token"));
 
-    public static KubernetesConnection InCluster(string root = ServiceAccount)
+    public static KubernetesConnection InCluster() =>
+        InCluster(ServiceAccount, Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST")!, Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_PORT")!);
+
+    /// <summary>The service account mounted at <paramref name="root"/>, for the API server at <paramref name="host"/>:<paramref name="port"/>.</summary>
+    public static KubernetesConnection InCluster(string root, string host, string port)
     {
-        var host = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST")!;
-        var port = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_PORT")!;
         var tokenFile = Path.Combine(root, "token");
         var ca = Path.Combine(root, "ca.crt");
         return new KubernetesConnection(Slash(new UriBuilder("https", host.Contains(':') ? $"[{host}]" : host, int.Parse(port)).Uri),
