@@ -83,7 +83,7 @@ trap stop_session INT TERM
   dotnet test "$@"; status=$?
   SCOUT_TEST_NATIVE_SELFHOST=$native dotnet test ScoutFunctions.Tests -c Release --no-build --filter "Process=self-host" \
     --logger "trx;LogFilePrefix=native" --logger "console;verbosity=normal" --results-directory TestResults || status=1
-  echo $status > "$0.status"' "$session_file" "$native/ScoutFunctions" Scout.sln -c Release \
+  echo $status > "$0.status"' "$session_file" "$PWD/$native/ScoutFunctions" Scout.sln -c Release \
   --logger "trx;LogFilePrefix=scout" \
   --logger "console;verbosity=normal" \
   --results-directory TestResults "$@" 2>&1 | tee TestResults/console.log) &
