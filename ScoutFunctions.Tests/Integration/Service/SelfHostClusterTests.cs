@@ -1,0 +1,62 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Scout.Tests.Contract;
+using Scout.Tests.Infrastructure;
+using Scout.Tests.Integration.Cluster;
+using Xunit.Abstractions;
+
+namespace Scout.Tests.Integration.Service;
+
+/// <summary>
+/// The self-host as a process (the native AOT binary under SCOUT_TEST_NATIVE_SELFHOST) given one node of a three-shard
+/// Redis Stack cluster: it finds the cluster, reads through the coordinator and counts the documents of every shard.
+/// </summary>
+[Trait(ScoutProcess.Trait, ScoutProcess.SelfHost)]
+[Collection(RedisClusterCollection.Name)]
+public sealed class SelfHostClusterTests(RedisClusterFixture cluster, ITestOutputHelper output)
+{
+    private const string Token = "cluster-token-81d2";
+
+    [RedisClusterFact]
+    public async Task On_a_redis_cluster_the_self_host_counts_the_documents_of_every_shard()
+    {
+        var index = ClusterScout.NewIndex();
+        var db = cluster.Connection.GetDatabase();
+        await ClusterScout.CreateProducerIndexAsync(db, index);
+        await ClusterScout.SeedAsync(db, index, 30, "error", DateTimeOffset.UtcNow.AddMinutes(-1));
+        await ClusterScout.SeedAsync(db, index, 12, "info", DateTimeOffset.UtcNow.AddMinutes(-2));
+
+        var port = FreePort.Next();
+        await using var scout = ScoutProcess.Start(
+            ("PORT", port.ToString()), ("REDIS_ADDR", cluster.Host), ("REDIS_PORT", cluster.Port.ToString()), ("REDISEARCH_INDEX", index),
+            ("AUTH_TOKEN", Token), ("LOG_FORMAT", "json"), ("SCOUT_INTERVAL", "1s"), ("SCOUT_RETENTION_ENABLED", "false"));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            JsonElement summary = default;
+            await Messages.EventuallyAsync(async () =>
+            {
+                Assert.False(scout.HasExited, "Scout exited");
+                try
+                {
+                    var request = new HttpRequestMessage(HttpMethod.Get, "/analytics/summary") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", Token) } };
+                    var answer = await client.SendAsync(request);
+                    if (answer.StatusCode != HttpStatusCode.OK) return false;
+                    summary = JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement;
+                    return summary.GetProperty("totalMessages").GetInt64() == 42;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            }, "Scout serves the 42 documents written over the three shards", seconds: 30);
+            Assert.Equal(30, summary.GetProperty("severityCounts").GetProperty("error").GetInt64());
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+        }
+        finally
+        {
+            foreach (var line in scout.Output.Concat(scout.Error)) output.WriteLine(line);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using FunctionsSelfHost.Storage;
+using Scout.Samples.Producer;
+using Scout.Tests.Contract;
+using Scout.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Scout.Tests.Integration.Service;
+
+/// <summary>
+/// The self-host as a process (the native AOT binary under SCOUT_TEST_NATIVE_SELFHOST) over mutual TLS to a Redis Stack,
+/// with its timers' leases and status in Blob Storage (Azurite): it counts what a producer wrote, and its timers run
+/// and are recorded where the Functions host records them.
+/// </summary>
+[Trait(ScoutProcess.Trait, ScoutProcess.SelfHost)]
+public sealed class SelfHostTransportTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string Token = "transport-token-3b9e";
+    private readonly AzuriteFixture _azurite = new();
+
+    public Task InitializeAsync() => _azurite.InitializeAsync();
+
+    public Task DisposeAsync() => _azurite.DisposeAsync();
+
+    [RedisStackModulesFact]
+    public async Task Over_mutual_tls_with_blob_leases_the_self_host_counts_and_records_its_timers()
+    {
+        using var certificates = TestCertificates.Create("127.0.0.1");
+        await using var redis = await TlsRedisServer.StartAsync(certificates, requireClientCertificates: true, redisStack: true);
+        var producer = new SampleProducer(redis.Database,
+            new ProducerOptions(Rate: 100, Systems: 3, Duration: TimeSpan.FromSeconds(1), Seed: 11, Backfill: 60), TimeProvider.System);
+        await producer.RunAsync(CancellationToken.None);
+
+        var port = FreePort.Next();
+        await using var scout = ScoutProcess.Start(
+            ("PORT", port.ToString()), ("REDIS_ADDR", "127.0.0.1"), ("REDIS_PORT", redis.Port.ToString()),
+            ("REDIS_PASSWORD", AclRedisStack.AdminPassword), ("REDIS_TLS", "true"), ("REDIS_TLS_CA_FILE", certificates.CaFile),
+            ("REDIS_TLS_CERT_FILE", certificates.ClientCertFile), ("REDIS_TLS_KEY_FILE", certificates.ClientKeyFile),
+            ("AUTH_TOKEN", Token), ("LOG_FORMAT", "json"), ("SCOUT_INTERVAL", "1s"), ("SCOUT_RETENTION_SCHEDULE", "00:00:01"),
+            ("AzureWebJobsStorage", _azurite.ConnectionString));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            await Messages.EventuallyAsync(async () =>
+            {
+                Assert.False(scout.HasExited, "Scout exited");
+                try
+                {
+                    var request = new HttpRequestMessage(HttpMethod.Get, "/analytics/summary") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", Token) } };
+                    var answer = await client.SendAsync(request);
+                    return answer.StatusCode == HttpStatusCode.OK
+                        && JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.GetProperty("totalMessages").GetInt64() == producer.Report.Total;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            }, $"Scout serves the {producer.Report.Total} messages over mutual TLS", seconds: 30);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+
+            // The timers ran under their Blob leases and wrote their status where the Functions host keeps it.
+            var container = new BlobServiceClient(_azurite.ConnectionString, new BlobClientOptions(BlobTimerStore.PinnedServiceVersion)).GetBlobContainerClient(BlobTimerStore.ContainerName);
+            var names = new List<string>();
+            await Messages.EventuallyAsync(async () =>
+            {
+                names.Clear();
+                await foreach (var blob in container.GetBlobsAsync()) names.Add(blob.Name);
+                return names.Any(n => n.StartsWith("timers/", StringComparison.Ordinal) && n.EndsWith("/PruneRetention/status", StringComparison.Ordinal))
+                    && names.Any(n => n.StartsWith("locks/", StringComparison.Ordinal) && n.EndsWith("/AggregateAnalytics", StringComparison.Ordinal));
+            }, "the timers' status and lease blobs exist in Azurite", seconds: 20);
+            var health = JsonDocument.Parse(await client.GetStringAsync("/health")).RootElement;
+            Assert.True(health.GetProperty("functions").GetProperty("AggregateAnalytics").TryGetProperty("lastRun", out _), health.ToString());
+        }
+        finally
+        {
+            foreach (var line in scout.Output.Concat(scout.Error)) output.WriteLine(line);
+        }
+    }
+}
