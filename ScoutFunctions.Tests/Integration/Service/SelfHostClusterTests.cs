@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text.Json;
 using Scout.Tests.Contract;
 using Scout.Tests.Infrastructure;
 using Scout.Tests.Integration.Cluster;
@@ -31,28 +29,12 @@ public sealed class SelfHostClusterTests(RedisClusterFixture cluster, ITestOutpu
         await using var scout = ScoutProcess.Start(
             ("PORT", port.ToString()), ("REDIS_ADDR", cluster.Host), ("REDIS_PORT", cluster.Port.ToString()), ("REDISEARCH_INDEX", index),
             ("AUTH_TOKEN", Token), ("LOG_FORMAT", "json"), ("SCOUT_INTERVAL", "1s"), ("SCOUT_RETENTION_ENABLED", "false"));
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+        using var http = new SelfHostHttp(scout, port, Token);
         try
         {
-            JsonElement summary = default;
-            await Messages.EventuallyAsync(async () =>
-            {
-                Assert.False(scout.HasExited, "Scout exited");
-                try
-                {
-                    var request = new HttpRequestMessage(HttpMethod.Get, "/analytics/summary") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", Token) } };
-                    var answer = await client.SendAsync(request);
-                    if (answer.StatusCode != HttpStatusCode.OK) return false;
-                    summary = JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement;
-                    return summary.GetProperty("totalMessages").GetInt64() == 42;
-                }
-                catch (HttpRequestException)
-                {
-                    return false;
-                }
-            }, "Scout serves the 42 documents written over the three shards", seconds: 30);
+            var summary = await http.EventuallyServedAsync("/analytics/summary", 42);
             Assert.Equal(30, summary.GetProperty("severityCounts").GetProperty("error").GetInt64());
-            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await http.Client.GetAsync("/health/ready")).StatusCode);
         }
         finally
         {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Scout.Samples.Producer;
 using Scout.Tests.Contract;
@@ -43,10 +42,10 @@ public sealed class SelfHostJobTests(ITestOutputHelper output)
             ("ALERT_SCHEDULE", "00:00:01"),
             ("KUBECONFIG", kubernetes.Kubeconfig.Path), ("POD_NAMESPACE", ProfiledScout.Namespace), ("SCOUT_PROFILE_NAME", ProfiledScout.Name),
         ]);
-        using var client = new HttpClient(new OpenApiConformanceHandler()) { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+        using var http = new SelfHostHttp(scout, port, Token);
         try
         {
-            await AssertJobAsync(scout, client, kubernetes, pitcher, producer);
+            await AssertJobAsync(http, kubernetes, pitcher, producer);
         }
         finally
         {
@@ -54,39 +53,28 @@ public sealed class SelfHostJobTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task AssertJobAsync(ScoutProcess scout, HttpClient client, FakeKubernetesApi kubernetes, FakePitcher pitcher, SampleProducer producer)
+    private static async Task AssertJobAsync(SelfHostHttp http, FakeKubernetesApi kubernetes, FakePitcher pitcher, SampleProducer producer)
     {
-        await Messages.EventuallyAsync(async () =>
-        {
-            Assert.False(scout.HasExited, "Scout exited");
-            try
-            {
-                return (await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, "GET /health/ready answers 200", seconds: 20);
-
+        var client = http.Client;
         // What the producer wrote before Scout started, counted by the first full pass; the profile's window is served.
         var wrote = producer.Report;
-        var summary = await EventuallyServedAsync(client, "/analytics/summary", wrote.Total);
-        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Get("/analytics/summary?window=2h"))).StatusCode);
+        var summary = await http.EventuallyServedAsync("/analytics/summary", wrote.Total);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(http.Get("/analytics/summary?window=2h"))).StatusCode);
         Assert.Equal(wrote.Severities.OrderBy(s => s.Key), summary.GetProperty("severityCounts").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64()).OrderBy(s => s.Key));
-        var systems = JsonDocument.Parse(await (await client.SendAsync(Get("/analytics/systems"))).Content.ReadAsStringAsync()).RootElement;
+        var systems = JsonDocument.Parse(await (await client.SendAsync(http.Get("/analytics/systems"))).Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(wrote.Systems.Count, systems.GetProperty("total").GetInt32());
-        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Get("/analytics/alerts"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(http.Get("/analytics/alerts"))).StatusCode);
 
         // Written while it runs: counted from the stream.
         await producer.RunAsync(CancellationToken.None);
-        await EventuallyServedAsync(client, "/analytics/summary", producer.Report.Total);
+        await http.EventuallyServedAsync("/analytics/summary", producer.Report.Total);
 
         // Errors as JSON: no token, an unknown window, a path no function has.
         var denied = await client.GetAsync("/analytics/summary");
         Assert.Equal(HttpStatusCode.Unauthorized, denied.StatusCode);
         Assert.Contains("\"error\"", await denied.Content.ReadAsStringAsync());
-        var unknown = await client.SendAsync(Get("/analytics/summary?window=9y"));
+        var unknown = await client.SendAsync(http.Get("/analytics/summary?window=9y"));
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
         Assert.Contains("availableWindows", await unknown.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/no-such-path")).StatusCode);
@@ -102,28 +90,12 @@ public sealed class SelfHostJobTests(ITestOutputHelper output)
 
         // A profile change applies live through the watch.
         kubernetes.PutProfile(ProfiledScout.Namespace, ProfiledScout.Name, ProfiledScout.Spec("""{"windows":"3h"}"""));
-        await Messages.EventuallyAsync(async () => (await client.SendAsync(Get("/analytics/summary?window=3h"))).StatusCode == HttpStatusCode.OK,
+        await Messages.EventuallyAsync(async () => (await client.SendAsync(http.Get("/analytics/summary?window=3h"))).StatusCode == HttpStatusCode.OK,
             "the window the changed profile names is served", seconds: 20);
-        Assert.Equal(HttpStatusCode.BadRequest, (await client.SendAsync(Get("/analytics/summary?window=2h"))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.SendAsync(http.Get("/analytics/summary?window=2h"))).StatusCode);
 
         // Errors and criticals over the thresholds page the pitcher.
         await Messages.EventuallyAsync(() => Task.FromResult(pitcher.Requests.Count > 0), "the pitcher received an alert", seconds: 20);
         Assert.Equal("POST", pitcher.Requests[0].Method);
     }
-
-    private static async Task<JsonElement> EventuallyServedAsync(HttpClient client, string path, long total)
-    {
-        JsonElement summary = default;
-        await Messages.EventuallyAsync(async () =>
-        {
-            var answer = await client.SendAsync(Get(path));
-            if (!answer.IsSuccessStatusCode) return false;
-            summary = JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement;
-            return summary.GetProperty("totalMessages").GetInt64() == total;
-        }, $"{path} serves the {total} messages the producer wrote", seconds: 30);
-        return summary;
-    }
-
-    private static HttpRequestMessage Get(string path) =>
-        new(HttpMethod.Get, path) { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", Token) } };
 }
