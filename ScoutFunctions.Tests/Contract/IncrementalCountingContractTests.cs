@@ -34,6 +34,32 @@ public sealed class IncrementalCountingContractTests(RedisStackFixture stack) : 
         await ScoutPipeline.ResetCountsAsync(stack.Database.Multiplexer);
     }
 
+    [RedisStackFact]
+    public async Task Counts_of_another_index_are_recounted_when_the_index_changes()
+    {
+        await ScoutPipeline.ResetCountsAsync(stack.Database.Multiplexer);
+        _stream = _data.Run + "_switch_stream";
+        var time = new FakeTimeProvider(ContractData.ReferenceNow);
+        var timestamp = ContractData.ReferenceNow.AddMinutes(-3).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        async Task<ScoutPipeline> WithDocumentsAsync(string index, int count)
+        {
+            await _data.CreateJsonIndexAsync(index, index + ":");
+            for (var i = 0; i < count; i++)
+                await _data.Db.ExecuteAsync("JSON.SET", $"{index}:{i}", "$",
+                    $$"""{"severity":"error","system":"s{{i}}","timestamp":"{{timestamp}}","title":"t"}""");
+            var (adapter, connection, options) = _data.Scout(index, ownIndex: false);
+            options.Stream = _stream;
+            return new ScoutPipeline(adapter, connection, options, time);
+        }
+
+        var first = await WithDocumentsAsync(_data.Run + "_switch_a", 5);
+        Assert.Equal(5, (await first.CycleAsync())["all"].TotalMessages);
+        // REDISEARCH_INDEX now names another index (say, through a ScoutProfile): its documents are counted, not the counts kept.
+        var second = await WithDocumentsAsync(_data.Run + "_switch_b", 8);
+        Assert.Equal(8, (await second.CycleAsync())["all"].TotalMessages);
+        Assert.Equal(1, second.Metrics.FullPasses.WithLabels("index or stream changed").Value);
+    }
+
     [RedisStackTheory]
     [InlineData(false, 11)]
     [InlineData(true, 12)]
@@ -178,7 +204,7 @@ public sealed class IncrementalCountingContractTests(RedisStackFixture stack) : 
     private static string Show(IEnumerable<KeyValuePair<string, long>> counts) => string.Join(",", counts.OrderBy(c => c.Key).Select(c => $"{c.Key}={c.Value}"));
 
     private static long FullPasses(ScoutPipeline scout) =>
-        (long)new[] { "first start", "reconciliation due", "windows changed", "layout changed", "stream trimmed past Scout's position", "stream recreated" }
+        (long)new[] { "first start", "reconciliation due", "windows changed", "index or stream changed", "layout changed", "stream trimmed past Scout's position", "stream recreated" }
             .Sum(reason => scout.Metrics.FullPasses.WithLabels(reason).Value);
 
     private string NewKey() => $"{_index}:{Guid.NewGuid():N}-sys{Interlocked.Increment(ref _sequence)}";

@@ -44,6 +44,13 @@ public sealed class CountStore(RedisConnection redis)
     public static string WindowsSignature(IEnumerable<AnalyticsWindow> windows) =>
         string.Join(",", windows.Select(w => w.Name + "=" + ((long)w.Length.TotalSeconds).ToString(CultureInfo.InvariantCulture)));
 
+    /// <summary>
+    /// What the counts were made from, kept with them: the index and the stream they were read from, and the windows.
+    /// Counts of another index or stream (REDISEARCH_INDEX or SCOUT_STREAM changed, say by a ScoutProfile) are recounted.
+    /// </summary>
+    public static string SourceSignature(string index, string stream, IEnumerable<AnalyticsWindow> windows) =>
+        index + "|" + stream + "|" + WindowsSignature(windows);
+
     /// <summary>The first minute each window counts at an instant: the minute of (now − length).</summary>
     public static Dictionary<string, long> StartsAt(IEnumerable<AnalyticsWindow> windows, DateTimeOffset now) =>
         windows.ToDictionary(w => w.Name, w => MessageRecord.MinuteOf(now - w.Length));

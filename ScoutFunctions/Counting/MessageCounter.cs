@@ -33,7 +33,7 @@ public sealed class MessageCounter(
     /// <summary>Brings the counts up to date; returns the state they are in and the instant the windows' starts were set for.</summary>
     public async Task<(CountState State, DateTimeOffset At)> RunAsync(IndexDefinition definition, CancellationToken cancellationToken)
     {
-        var reason = await FullPassReasonAsync(await store.ReadStateAsync());
+        var reason = await FullPassReasonAsync(definition, await store.ReadStateAsync());
         for (var attempt = 1; ; attempt++)
         {
             if (reason is not null && !await FullPassAsync(definition, await store.ReadStateAsync(), reason, cancellationToken))
@@ -64,12 +64,15 @@ public sealed class MessageCounter(
     }
 
     /// <summary>Why the stream alone cannot bring the counts up to date, or null when it can.</summary>
-    private async Task<string?> FullPassReasonAsync(CountState state)
+    private async Task<string?> FullPassReasonAsync(IndexDefinition definition, CountState state)
     {
         var o = options.CurrentValue;
         if (state.Live is null) return "first start";
         if (state.LiveKeys is null) return "layout changed";
-        if (state.Windows != CountStore.WindowsSignature(o.Windows)) return "windows changed";
+        var windows = CountStore.WindowsSignature(o.Windows);
+        // Counts of an older Scout hold the windows only: they do not say which index and stream they came from.
+        if (state.Windows != CountStore.SourceSignature(definition.Name, o.Stream, o.Windows))
+            return state.Windows == windows || state.Windows?.EndsWith("|" + windows, StringComparison.Ordinal) == true ? "index or stream changed" : "windows changed";
         if (state.Reconciliation is null || Parse(state.Reconciliation) is not { } last
             || time.GetUtcNow() - DateTimeOffset.Parse(last.At, System.Globalization.CultureInfo.InvariantCulture) >= o.ReconcileInterval)
             return "reconciliation due";
@@ -197,7 +200,7 @@ public sealed class MessageCounter(
             }
             var done = new Reconciliation(MessageTimestamp.Rfc3339(time.GetUtcNow()), Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 3),
                 reason, documents, missed, wrong, extra);
-            if (await store.SwitchAsync(staging, version, position, sequence, CountStore.WindowsSignature(o.Windows),
+            if (await store.SwitchAsync(staging, version, position, sequence, CountStore.SourceSignature(definition.Name, o.Stream, o.Windows),
                     JsonSerializer.Serialize(done, CountingJson.Default.Reconciliation)))
             {
                 metrics.FullPasses.WithLabels(reason).Inc();
