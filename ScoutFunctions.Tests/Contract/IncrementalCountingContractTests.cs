@@ -60,6 +60,56 @@ public sealed class IncrementalCountingContractTests(RedisStackFixture stack) : 
         Assert.Equal(1, second.Metrics.FullPasses.WithLabels("index or stream changed").Value);
     }
 
+    [RedisStackFact]
+    public async Task A_reconciliation_that_fails_or_runs_out_of_time_never_holds_back_the_counts()
+    {
+        await ScoutPipeline.ResetCountsAsync(stack.Database.Multiplexer);
+        _index = _data.Run + "_recfail";
+        _stream = _index + "_stream";
+        await _data.CreateJsonIndexAsync(_index, _index + ":");
+        var time = new FakeTimeProvider(ContractData.ReferenceNow);
+        var (adapter, connection, options) = _data.Scout(_index, ownIndex: false);
+        options.Stream = _stream;
+        options.ReconcileInterval = TimeSpan.FromHours(1);
+        var passes = new FailingPasses(adapter);
+        var scout = new ScoutPipeline(passes, connection, options, time);
+        for (var i = 0; i < 120; i++) await WriteAsync(NewKey(), Age(TimeSpan.FromMinutes(50)), withEntry: i % 2 == 0, time);
+        Assert.Equal(120, (await scout.CycleAsync())["all"].TotalMessages);
+        Assert.Equal(1, passes.Started);
+
+        // The reconciliation is due and fails after its first page: the cycle still serves what the stream brought.
+        passes.Outcome = () => throw new TimeoutException("Redis did not answer");
+        for (var i = 0; i < 7; i++) await WriteAsync(NewKey(), Age(TimeSpan.FromMinutes(5)), withEntry: true, time);
+        time.Advance(TimeSpan.FromHours(1));
+        var served = await scout.CycleAsync();
+        Assert.Equal((127, 2), (served["all"].TotalMessages, passes.Started));
+        Assert.Equal("first start", served["all"].Reconciliation!.Reason);
+        Assert.Equal(1, scout.Metrics.ReconciliationFailures.Value);
+
+        // Not tried again every cycle: the next attempt is an interval after the failed one began.
+        time.Advance(TimeSpan.FromMinutes(30));
+        for (var i = 0; i < 3; i++) await WriteAsync(NewKey(), Age(TimeSpan.FromMinutes(5)), withEntry: true, time);
+        Assert.Equal((130, 2), ((await scout.CycleAsync())["all"].TotalMessages, passes.Started));
+
+        // Out of time (the invocation is cancelled during the pass): the snapshot was stored before, the cancellation is reported.
+        using var timeout = new CancellationTokenSource();
+        passes.Outcome = () => timeout.Cancel();
+        await WriteAsync(NewKey(), Age(TimeSpan.FromMinutes(5)), withEntry: true, time);
+        time.Advance(TimeSpan.FromMinutes(30));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => scout.Aggregator.RunAsync(timeout.Token));
+        Assert.Equal((131, 3), ((await new RedisSnapshotStore(connection).GetAsync("all"))!.TotalMessages, passes.Started));
+        Assert.Equal(2, scout.Metrics.ReconciliationFailures.Value);
+
+        // An hour later it succeeds; what the stream never told of (written without an entry) is in the same cycle's snapshot.
+        passes.Outcome = null;
+        for (var i = 0; i < 4; i++) await WriteAsync(NewKey(), Age(TimeSpan.FromMinutes(5)), withEntry: false, time);
+        time.Advance(TimeSpan.FromHours(1));
+        var reconciled = await scout.CycleAsync();
+        Assert.Equal((135, 4), (reconciled["all"].TotalMessages, passes.Started));
+        Assert.Equal(("reconciliation due", 4L), (reconciled["all"].Reconciliation!.Reason, reconciled["all"].Reconciliation!.Missed));
+        Assert.Equal(1, scout.Metrics.FullPasses.WithLabels("reconciliation due").Value);
+    }
+
     [RedisStackTheory]
     [InlineData(false, 11)]
     [InlineData(true, 12)]
@@ -239,6 +289,30 @@ public sealed class IncrementalCountingContractTests(RedisStackFixture stack) : 
 
         public IAsyncEnumerable<IReadOnlyList<MessageFields>> ScanAsync(IndexDefinition index, int pageSize, CancellationToken cancellationToken) =>
             inner.ScanAsync(index, pageSize, cancellationToken);
+    }
+
+    /// <summary>Full passes that meet <see cref="Outcome"/> after their first page (a Redis failure, the invocation's timeout).</summary>
+    private sealed class FailingPasses(ISearchIndex inner) : ISearchIndex
+    {
+        public Action? Outcome { get; set; }
+
+        public int Started { get; private set; }
+
+        public Task<IndexDefinition> EnsureIndexAsync(CancellationToken cancellationToken) => inner.EnsureIndexAsync(cancellationToken);
+
+        public Task<IReadOnlyList<MessageFields>> ReadAsync(IndexDefinition index, IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
+            inner.ReadAsync(index, keys, cancellationToken);
+
+        public async IAsyncEnumerable<IReadOnlyList<MessageFields>> ScanAsync(IndexDefinition index, int pageSize,
+            [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            Started++;
+            await foreach (var page in inner.ScanAsync(index, 50, cancellationToken))
+            {
+                yield return page;
+                Outcome?.Invoke();
+            }
+        }
     }
 
     /// <summary>Writes between the pages of a full pass: producers do not wait for Scout's reconciliation.</summary>

@@ -23,23 +23,10 @@ public sealed class AnalyticsAggregator(
         try
         {
             var definition = await index.EnsureIndexAsync(cancellationToken);
-            var (state, at) = await counter.RunAsync(definition, cancellationToken);
-            var windows = options.CurrentValue.Windows;
-            var names = windows.Select(w => w.Name).Prepend(AnalyticsWindow.AllName).ToList();
-            var groups = await counts.ReadWindowsAtomicallyAsync(state.LiveKeys!, names);
-            var starts = CountStore.StartsAt(windows, at);
-            var source = AggregatedFrom.Of(definition);
-            var reconciliation = MessageCounter.Parse(state.Reconciliation);
-            var duration = Stopwatch.GetElapsedTime(started);
-            var snapshots = names.Select(name => SnapshotBuilder.BuildWindow(name, Counts(groups[name]), at, duration) with
-            {
-                Index = source,
-                WindowStart = starts.TryGetValue(name, out var minute) ? DateTimeOffset.FromUnixTimeSeconds(minute * 60) : null,
-                Reconciliation = reconciliation,
-            }).ToList();
-            await store.SaveAsync(snapshots);
-            logger.LogInformation("Aggregated {Total} messages for windows {Windows} through index {IndexName} ({KeyType}, {Timestamp} timestamps); stream position {Position}",
-                snapshots[0].TotalMessages, string.Join(",", names), definition.Name, definition.KeyType, definition.Timestamp, state.Position);
+            var snapshots = await CountAndSaveAsync(definition, started, cancellationToken);
+            // After the snapshots are stored: a reconciliation that takes long, fails or times out never holds back the counts.
+            if (await counter.ReconcileIfDueAsync(definition, cancellationToken))
+                snapshots = await CountAndSaveAsync(definition, started, cancellationToken);
             return snapshots;
         }
         catch (Exception error) when (error is not OperationCanceledException)
@@ -52,6 +39,29 @@ public sealed class AnalyticsAggregator(
         {
             metrics.AggregationDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
+    }
+
+    /// <summary>Brings the counts up to date, turns every window into a snapshot and stores them.</summary>
+    private async Task<IReadOnlyList<AnalyticsSnapshot>> CountAndSaveAsync(IndexDefinition definition, long started, CancellationToken cancellationToken)
+    {
+        var (state, at) = await counter.RunAsync(definition, cancellationToken);
+        var windows = options.CurrentValue.Windows;
+        var names = windows.Select(w => w.Name).Prepend(AnalyticsWindow.AllName).ToList();
+        var groups = await counts.ReadWindowsAtomicallyAsync(state.LiveKeys!, names);
+        var starts = CountStore.StartsAt(windows, at);
+        var source = AggregatedFrom.Of(definition);
+        var reconciliation = MessageCounter.Parse(state.Reconciliation);
+        var duration = Stopwatch.GetElapsedTime(started);
+        var snapshots = names.Select(name => SnapshotBuilder.BuildWindow(name, Counts(groups[name]), at, duration) with
+        {
+            Index = source,
+            WindowStart = starts.TryGetValue(name, out var minute) ? DateTimeOffset.FromUnixTimeSeconds(minute * 60) : null,
+            Reconciliation = reconciliation,
+        }).ToList();
+        await store.SaveAsync(snapshots);
+        logger.LogInformation("Aggregated {Total} messages for windows {Windows} through index {IndexName} ({KeyType}, {Timestamp} timestamps); stream position {Position}",
+            snapshots[0].TotalMessages, string.Join(",", names), definition.Name, definition.KeyType, definition.Timestamp, state.Position);
+        return snapshots;
     }
 
     private static List<WindowedCount> Counts(List<(string Group, long Count)> groups) => groups.Select(g =>

@@ -69,6 +69,9 @@ public static class StateFields
 
     public const string Reconciliation = "reconciliation";
 
+    /// <summary>When the last reconciliation began (RFC 3339): one that failed is tried again an interval later, not every cycle.</summary>
+    public const string ReconcileStarted = "reconcileStarted";
+
     /// <summary>The layout of the live generation's keys (<see cref="CountKeys.Layout"/>; missing: the first, unsharded one).</summary>
     public const string Layout = "layout";
 }

@@ -7,7 +7,7 @@ namespace Scout.Counting;
 
 /// <summary>The state hash as read: which generation is live, the stream position, the version every write is conditioned on.</summary>
 public sealed record CountState(long Version, long? Live, string Position, string? Windows, long? Staging, string? Reconciliation, long Sequence = -1,
-    string? Layout = CountKeys.Layout)
+    string? Layout = CountKeys.Layout, string? ReconcileStarted = null)
 {
     /// <summary>The live counts, if this version can read them (written in another layout: none until a full pass rewrites them).</summary>
     public CountKeys? LiveKeys => Live is { } g && Layout == CountKeys.Layout ? new CountKeys(g) : null;
@@ -34,12 +34,14 @@ public sealed class CountStore(RedisConnection redis)
     {
         var f = await Db.HashGetAsync(CountKeys.State,
             [StateFields.Version, StateFields.Live, StateFields.Position, StateFields.Windows, StateFields.Staging, StateFields.Reconciliation,
-                StateFields.Sequence, StateFields.Layout]);
+                StateFields.Sequence, StateFields.Layout, StateFields.ReconcileStarted]);
         return new CountState(
             f[0].IsNull ? 0 : (long)f[0], f[1].IsNull ? null : (long)f[1], f[2].IsNull ? "0-0" : f[2].ToString(),
             f[3].IsNull ? null : f[3].ToString(), f[4].IsNull ? null : (long)f[4], f[5].IsNull ? null : f[5].ToString(), f[6].IsNull ? -1 : (long)f[6],
-            f[7].IsNull ? null : f[7].ToString());
+            f[7].IsNull ? null : f[7].ToString(), f[8].IsNull ? null : f[8].ToString());
     }
+
+    public Task RecordReconcileStartedAsync(string at) => Db.HashSetAsync(CountKeys.State, StateFields.ReconcileStarted, at);
 
     public static string WindowsSignature(IEnumerable<AnalyticsWindow> windows) =>
         string.Join(",", windows.Select(w => w.Name + "=" + ((long)w.Length.TotalSeconds).ToString(CultureInfo.InvariantCulture)));

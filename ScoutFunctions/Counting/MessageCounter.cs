@@ -12,8 +12,8 @@ namespace Scout.Counting;
 /// <summary>
 /// Keeps Scout's counts current. Each cycle moves the windows' starts to now, then counts the stream entries added
 /// since the stored position (only those documents are read). A full pass in cursor pages rebuilds the counts when the
-/// stream cannot say what is new (first start, entries lost before Scout read them, other windows or index) and every
-/// SCOUT_RECONCILE_INTERVAL.
+/// stream cannot say what is new (first start, entries lost before Scout read them, other windows or index); and, after
+/// the cycle's snapshots are stored, every SCOUT_RECONCILE_INTERVAL (<see cref="ReconcileIfDueAsync"/>).
 /// </summary>
 public sealed class MessageCounter(
     ISearchIndex index,
@@ -73,9 +73,6 @@ public sealed class MessageCounter(
         // Counts of an older Scout hold the windows only: they do not say which index and stream they came from.
         if (state.Windows != CountStore.SourceSignature(definition.Name, o.Stream, o.Windows))
             return state.Windows == windows || state.Windows?.EndsWith("|" + windows, StringComparison.Ordinal) == true ? "index or stream changed" : "windows changed";
-        if (state.Reconciliation is null || Parse(state.Reconciliation) is not { } last
-            || time.GetUtcNow() - DateTimeOffset.Parse(last.At, System.Globalization.CultureInfo.InvariantCulture) >= o.ReconcileInterval)
-            return "reconciliation due";
         var mark = await stream.MarkAsync();
         if (mark.LostAfter(state.Position, state.Sequence))
         {
@@ -84,6 +81,45 @@ public sealed class MessageCounter(
         }
         if (mark.Exists && (StreamFollower.Compare(mark.LastId, state.Position) < 0 || mark.EntriesAdded < state.Sequence)) return "stream recreated";
         return null;
+    }
+
+    private const string ReconciliationDue = "reconciliation due";
+
+    /// <summary>
+    /// The periodic reconciliation, when it is due: a full pass over live counts that are otherwise up to date. The cycle
+    /// runs it after its snapshots are stored, so however long it takes, or if it fails or runs out of time, the counts the
+    /// stream keeps are served meanwhile. Its start is recorded first: one that does not finish is tried again after
+    /// SCOUT_RECONCILE_INTERVAL, not every cycle. Returns true when it replaced the counts.
+    /// </summary>
+    public async Task<bool> ReconcileIfDueAsync(IndexDefinition definition, CancellationToken cancellationToken)
+    {
+        var state = await store.ReadStateAsync();
+        if (state.LiveKeys is null || !IsReconciliationDue(state)) return false;
+        var started = Stopwatch.GetTimestamp();
+        await store.RecordReconcileStartedAsync(MessageTimestamp.Rfc3339(time.GetUtcNow()));
+        try
+        {
+            return await FullPassAsync(definition, state, ReconciliationDue, cancellationToken);
+        }
+        catch (Exception error) when (error is not OperationCanceledException || cancellationToken.IsCancellationRequested)
+        {
+            metrics.ReconciliationFailures.Inc();
+            logger.LogWarning("Reconciliation over index {Index} stopped after {Seconds} s ({Error}); the counts the stream keeps are served " +
+                "meanwhile, and it is tried again in {Interval} (SCOUT_RECONCILE_INTERVAL). A pass that runs out of time needs a longer " +
+                "functionTimeout in host.json", definition.Name, Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 1),
+                error is OperationCanceledException ? "the invocation was cancelled" : error.Message, options.CurrentValue.ReconcileInterval);
+            if (error is OperationCanceledException) throw;
+            return false;
+        }
+    }
+
+    /// <summary>Due an interval after the last reconciliation ended or the last attempt began, whichever is later.</summary>
+    private bool IsReconciliationDue(CountState state)
+    {
+        var last = new[] { Parse(state.Reconciliation)?.At, state.ReconcileStarted }.OfType<string>()
+            .Select(at => DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture))
+            .DefaultIfEmpty(DateTimeOffset.MinValue).Max();
+        return time.GetUtcNow() - last >= options.CurrentValue.ReconcileInterval;
     }
 
     private Task SlideAsync(DateTimeOffset at)

@@ -39,6 +39,8 @@ public sealed class ScoutMetrics
         StreamGaps = factory.CreateCounter("homerun2_scout_stream_gaps_total",
             "Times the stream lost entries Scout had not read yet (more messages between two cycles than the stream keeps); each starts a full pass");
         FullPasses = factory.CreateCounter("homerun2_scout_full_passes_total", "Full passes over every document, by reason", "reason");
+        ReconciliationFailures = factory.CreateCounter("homerun2_scout_reconciliation_failures_total",
+            "Periodic reconciliations that failed or ran out of time before they replaced the counts (the counts the stream keeps stay served)");
         RetentionDuration = factory.CreateHistogram("homerun2_scout_retention_duration_seconds", "Duration of retention runs in seconds");
         AlertsSent = factory.CreateCounter("homerun2_scout_alerts_sent_total", "Meta-alerts delivered to omni-pitcher", "rule");
         AlertsFailed = factory.CreateCounter("homerun2_scout_alerts_failed_total", "Meta-alerts that could not be delivered after retries", "rule");
@@ -49,6 +51,7 @@ public sealed class ScoutMetrics
     public Counter StreamEntriesCounted { get; }
     public Counter StreamGaps { get; }
     public Counter FullPasses { get; }
+    public Counter ReconciliationFailures { get; }
     public Gauge MessagesTotal { get; }
     public Gauge SeverityCount { get; }
     public Gauge SystemMessageCount { get; }
