@@ -110,6 +110,42 @@ public sealed class IncrementalCountingContractTests(RedisStackFixture stack) : 
         Assert.Equal(1, scout.Metrics.FullPasses.WithLabels("reconciliation due").Value);
     }
 
+    [RedisStackFact]
+    public async Task A_reconciliation_longer_than_the_interval_serves_new_messages_between_its_pages()
+    {
+        await ScoutPipeline.ResetCountsAsync(stack.Database.Multiplexer);
+        _index = _data.Run + "_recslow";
+        _stream = _index + "_stream";
+        await _data.CreateJsonIndexAsync(_index, _index + ":");
+        var time = new FakeTimeProvider(ContractData.ReferenceNow);
+        var (adapter, connection, options) = _data.Scout(_index, ownIndex: false);
+        options.Stream = _stream;
+        options.ReconcileInterval = TimeSpan.FromHours(1);
+        for (var i = 0; i < 200; i++) await WriteAsync(NewKey(), Age(TimeSpan.FromMinutes(50)), withEntry: true, time);
+        Assert.Equal(200, (await new ScoutPipeline(adapter, connection, options, time).CycleAsync())["all"].TotalMessages);
+
+        // Each page of the reconciliation takes a SCOUT_INTERVAL while producers write, and the stream keeps only the last
+        // 5 entries (the producer's cap, scaled down): what the snapshot holds is read before each write.
+        var snapshots = new RedisSnapshotStore(connection);
+        var served = new List<(long Served, int Written)>();
+        var slow = new ScoutPipeline(new WritesBetweenPages(adapter, async () =>
+        {
+            served.Add(((await snapshots.GetAsync("all"))!.TotalMessages, _stored.Count));
+            for (var i = 0; i < 3; i++) await WriteAsync(NewKey(), Age(TimeSpan.FromMinutes(5)), withEntry: true, time);
+            await _data.Db.StreamTrimAsync(_stream, 5);
+            time.Advance(options.Interval);
+        }), connection, options, time);
+        time.Advance(TimeSpan.FromHours(1));
+        var reconciled = await slow.CycleAsync();
+
+        Assert.True(served.Count >= 4, $"expected a pass of at least 4 pages, saw {served.Count}");
+        Assert.Equal(served.Select(s => (long)s.Written), served.Select(s => s.Served));
+        Assert.Equal(_stored.Count, reconciled["all"].TotalMessages);
+        // It took in the stream's entries as it went, so none was trimmed before it read them: it replaced the counts.
+        Assert.Equal("reconciliation due", reconciled["all"].Reconciliation!.Reason);
+        Assert.Equal(0, slow.Metrics.StreamGaps.Value);
+    }
+
     [RedisStackTheory]
     [InlineData(false, 11)]
     [InlineData(true, 12)]

@@ -23,10 +23,15 @@ public sealed class AnalyticsAggregator(
         try
         {
             var definition = await index.EnsureIndexAsync(cancellationToken);
-            var snapshots = await CountAndSaveAsync(definition, started, cancellationToken);
-            // After the snapshots are stored: a reconciliation that takes long, fails or times out never holds back the counts.
-            if (await counter.ReconcileIfDueAsync(definition, cancellationToken))
-                snapshots = await CountAndSaveAsync(definition, started, cancellationToken);
+            var snapshots = await SaveAsync(definition, await counter.RunAsync(definition, cancellationToken), started);
+            // After the snapshots are stored, and serving between its pages: a reconciliation that takes long, fails or
+            // times out never holds back the counts.
+            async Task ServeMeanwhile()
+            {
+                if (await counter.FollowOnlyAsync(definition, cancellationToken) is { } counted) snapshots = await SaveAsync(definition, counted, started);
+            }
+            if (await counter.ReconcileIfDueAsync(definition, ServeMeanwhile, cancellationToken))
+                snapshots = await SaveAsync(definition, await counter.RunAsync(definition, cancellationToken), started);
             return snapshots;
         }
         catch (Exception error) when (error is not OperationCanceledException)
@@ -41,10 +46,10 @@ public sealed class AnalyticsAggregator(
         }
     }
 
-    /// <summary>Brings the counts up to date, turns every window into a snapshot and stores them.</summary>
-    private async Task<IReadOnlyList<AnalyticsSnapshot>> CountAndSaveAsync(IndexDefinition definition, long started, CancellationToken cancellationToken)
+    /// <summary>Turns every window of the counts into a snapshot and stores them.</summary>
+    private async Task<IReadOnlyList<AnalyticsSnapshot>> SaveAsync(IndexDefinition definition, (CountState State, DateTimeOffset At) counted, long started)
     {
-        var (state, at) = await counter.RunAsync(definition, cancellationToken);
+        var (state, at) = counted;
         var windows = options.CurrentValue.Windows;
         var names = windows.Select(w => w.Name).Prepend(AnalyticsWindow.AllName).ToList();
         var groups = await counts.ReadWindowsAtomicallyAsync(state.LiveKeys!, names);

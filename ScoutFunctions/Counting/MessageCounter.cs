@@ -51,6 +51,18 @@ public sealed class MessageCounter(
         }
     }
 
+    /// <summary>
+    /// Brings the counts up to date from the stream alone; null when that needs a full pass. What a reconciliation runs
+    /// between its pages to keep serving (the pass itself, when it ends, counts what this could not).
+    /// </summary>
+    public async Task<(CountState State, DateTimeOffset At)?> FollowOnlyAsync(IndexDefinition definition, CancellationToken cancellationToken)
+    {
+        if (await FullPassReasonAsync(definition, await store.ReadStateAsync()) is not null) return null;
+        var at = time.GetUtcNow();
+        await SlideAsync(at);
+        return await FollowAsync(definition, cancellationToken) is null ? (await store.ReadStateAsync(), at) : null;
+    }
+
     /// <summary>Full passes one cycle may start when the stream keeps losing entries before they are read.</summary>
     private const int MaxFullPasses = 3;
 
@@ -87,11 +99,12 @@ public sealed class MessageCounter(
 
     /// <summary>
     /// The periodic reconciliation, when it is due: a full pass over live counts that are otherwise up to date. The cycle
-    /// runs it after its snapshots are stored, so however long it takes, or if it fails or runs out of time, the counts the
-    /// stream keeps are served meanwhile. Its start is recorded first: one that does not finish is tried again after
-    /// SCOUT_RECONCILE_INTERVAL, not every cycle. Returns true when it replaced the counts.
+    /// runs it after its snapshots are stored and gives it <paramref name="meanwhile"/>, run every SCOUT_INTERVAL between
+    /// its pages: however long it takes, or if it fails or runs out of time, the counts the stream keeps are served. Its
+    /// start is recorded first: one that does not finish is tried again after SCOUT_RECONCILE_INTERVAL, not every cycle.
+    /// Returns true when it replaced the counts.
     /// </summary>
-    public async Task<bool> ReconcileIfDueAsync(IndexDefinition definition, CancellationToken cancellationToken)
+    public async Task<bool> ReconcileIfDueAsync(IndexDefinition definition, Func<Task>? meanwhile, CancellationToken cancellationToken)
     {
         var state = await store.ReadStateAsync();
         if (state.LiveKeys is null || !IsReconciliationDue(state)) return false;
@@ -99,16 +112,19 @@ public sealed class MessageCounter(
         await store.RecordReconcileStartedAsync(MessageTimestamp.Rfc3339(time.GetUtcNow()));
         try
         {
-            return await FullPassAsync(definition, state, ReconciliationDue, cancellationToken);
+            return await FullPassAsync(definition, state, ReconciliationDue, cancellationToken, meanwhile);
         }
-        catch (Exception error) when (error is not OperationCanceledException || cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             metrics.ReconciliationFailures.Inc();
-            logger.LogWarning("Reconciliation over index {Index} stopped after {Seconds} s ({Error}); the counts the stream keeps are served " +
-                "meanwhile, and it is tried again in {Interval} (SCOUT_RECONCILE_INTERVAL). A pass that runs out of time needs a longer " +
-                "functionTimeout in host.json", definition.Name, Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 1),
-                error is OperationCanceledException ? "the invocation was cancelled" : error.Message, options.CurrentValue.ReconcileInterval);
-            if (error is OperationCanceledException) throw;
+            throw;
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            metrics.ReconciliationFailures.Inc();
+            logger.LogWarning("Reconciliation over index {Index} failed after {Seconds} s ({Error}); the counts the stream keeps stay served, " +
+                "and it is tried again in {Interval} (SCOUT_RECONCILE_INTERVAL)", definition.Name,
+                Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 1), error.Message, options.CurrentValue.ReconcileInterval);
             return false;
         }
     }
@@ -174,7 +190,8 @@ public sealed class MessageCounter(
     /// transaction, unless another writer came first (then the stream is read again and the switch retried).
     /// </summary>
     /// <returns>False when stream entries the pass had to replay were lost before it read them: its counts were dropped.</returns>
-    private async Task<bool> FullPassAsync(IndexDefinition definition, CountState state, string reason, CancellationToken cancellationToken)
+    private async Task<bool> FullPassAsync(IndexDefinition definition, CountState state, string reason, CancellationToken cancellationToken,
+        Func<Task>? meanwhile = null)
     {
         var o = options.CurrentValue;
         var started = Stopwatch.GetTimestamp();
@@ -186,31 +203,48 @@ public sealed class MessageCounter(
         var staging = await store.StartGenerationAsync(starts);
         var live = state.LiveKeys;
         long documents = 0, missed = 0, wrong = 0, matched = 0;
-        await foreach (var page in index.ScanAsync(definition, ScanPage, cancellationToken))
+        var (position, sequence) = (mark.LastId, mark.EntriesAdded);
+        var caughtUp = time.GetTimestamp();
+        try
         {
-            // An ON HASH index without PREFIX indexes Scout's own hashes too: they are never messages.
-            var changes = page.Where(d => !d.Key.StartsWith(ScoutKeys.Prefix, StringComparison.Ordinal))
-                .Select(d => new RecordChange(d.Key, MessageRecord.From(d, definition.Timestamp))).ToList();
-            documents += changes.Count;
-            if (live is not null)
+            await foreach (var page in index.ScanAsync(definition, ScanPage, cancellationToken))
             {
-                var held = await store.ReadRecordsAsync(live, changes.Select(c => c.Key).ToList());
-                for (var i = 0; i < held.Length; i++)
+                // An ON HASH index without PREFIX indexes Scout's own hashes too: they are never messages.
+                var changes = page.Where(d => !d.Key.StartsWith(ScoutKeys.Prefix, StringComparison.Ordinal))
+                    .Select(d => new RecordChange(d.Key, MessageRecord.From(d, definition.Timestamp))).ToList();
+                documents += changes.Count;
+                if (live is not null)
                 {
-                    if (held[i] is null) missed++;
-                    else
+                    var held = await store.ReadRecordsAsync(live, changes.Select(c => c.Key).ToList());
+                    for (var i = 0; i < held.Length; i++)
                     {
-                        matched++;
-                        if (held[i] != changes[i].Record) wrong++;
+                        if (held[i] is null) missed++;
+                        else
+                        {
+                            matched++;
+                            if (held[i] != changes[i].Record) wrong++;
+                        }
                     }
                 }
+                await store.ApplyAsync(staging, changes, starts, version: null);
+                if (time.GetElapsedTime(caughtUp) < o.Interval) continue;
+                // A long pass: every SCOUT_INTERVAL the new generation takes in what the stream added (before the producer's cap
+                // trims it), and the live counts are followed and served meanwhile.
+                if (await ReplayAsync(definition, staging, starts, position, sequence, cancellationToken) is not { } replayed) return false;
+                (position, sequence) = replayed;
+                if (meanwhile is not null) await meanwhile();
+                caughtUp = time.GetTimestamp();
             }
-            await store.ApplyAsync(staging, changes, starts, version: null);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("Full pass over index {Index} ({Reason}) stopped after {Documents} documents in {Seconds} s: the invocation was " +
+                "cancelled (host.json functionTimeout, or shutdown). A pass over more documents needs a longer functionTimeout",
+                definition.Name, reason, documents, Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 1));
+            throw;
         }
         var extra = live is null ? 0 : Math.Max(0, await store.CountRecordsAsync(live) - matched);
 
-        var position = mark.LastId;
-        var sequence = mark.EntriesAdded;
         CountKeys? replaced = null;
         for (var attempt = 0; ; attempt++)
         {
@@ -219,21 +253,8 @@ public sealed class MessageCounter(
             var current = await store.ReadStateAsync();
             var version = current.Version;
             replaced = current.LiveGeneration;
-            while (true)
-            {
-                var read = await stream.ReadAfterAsync(position, sequence, StreamPageSize);
-                if (read.Lost)
-                {
-                    // Written while the pass read its pages and gone before it replayed them: its counts would miss them.
-                    ReportLoss(position, "during a full pass");
-                    await store.DropGenerationAsync(staging);
-                    return false;
-                }
-                if (read.LastId == position) break;
-                var changes = await ReadChangesAsync(definition, read.Entries.Select(e => e.Key).Distinct().ToList(), cancellationToken);
-                await store.ApplyAsync(staging, changes, starts, version: null);
-                (position, sequence) = (read.LastId, read.Sequence);
-            }
+            if (await ReplayAsync(definition, staging, starts, position, sequence, cancellationToken) is not { } replayed) return false;
+            (position, sequence) = replayed;
             var done = new Reconciliation(MessageTimestamp.Rfc3339(time.GetUtcNow()), Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 3),
                 reason, documents, missed, wrong, extra);
             if (await store.SwitchAsync(staging, version, position, sequence, CountStore.SourceSignature(definition.Name, o.Stream, o.Windows),
@@ -249,6 +270,29 @@ public sealed class MessageCounter(
         }
         if (replaced is not null && replaced.Generation != staging.Generation) await store.DropGenerationAsync(replaced);
         return true;
+    }
+
+    /// <summary>
+    /// Counts the stream entries after a position into a staging generation; returns the position reached, or null (and
+    /// drops the generation) when entries after it were lost before it read them: its counts would miss them.
+    /// </summary>
+    private async Task<(string Position, long Sequence)?> ReplayAsync(IndexDefinition definition, CountKeys staging,
+        IReadOnlyDictionary<string, long> starts, string position, long sequence, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var read = await stream.ReadAfterAsync(position, sequence, StreamPageSize);
+            if (read.Lost)
+            {
+                ReportLoss(position, "during a full pass");
+                await store.DropGenerationAsync(staging);
+                return null;
+            }
+            if (read.LastId == position) return (position, sequence);
+            var changes = await ReadChangesAsync(definition, read.Entries.Select(e => e.Key).Distinct().ToList(), cancellationToken);
+            await store.ApplyAsync(staging, changes, starts, version: null);
+            (position, sequence) = (read.LastId, read.Sequence);
+        }
     }
 
     public static Reconciliation? Parse(string? json) =>
