@@ -63,14 +63,7 @@ public sealed class IncrementalCountingContractTests(RedisStackFixture stack) : 
     [RedisStackFact]
     public async Task A_reconciliation_that_fails_or_runs_out_of_time_never_holds_back_the_counts()
     {
-        await ScoutPipeline.ResetCountsAsync(stack.Database.Multiplexer);
-        _index = _data.Run + "_recfail";
-        _stream = _index + "_stream";
-        await _data.CreateJsonIndexAsync(_index, _index + ":");
-        var time = new FakeTimeProvider(ContractData.ReferenceNow);
-        var (adapter, connection, options) = _data.Scout(_index, ownIndex: false);
-        options.Stream = _stream;
-        options.ReconcileInterval = TimeSpan.FromHours(1);
+        var (adapter, connection, options, time) = await FreshJsonIndexAsync("_recfail");
         var passes = new FailingPasses(adapter);
         var scout = new ScoutPipeline(passes, connection, options, time);
         for (var i = 0; i < 120; i++) await WriteAsync(NewKey(), Age(TimeSpan.FromMinutes(50)), withEntry: i % 2 == 0, time);
@@ -113,14 +106,7 @@ public sealed class IncrementalCountingContractTests(RedisStackFixture stack) : 
     [RedisStackFact]
     public async Task A_reconciliation_longer_than_the_interval_serves_new_messages_between_its_pages()
     {
-        await ScoutPipeline.ResetCountsAsync(stack.Database.Multiplexer);
-        _index = _data.Run + "_recslow";
-        _stream = _index + "_stream";
-        await _data.CreateJsonIndexAsync(_index, _index + ":");
-        var time = new FakeTimeProvider(ContractData.ReferenceNow);
-        var (adapter, connection, options) = _data.Scout(_index, ownIndex: false);
-        options.Stream = _stream;
-        options.ReconcileInterval = TimeSpan.FromHours(1);
+        var (adapter, connection, options, time) = await FreshJsonIndexAsync("_recslow");
         for (var i = 0; i < 200; i++) await WriteAsync(NewKey(), Age(TimeSpan.FromMinutes(50)), withEntry: true, time);
         Assert.Equal(200, (await new ScoutPipeline(adapter, connection, options, time).CycleAsync())["all"].TotalMessages);
 
@@ -266,6 +252,20 @@ public sealed class IncrementalCountingContractTests(RedisStackFixture stack) : 
         Assert.Equal("layout changed", upgraded["all"].Reconciliation!.Reason);
         Assert.False(await db.KeyExistsAsync(old.UnshardedRecords));
         Assert.Equal(_stored.Count, await scout.Counts.CountRecordsAsync((await scout.Counts.ReadStateAsync()).LiveKeys!));
+    }
+
+    /// <summary>No counts yet, a new JSON index and stream for this test, a clock the test moves, a reconciliation every hour.</summary>
+    private async Task<(RediSearchIndex Adapter, Scout.Redis.RedisConnection Connection, Scout.Configuration.ScoutOptions Options, FakeTimeProvider Time)>
+        FreshJsonIndexAsync(string suffix)
+    {
+        await ScoutPipeline.ResetCountsAsync(stack.Database.Multiplexer);
+        _index = _data.Run + suffix;
+        _stream = _index + "_stream";
+        await _data.CreateJsonIndexAsync(_index, _index + ":");
+        var (adapter, connection, options) = _data.Scout(_index, ownIndex: false);
+        options.Stream = _stream;
+        options.ReconcileInterval = TimeSpan.FromHours(1);
+        return (adapter, connection, options, new FakeTimeProvider(ContractData.ReferenceNow));
     }
 
     private async Task<Dictionary<string, AnalyticsSnapshot>> AssertServedEqualsFullCountAsync(ScoutPipeline scout, string because)
