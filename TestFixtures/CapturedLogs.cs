@@ -12,6 +12,9 @@ public sealed class CapturedLogs : ILoggerProvider
 
     public IEnumerable<LogEntry> From<T>() => Entries.Where(e => e.Category == typeof(T).FullName);
 
+    /// <summary>An entry logged elsewhere, e.g. a line of a process's JSON console log.</summary>
+    public void Add(LogEntry entry) => _entries.Enqueue(entry);
+
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _entries);
 
     public void Dispose()

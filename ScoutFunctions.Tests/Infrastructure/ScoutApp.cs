@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scout.OpenApi;
 using Scout.Search;
+using Scout.Tests.Integration.Service;
 using Xunit.Abstractions;
 
 namespace Scout.Tests.Infrastructure;
@@ -12,18 +13,26 @@ namespace Scout.Tests.Infrastructure;
 /// <summary>
 /// The real Scout app (Program.Build: every service, timer and route) on a real Kestrel listener on a free
 /// loopback port, with settings given in code and RediSearch replaced by <see cref="PlainRedisSearchIndex"/>.
+/// With <see cref="ScoutProcess.NativeVariable"/> set (the native pass of scripts/test.sh), the native AOT self-host
+/// runs instead, as a process with the settings as its environment; a test class that replaces the app's services or
+/// reads them cannot run so, and does not carry the <see cref="ScoutProcess.Trait"/> trait that selects that pass.
 /// </summary>
 public sealed class ScoutApp : IAsyncDisposable
 {
     public const string Token = "test-token-0123456789";
 
-    private readonly WebApplication _app;
+    private readonly WebApplication? _app;
+    private readonly ScoutProcess? _process;
+    private readonly ITestOutputHelper? _output;
+    private readonly CapturedLogs _logs;
     private bool _stopped;
 
-    private ScoutApp(WebApplication app, Uri address, CapturedLogs logs)
+    private ScoutApp(WebApplication? app, ScoutProcess? process, Uri address, CapturedLogs logs, ITestOutputHelper? output = null)
     {
         _app = app;
-        Logs = logs;
+        _process = process;
+        _output = output;
+        _logs = logs;
         Address = address;
         // Every answer the tests get through this client must be one the OpenAPI document describes.
         Client = new HttpClient(new OpenApiConformanceHandler()) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
@@ -33,10 +42,11 @@ public sealed class ScoutApp : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    /// <summary>What the app logged (kept off the test console, see <see cref="TestLogging"/>).</summary>
-    public CapturedLogs Logs { get; }
+    /// <summary>What the app logged (kept off the test console, see <see cref="TestLogging"/>); of the native process, its JSON console lines.</summary>
+    public CapturedLogs Logs => _process is null ? _logs : NativeLogs.Parse(_process.Output);
 
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException(
+        "the native self-host runs as a process: a test that reads the app's services runs in process only (leave out the Process=self-host trait)");
 
     public static Dictionary<string, string?> Settings(int redisPort, params (string Key, string? Value)[] overrides)
     {
@@ -73,6 +83,9 @@ public sealed class ScoutApp : IAsyncDisposable
     public static async Task<ScoutApp> StartAsync(IDictionary<string, string?> settings, ISearchIndex? index = null,
         Action<IServiceCollection>? services = null, ITestOutputHelper? output = null)
     {
+        if (ScoutProcess.NativeBinary is not null)
+            return index is null && services is null ? await StartNativeAsync(settings, output) : throw new InvalidOperationException(
+                "this test replaces services of the app, which the native self-host process cannot: leave out the Process=self-host trait");
         var logs = new CapturedLogs();
         var app = Program.Build([], settings, s =>
         {
@@ -88,7 +101,45 @@ public sealed class ScoutApp : IAsyncDisposable
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         // Its answers are checked against the document it serves (its route prefix, its enabled functions).
         OpenApiConformance.Register(address, app.Services.GetRequiredService<OpenApiDocument>().Bytes);
-        return new ScoutApp(app, address, logs);
+        return new ScoutApp(app, null, address, logs);
+    }
+
+    /// <summary>The native self-host with the settings as its environment (`:` as `__`), on a free loopback port.</summary>
+    private static async Task<ScoutApp> StartNativeAsync(IDictionary<string, string?> settings, ITestOutputHelper? output)
+    {
+        var port = FreePort.Next();
+        var environment = settings.Where(s => s.Key != "urls").Select(s => (s.Key.Replace(":", "__", StringComparison.Ordinal), s.Value ?? ""))
+            .Append(("PORT", port.ToString())).ToArray();
+        var process = ScoutProcess.Start(environment);
+        var address = new Uri($"http://127.0.0.1:{port}");
+        var prefix = settings.TryGetValue("extensions:http:routePrefix", out var p) && !string.IsNullOrEmpty(p?.Trim('/')) ? "/" + p.Trim('/') : "";
+        using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(5) };
+        byte[]? document = null;
+        try
+        {
+            await Messages.EventuallyAsync(async () =>
+            {
+                if (process.HasExited) throw new InvalidOperationException($"the native self-host exited with {process.ExitCode}:\n" +
+                    string.Join("\n", process.Output.Concat(process.Error)));
+                try
+                {
+                    var answer = await http.GetAsync(prefix + "/openapi/v1.json");
+                    if (answer.IsSuccessStatusCode) document = await answer.Content.ReadAsByteArrayAsync();
+                    return document is not null;
+                }
+                catch (HttpRequestException)
+                {
+                    return false; // not listening yet
+                }
+            }, "the native self-host serves its OpenAPI document", seconds: 30);
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+        OpenApiConformance.Register(address, document!);
+        return new ScoutApp(null, process, address, new CapturedLogs(), output);
     }
 
     public HttpRequestMessage Get(string path, string? token = Token)
@@ -103,8 +154,14 @@ public sealed class ScoutApp : IAsyncDisposable
     {
         if (_stopped) return;
         _stopped = true;
+        if (_process is not null)
+        {
+            await _process.TerminateAsync();
+            await _process.WaitForExitAsync(grace);
+            return;
+        }
         using var stop = new CancellationTokenSource(grace);
-        await _app.StopAsync(stop.Token);
+        await _app!.StopAsync(stop.Token);
     }
 
     public async ValueTask DisposeAsync()
@@ -112,6 +169,12 @@ public sealed class ScoutApp : IAsyncDisposable
         OpenApiConformance.Unregister(Address);
         Client.Dispose();
         await StopAsync(TimeSpan.FromSeconds(30));
-        await _app.DisposeAsync();
+        if (_app is not null) await _app.DisposeAsync();
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+            if (_output is not null)
+                foreach (var line in _process.Output.Concat(_process.Error)) _output.WriteLine(line);
+        }
     }
 }

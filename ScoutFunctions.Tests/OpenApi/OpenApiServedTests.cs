@@ -2,10 +2,12 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Scout.Tests.Deployment;
 using Scout.Tests.Infrastructure;
+using Scout.Tests.Integration.Service;
 
 namespace Scout.Tests.OpenApi;
 
 /// <summary>The document as the self-host serves it: the committed one, listed in GET /, moved by the route prefix.</summary>
+[Trait(ScoutProcess.Trait, ScoutProcess.SelfHost)]
 public sealed class OpenApiServedTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
     [Fact]

@@ -1,9 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using NRedisStack.RedisStackCommands;
 using Scout.Tests.Infrastructure;
 using StackExchange.Redis;
@@ -15,26 +12,20 @@ namespace Scout.Tests.Integration.Cluster;
 /// <see cref="RedisClusterFixture"/>, with its logs captured rather than on the console. Documents are written as
 /// the producer writes them (JSON.SET), under a prefix and an index of this test only.
 /// </summary>
-public sealed class ClusterScout(ScoutApp app, CapturedLogs logs) : IAsyncDisposable
+public sealed class ClusterScout(ScoutApp app) : IAsyncDisposable
 {
     public ScoutApp App { get; } = app;
 
-    public CapturedLogs Logs { get; } = logs;
+    public CapturedLogs Logs => App.Logs;
 
     public static string NewIndex() => "scoutcluster" + Guid.NewGuid().ToString("N")[..8];
 
     /// <summary>Scout given the address of one node (the first shard's unless <paramref name="port"/> names another).</summary>
     public static async Task<ClusterScout> StartAsync(RedisClusterFixture cluster, string index, int? port = null, params (string Key, string? Value)[] settings)
     {
-        var logs = new CapturedLogs();
         var app = await ScoutApp.StartAsync(ScoutApp.Settings(port ?? cluster.Port,
-            [("REDISEARCH_INDEX", index), ("SCOUT_INTERVAL", "1s"), ("SCOUT_RETENTION_ENABLED", "false"), ("LOG_LEVEL", "info"), .. settings]),
-            services: s =>
-            {
-                s.RemoveAll<ILoggerProvider>();
-                s.AddSingleton<ILoggerProvider>(logs);
-            });
-        return new ClusterScout(app, logs);
+            [("REDISEARCH_INDEX", index), ("SCOUT_INTERVAL", "1s"), ("SCOUT_RETENTION_ENABLED", "false"), ("LOG_LEVEL", "info"), .. settings]));
+        return new ClusterScout(app);
     }
 
     /// <summary>The producer's ON JSON index (all TEXT) over this test's prefix, as omni-pitcher creates it (plus the prefix).</summary>

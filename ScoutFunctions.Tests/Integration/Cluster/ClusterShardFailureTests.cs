@@ -3,6 +3,7 @@ using System.Text.Json;
 using Scout.Redis;
 using Scout.Tests.Contract;
 using Scout.Tests.Infrastructure;
+using Scout.Tests.Integration.Service;
 
 namespace Scout.Tests.Integration.Cluster;
 
@@ -13,6 +14,7 @@ namespace Scout.Tests.Integration.Cluster;
 /// Scout must fail those cycles instead, write nothing, report unready, keep serving, and recover.
 /// </summary>
 [Trait("Category", "Cluster")]
+[Trait(ScoutProcess.Trait, ScoutProcess.SelfHost)]
 public sealed class ClusterShardFailureTests(ShardFaultClusterFixture cluster) : IClassFixture<ShardFaultClusterFixture>
 {
     private const int Total = 13;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Scout.Tests.Contract;
 using Scout.Tests.Infrastructure;
+using Scout.Tests.Integration.Service;
 
 namespace Scout.Tests.Integration.EndToEnd;
 
@@ -11,6 +12,7 @@ namespace Scout.Tests.Integration.EndToEnd;
 /// </summary>
 [Trait("Category", "Contract")]
 [Collection(RedisStackCollection.Name)]
+[Trait(ScoutProcess.Trait, ScoutProcess.SelfHost)]
 public sealed class RedisStackCycleTests(RedisStackFixture stack) : IAsyncLifetime
 {
     private readonly ContractData _data = new(stack);

@@ -3,6 +3,7 @@ using Scout.Samples.Producer;
 using Scout.Tests.Contract;
 using Scout.Tests.Infrastructure;
 using Xunit.Abstractions;
+using Scout.Tests.Integration.Service;
 
 namespace Scout.Tests.Integration.EndToEnd;
 
@@ -11,6 +12,7 @@ namespace Scout.Tests.Integration.EndToEnd;
 /// index has no PREFIX), Scout runs as the documented ACL user, and what Scout serves equals what the producer says it
 /// wrote: first what was there before Scout started (its full pass), then what arrives while it runs (the stream).
 /// </summary>
+[Trait(ScoutProcess.Trait, ScoutProcess.SelfHost)]
 public sealed class SampleProducerTests(ITestOutputHelper output)
 {
     [RedisStackModulesFact]

@@ -6,6 +6,7 @@ using Scout.Tests.Infrastructure;
 namespace Scout.Tests.Integration.Service;
 
 /// <summary>What an operator reads while probes fail: the change of readiness once, at Warning, not an Error per probe.</summary>
+[Trait(ScoutProcess.Trait, ScoutProcess.SelfHost)]
 public sealed class ReadinessLogTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
     [Fact]

@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 namespace Scout.Tests.Integration.Service;
 
 /// <summary>What an operator reads when Redis is unreachable: one short line naming the address tried and the cause.</summary>
+[Trait(ScoutProcess.Trait, ScoutProcess.SelfHost)]
 public sealed class RedisFailureLogTests(ITestOutputHelper output)
 {
     [Fact]

@@ -24,6 +24,7 @@ public sealed class UnavailableAnalyticsTests(RedisServerFixture redis)
     }
 
     [Fact]
+    [Trait(ScoutProcess.Trait, ScoutProcess.SelfHost)]
     public async Task After_a_failed_cycle_it_says_the_last_cycle_failed_and_why()
     {
         await redis.FlushAsync();

@@ -4,6 +4,7 @@ using Scout.Redis;
 using Scout.Tests.Contract;
 using Scout.Tests.Infrastructure;
 using Xunit.Abstractions;
+using Scout.Tests.Integration.Service;
 
 namespace Scout.Tests.Integration.Tls;
 
@@ -12,6 +13,7 @@ namespace Scout.Tests.Integration.Tls;
 /// REDIS_TLS_CA_FILE, with and without a client certificate, with the wrong CA, the wrong server name and the
 /// wrong password. Readiness tells the outcome; a refused connection is one readiness line naming the cause.
 /// </summary>
+[Trait(ScoutProcess.Trait, ScoutProcess.SelfHost)]
 public sealed class RedisTlsTests(ITestOutputHelper output)
 {
     private const string Password = "tls-pass-5c1e9a";
