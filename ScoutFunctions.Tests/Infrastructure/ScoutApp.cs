@@ -156,6 +156,7 @@ public sealed class ScoutApp : IAsyncDisposable
         _stopped = true;
         if (_process is not null)
         {
+            if (_process.HasExited) return;
             await _process.TerminateAsync();
             await _process.WaitForExitAsync(grace);
             return;
