@@ -26,6 +26,7 @@ public sealed class ScoutApp : IAsyncDisposable
     private readonly ITestOutputHelper? _output;
     private readonly CapturedLogs _logs;
     private bool _stopped;
+    private bool _disposed;
 
     private ScoutApp(WebApplication? app, ScoutProcess? process, Uri address, CapturedLogs logs, ITestOutputHelper? output = null)
     {
@@ -171,8 +172,10 @@ public sealed class ScoutApp : IAsyncDisposable
         Client.Dispose();
         await StopAsync(TimeSpan.FromSeconds(30));
         if (_app is not null) await _app.DisposeAsync();
-        if (_process is not null)
+        if (_process is not null && !_disposed)
         {
+            // Tests dispose an app early to read what it left behind; `await using` disposes it again.
+            _disposed = true;
             await _process.DisposeAsync();
             if (_output is not null)
                 foreach (var line in _process.Output.Concat(_process.Error)) _output.WriteLine(line);

@@ -1,11 +1,14 @@
 using System.Globalization;
 using System.Text.Json;
 using FunctionsSelfHost.Timers;
-using Microsoft.Extensions.DependencyInjection;
+using FunctionsSelfHost.Storage;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
+using Scout.Configuration;
 using Scout.Redis;
 using Scout.Tests.Contract;
 using Scout.Tests.Infrastructure;
+using Scout.Tests.Integration.Service;
 using StackExchange.Redis;
 using Xunit.Abstractions;
 
@@ -23,6 +26,7 @@ public sealed class ScoutAclTests(ITestOutputHelper output)
     private const string Index = "messages";
 
     [RedisStackModulesFact]
+    [Trait(ScoutProcess.Trait, ScoutProcess.SelfHost)]
     public async Task Two_replicas_run_every_function_as_the_documented_acl_user_without_one_denial()
     {
         await using var stack = await AclRedisStack.StartAsync();
@@ -66,9 +70,13 @@ public sealed class ScoutAclTests(ITestOutputHelper output)
         Assert.Contains(rules, r => r.Key == "scout,threshold,error");
         Assert.All(rules, rule => Assert.Single(rule));
 
-        // The leases the replicas' timers take are one between them.
-        var firstStore = first.Services.GetRequiredService<ITimerStore>();
-        var secondStore = second.Services.GetRequiredService<ITimerStore>();
+        // The leases the replicas' timers take are one between them: their store (Redis under Scout's prefix, as no
+        // AzureWebJobsStorage is set) on two connections of Scout's own, as the ACL user. Not the apps' services, so the
+        // test runs against the native self-host too.
+        await using var firstConnection = AsScoutUser(stack);
+        await using var secondConnection = AsScoutUser(stack);
+        var firstStore = new RedisTimerStore(() => firstConnection.Database, ScoutKeys.Prefix);
+        var secondStore = new RedisTimerStore(() => secondConnection.Database, ScoutKeys.Prefix);
         await using (var lease = await firstStore.TryAcquireLeaseAsync("AclShared", TimeSpan.FromSeconds(30)))
         {
             Assert.NotNull(lease);
@@ -140,6 +148,11 @@ public sealed class ScoutAclTests(ITestOutputHelper output)
         Assert.Equal(1, await stack.Database.StreamLengthAsync(Index));
         Assert.NotEmpty(await stack.DenialsAsync());
     }
+
+    private static RedisConnection AsScoutUser(OwnedRedisServer stack) => new(Options.Create(new ScoutOptions
+    {
+        RedisAddr = "127.0.0.1", RedisPort = stack.Port, RedisUsername = DocumentedAcl.User, RedisPassword = AclRedisStack.ScoutPassword,
+    }));
 
     private static async Task<List<string>> SeedAsync(IDatabase db, IEnumerable<(string Severity, DateTimeOffset At)> messages)
     {
