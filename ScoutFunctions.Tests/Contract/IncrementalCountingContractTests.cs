@@ -78,6 +78,7 @@ public sealed class IncrementalCountingContractTests(RedisStackFixture stack) : 
         Assert.Equal((127, 2), (served["all"].TotalMessages, passes.Started));
         Assert.Equal("first start", served["all"].Reconciliation!.Reason);
         Assert.Equal(1, scout.Metrics.ReconciliationFailures.Value);
+        await AssertNoCountsButLiveAsync(scout);
 
         // Not tried again every cycle: the next attempt is an interval after the failed one began.
         time.Advance(TimeSpan.FromMinutes(30));
@@ -92,6 +93,7 @@ public sealed class IncrementalCountingContractTests(RedisStackFixture stack) : 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => scout.Aggregator.RunAsync(timeout.Token));
         Assert.Equal((131, 3), ((await new RedisSnapshotStore(connection).GetAsync("all"))!.TotalMessages, passes.Started));
         Assert.Equal(2, scout.Metrics.ReconciliationFailures.Value);
+        await AssertNoCountsButLiveAsync(scout);
 
         // An hour later it succeeds; what the stream never told of (written without an entry) is in the same cycle's snapshot.
         passes.Outcome = null;
@@ -128,7 +130,9 @@ public sealed class IncrementalCountingContractTests(RedisStackFixture stack) : 
         Assert.Equal(served.Select(s => (long)s.Written), served.Select(s => s.Served));
         Assert.Equal(_stored.Count, reconciled["all"].TotalMessages);
         // It took in the stream's entries as it went, so none was trimmed before it read them: it replaced the counts.
-        Assert.Equal("reconciliation due", reconciled["all"].Reconciliation!.Reason);
+        // The live counts were right, and messages written during the pass are no correction.
+        var report = reconciled["all"].Reconciliation!;
+        Assert.Equal(("reconciliation due", 0L, 0L, 0L), (report.Reason, report.Missed, report.Wrong, report.Extra));
         Assert.Equal(0, slow.Metrics.StreamGaps.Value);
     }
 
@@ -252,6 +256,16 @@ public sealed class IncrementalCountingContractTests(RedisStackFixture stack) : 
         Assert.Equal("layout changed", upgraded["all"].Reconciliation!.Reason);
         Assert.False(await db.KeyExistsAsync(old.UnshardedRecords));
         Assert.Equal(_stored.Count, await scout.Counts.CountRecordsAsync((await scout.Counts.ReadStateAsync()).LiveKeys!));
+    }
+
+    /// <summary>A failed full pass leaves no counts of its own behind: the only generation in Redis is the live one.</summary>
+    private async Task AssertNoCountsButLiveAsync(ScoutPipeline scout)
+    {
+        var live = (await scout.Counts.ReadStateAsync()).Live;
+        var generations = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var key in stack.Database.Multiplexer.GetServers().Single(s => !s.IsReplica).KeysAsync(pattern: "{scout}:count:*"))
+            if (key.ToString().Split(':') is [_, _, var generation, ..] && long.TryParse(generation, out _)) generations.Add(generation);
+        Assert.Equal([live!.Value.ToString(CultureInfo.InvariantCulture)], generations);
     }
 
     /// <summary>No counts yet, a new JSON index and stream for this test, a clock the test moves, a reconciliation every hour.</summary>

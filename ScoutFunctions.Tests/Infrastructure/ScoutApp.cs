@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -157,8 +158,13 @@ public sealed class ScoutApp : IAsyncDisposable
         _stopped = true;
         if (_process is not null)
         {
-            if (_process.HasExited) return;
-            await _process.TerminateAsync();
+            // A process that exited on its own (or just now, before the signal) needs no stop; one that outlives the
+            // grace is killed on disposal.
+            if (!_process.HasExited)
+            {
+                using var signal = Process.Start("kill", ["-TERM", _process.Id.ToString()]);
+                await signal.WaitForExitAsync();
+            }
             await _process.WaitForExitAsync(grace);
             return;
         }
@@ -170,15 +176,21 @@ public sealed class ScoutApp : IAsyncDisposable
     {
         OpenApiConformance.Unregister(Address);
         Client.Dispose();
-        await StopAsync(TimeSpan.FromSeconds(30));
-        if (_app is not null) await _app.DisposeAsync();
-        if (_process is not null && !_disposed)
+        try
+        {
+            await StopAsync(TimeSpan.FromSeconds(30));
+            if (_app is not null) await _app.DisposeAsync();
+        }
+        finally
         {
             // Tests dispose an app early to read what it left behind; `await using` disposes it again.
-            _disposed = true;
-            await _process.DisposeAsync();
-            if (_output is not null)
-                foreach (var line in _process.Output.Concat(_process.Error)) _output.WriteLine(line);
+            if (_process is not null && !_disposed)
+            {
+                _disposed = true;
+                await _process.DisposeAsync(); // kills it if it is still running
+                if (_output is not null)
+                    foreach (var line in _process.Output.Concat(_process.Error)) _output.WriteLine(line);
+            }
         }
     }
 }

@@ -28,7 +28,16 @@ public sealed class AnalyticsAggregator(
             // times out never holds back the counts.
             async Task ServeMeanwhile()
             {
-                if (await counter.FollowOnlyAsync(definition, cancellationToken) is { } counted) snapshots = await SaveAsync(definition, counted, started);
+                try
+                {
+                    if (await counter.FollowOnlyAsync(definition, cancellationToken) is { } counted) snapshots = await SaveAsync(definition, counted, started);
+                }
+                catch (Exception error) when (error is not OperationCanceledException)
+                {
+                    // The snapshot stored before stays; the pass goes on (and ends with its own counts).
+                    metrics.AggregationErrors.Inc();
+                    logger.LogWarning("Counting the stream between the reconciliation's pages failed ({Error}); the last snapshot stays", error.Message);
+                }
             }
             if (await counter.ReconcileIfDueAsync(definition, ServeMeanwhile, cancellationToken))
                 snapshots = await SaveAsync(definition, await counter.RunAsync(definition, cancellationToken), started);

@@ -110,22 +110,41 @@ public sealed class MessageCounter(
         if (state.LiveKeys is null || !IsReconciliationDue(state)) return false;
         var started = Stopwatch.GetTimestamp();
         await store.RecordReconcileStartedAsync(MessageTimestamp.Rfc3339(time.GetUtcNow()));
+        string why;
         try
         {
-            return await FullPassAsync(definition, state, ReconciliationDue, cancellationToken, meanwhile);
+            if (await FullPassAsync(definition, state, ReconciliationDue, cancellationToken, meanwhile)) return true;
+            why = "the stream lost entries it had to count before it read them";
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             metrics.ReconciliationFailures.Inc();
+            await DropAbandonedAsync();
             throw;
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
-            metrics.ReconciliationFailures.Inc();
-            logger.LogWarning("Reconciliation over index {Index} failed after {Seconds} s ({Error}); the counts the stream keeps stay served, " +
-                "and it is tried again in {Interval} (SCOUT_RECONCILE_INTERVAL)", definition.Name,
-                Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 1), error.Message, options.CurrentValue.ReconcileInterval);
-            return false;
+            why = error.Message;
+            await DropAbandonedAsync();
+        }
+        metrics.ReconciliationFailures.Inc();
+        logger.LogWarning("Reconciliation over index {Index} failed after {Seconds} s ({Error}); the counts the stream keeps stay served, " +
+            "and it is tried again in {Interval} (SCOUT_RECONCILE_INTERVAL)", definition.Name,
+            Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 1), why, options.CurrentValue.ReconcileInterval);
+        return false;
+    }
+
+    /// <summary>Deletes the counts a failed pass was building (best effort: Redis may be what failed; the next pass drops them too).</summary>
+    private async Task DropAbandonedAsync()
+    {
+        try
+        {
+            if (await store.ReadStateAsync() is { Staging: { } abandoned } state && abandoned != state.Live)
+                await store.DropGenerationAsync(new CountKeys(abandoned));
+        }
+        catch (Exception error) when (error is RedisException or TimeoutException)
+        {
+            logger.LogWarning("The counts of a failed full pass stay in Redis until the next pass drops them ({Error})", error.Message);
         }
     }
 
@@ -202,7 +221,12 @@ public sealed class MessageCounter(
         var starts = CountStore.StartsAt(o.Windows, time.GetUtcNow());
         var staging = await store.StartGenerationAsync(starts);
         var live = state.LiveKeys;
-        long documents = 0, missed = 0, wrong = 0, matched = 0;
+        long documents = 0;
+        var missed = new HashSet<string>(StringComparer.Ordinal);
+        var wrong = new HashSet<string>(StringComparer.Ordinal);
+        // Documents the stream named since the mark: written while the pass read, so the live counts and the pages saw
+        // them at different moments, and comparing them says nothing about the counts.
+        var changed = new HashSet<string>(StringComparer.Ordinal);
         var (position, sequence) = (mark.LastId, mark.EntriesAdded);
         var caughtUp = time.GetTimestamp();
         try
@@ -218,19 +242,15 @@ public sealed class MessageCounter(
                     var held = await store.ReadRecordsAsync(live, changes.Select(c => c.Key).ToList());
                     for (var i = 0; i < held.Length; i++)
                     {
-                        if (held[i] is null) missed++;
-                        else
-                        {
-                            matched++;
-                            if (held[i] != changes[i].Record) wrong++;
-                        }
+                        if (held[i] is null) missed.Add(changes[i].Key);
+                        else if (held[i] != changes[i].Record) wrong.Add(changes[i].Key);
                     }
                 }
                 await store.ApplyAsync(staging, changes, starts, version: null);
                 if (time.GetElapsedTime(caughtUp) < o.Interval) continue;
                 // A long pass: every SCOUT_INTERVAL the new generation takes in what the stream added (before the producer's cap
                 // trims it), and the live counts are followed and served meanwhile.
-                if (await ReplayAsync(definition, staging, starts, position, sequence, cancellationToken) is not { } replayed) return false;
+                if (await ReplayAsync(definition, staging, starts, position, sequence, changed, cancellationToken) is not { } replayed) return false;
                 (position, sequence) = replayed;
                 if (meanwhile is not null) await meanwhile();
                 caughtUp = time.GetTimestamp();
@@ -243,27 +263,28 @@ public sealed class MessageCounter(
                 definition.Name, reason, documents, Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 1));
             throw;
         }
-        var extra = live is null ? 0 : Math.Max(0, await store.CountRecordsAsync(live) - matched);
-
         CountKeys? replaced = null;
         for (var attempt = 0; ; attempt++)
         {
             // The switch is conditioned on this version, so the generation live now is the one it replaces (another
             // replica's, if one switched meanwhile): that one is dropped afterwards, not the one live when the pass began.
+            // The live counts to the stream's end as well: the two generations are compared at one position.
+            if (live is not null && reason == ReconciliationDue) await FollowAsync(definition, cancellationToken);
             var current = await store.ReadStateAsync();
             var version = current.Version;
             replaced = current.LiveGeneration;
-            if (await ReplayAsync(definition, staging, starts, position, sequence, cancellationToken) is not { } replayed) return false;
+            if (await ReplayAsync(definition, staging, starts, position, sequence, changed, cancellationToken) is not { } replayed) return false;
             (position, sequence) = replayed;
+            var (missing, wrongly, extra) = await CorrectionsAsync(live, staging, missed, wrong, changed);
             var done = new Reconciliation(MessageTimestamp.Rfc3339(time.GetUtcNow()), Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 3),
-                reason, documents, missed, wrong, extra);
+                reason, documents, missing, wrongly, extra);
             if (await store.SwitchAsync(staging, version, position, sequence, CountStore.SourceSignature(definition.Name, o.Stream, o.Windows),
                     JsonSerializer.Serialize(done, CountingJson.Default.Reconciliation)))
             {
                 metrics.FullPasses.WithLabels(reason).Inc();
                 logger.LogInformation("Full pass over index {Index} ({Reason}) counted {Documents} documents in {Seconds} s; the counts it replaced " +
                     "had missed {Missed}, counted {Wrong} wrongly and held {Extra} the index no longer has", definition.Name, reason, documents,
-                    done.DurationSeconds, missed, wrong, extra);
+                    done.DurationSeconds, missing, wrongly, extra);
                 break;
             }
             if (attempt >= CountStore.Attempts) throw new InvalidOperationException($"the full pass could not switch the counts in {CountStore.Attempts} attempts");
@@ -277,7 +298,7 @@ public sealed class MessageCounter(
     /// drops the generation) when entries after it were lost before it read them: its counts would miss them.
     /// </summary>
     private async Task<(string Position, long Sequence)?> ReplayAsync(IndexDefinition definition, CountKeys staging,
-        IReadOnlyDictionary<string, long> starts, string position, long sequence, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, long> starts, string position, long sequence, ISet<string> changed, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -291,8 +312,24 @@ public sealed class MessageCounter(
             if (read.LastId == position) return (position, sequence);
             var changes = await ReadChangesAsync(definition, read.Entries.Select(e => e.Key).Distinct().ToList(), cancellationToken);
             await store.ApplyAsync(staging, changes, starts, version: null);
+            changed.UnionWith(changes.Select(c => c.Key));
             (position, sequence) = (read.LastId, read.Sequence);
         }
+    }
+
+    /// <summary>
+    /// What the live counts had wrong, leaving out the documents the stream named during the pass (both generations took
+    /// those in from the stream): documents they missed, documents they counted with another minute, severity or system,
+    /// and, by count, records of documents the index no longer holds (the new generation holds every document and none
+    /// other, so the live records it lacks are the live count plus those missed less its own).
+    /// </summary>
+    private async Task<(long Missed, long Wrong, long Extra)> CorrectionsAsync(CountKeys? live, CountKeys staging, HashSet<string> missed,
+        HashSet<string> wrong, HashSet<string> changed)
+    {
+        if (live is null) return (0, 0, 0);
+        var missing = missed.Count(k => !changed.Contains(k));
+        var extra = Math.Max(0, await store.CountRecordsAsync(live) + missing - await store.CountRecordsAsync(staging));
+        return (missing, wrong.Count(k => !changed.Contains(k)), extra);
     }
 
     public static Reconciliation? Parse(string? json) =>
