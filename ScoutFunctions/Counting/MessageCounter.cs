@@ -38,13 +38,8 @@ public sealed class MessageCounter(
         {
             if (reason is not null && !await FullPassAsync(definition, await store.ReadStateAsync(), reason, cancellationToken))
                 reason = StreamLost;
-            else
-            {
-                var at = time.GetUtcNow();
-                await SlideAsync(at);
-                reason = await FollowAsync(definition, cancellationToken);
-                if (reason is null) return (await store.ReadStateAsync(), at);
-            }
+            else if (await SlideAndFollowAsync(definition, cancellationToken) is { } counted) return counted;
+            else reason = StreamLost;
             if (attempt >= MaxFullPasses)
                 throw new InvalidOperationException($"the stream {options.CurrentValue.Stream} lost entries before Scout read them in {attempt} " +
                     "attempts: more messages arrive than it keeps while Scout counts; shorten SCOUT_INTERVAL or raise the producer's stream cap");
@@ -55,9 +50,12 @@ public sealed class MessageCounter(
     /// Brings the counts up to date from the stream alone; null when that needs a full pass. What a reconciliation runs
     /// between its pages to keep serving (the pass itself, when it ends, counts what this could not).
     /// </summary>
-    public async Task<(CountState State, DateTimeOffset At)?> FollowOnlyAsync(IndexDefinition definition, CancellationToken cancellationToken)
+    public async Task<(CountState State, DateTimeOffset At)?> FollowOnlyAsync(IndexDefinition definition, CancellationToken cancellationToken) =>
+        await FullPassReasonAsync(definition, await store.ReadStateAsync()) is null ? await SlideAndFollowAsync(definition, cancellationToken) : null;
+
+    /// <summary>Moves the windows' starts to now and counts the stream's new entries; null when entries were lost before they were read.</summary>
+    private async Task<(CountState State, DateTimeOffset At)?> SlideAndFollowAsync(IndexDefinition definition, CancellationToken cancellationToken)
     {
-        if (await FullPassReasonAsync(definition, await store.ReadStateAsync()) is not null) return null;
         var at = time.GetUtcNow();
         await SlideAsync(at);
         return await FollowAsync(definition, cancellationToken) is null ? (await store.ReadStateAsync(), at) : null;
@@ -134,7 +132,10 @@ public sealed class MessageCounter(
         return false;
     }
 
-    /// <summary>Deletes the counts a failed pass was building (best effort: Redis may be what failed; the next pass drops them too).</summary>
+    /// <summary>
+    /// Deletes the counts a full pass was building and did not finish (best effort: after a failure Redis may be what
+    /// failed, and the next pass drops them anyway).
+    /// </summary>
     private async Task DropAbandonedAsync()
     {
         try
@@ -144,7 +145,7 @@ public sealed class MessageCounter(
         }
         catch (Exception error) when (error is RedisException or TimeoutException)
         {
-            logger.LogWarning("The counts of a failed full pass stay in Redis until the next pass drops them ({Error})", error.Message);
+            logger.LogWarning("The counts of an unfinished full pass stay in Redis until the next pass drops them ({Error})", error.Message);
         }
     }
 
@@ -204,9 +205,10 @@ public sealed class MessageCounter(
     }
 
     /// <summary>
-    /// Rebuilds the counts from every document, in short cursor pages, into a new generation; then counts what the stream
-    /// added meanwhile into it (a document read twice is one record, so nothing counts twice) and makes it live in one
-    /// transaction, unless another writer came first (then the stream is read again and the switch retried).
+    /// Rebuilds the counts from every document, in short cursor pages, into a new generation; counts what the stream adds
+    /// meanwhile into it, every SCOUT_INTERVAL and at the end (a document read twice is one record, so nothing counts
+    /// twice), and makes it live in one transaction, unless another writer came first (then the stream is read again and
+    /// the switch retried).
     /// </summary>
     /// <returns>False when stream entries the pass had to replay were lost before it read them: its counts were dropped.</returns>
     private async Task<bool> FullPassAsync(IndexDefinition definition, CountState state, string reason, CancellationToken cancellationToken,
@@ -216,8 +218,7 @@ public sealed class MessageCounter(
         var started = Stopwatch.GetTimestamp();
         logger.LogInformation("Full pass over index {Index} ({Reason}): reading every document in pages of {Page}", definition.Name, reason, ScanPage);
         var mark = await stream.MarkAsync();
-        if (state.Staging is { } abandoned && abandoned != state.Live)
-            await store.DropGenerationAsync(new CountKeys(abandoned));
+        await DropAbandonedAsync();
         var starts = CountStore.StartsAt(o.Windows, time.GetUtcNow());
         var staging = await store.StartGenerationAsync(starts);
         var live = state.LiveKeys;

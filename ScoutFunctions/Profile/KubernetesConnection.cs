@@ -69,11 +69,12 @@ public sealed class KubernetesConnection
         var user = userName is null ? null : Named(root, "users", userName, "user", path);
 
         var server = Text(cluster, "server") ?? throw new InvalidOperationException($"kubeconfig {path}: cluster {clusterName} has no server");
-        string? File(YamlMappingNode? node, string dataKey, string fileKey) =>
+        // A PEM given inline (base64) or as a file beside the kubeconfig.
+        string? Pem(YamlMappingNode? node, string dataKey, string fileKey) =>
             Text(node, dataKey) is { } data ? System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(data))
-            : Text(node, fileKey) is { } file ? System.IO.File.ReadAllText(Path.Combine(folder, file))
+            : Text(node, fileKey) is { } file ? File.ReadAllText(Path.Combine(folder, file))
             : null;
-        var authority = File(cluster, "certificate-authority-data", "certificate-authority") is { } pem ? Authority(pem) : null;
+        var authority = Pem(cluster, "certificate-authority-data", "certificate-authority") is { } pem ? Authority(pem) : null;
         var skip = string.Equals(Text(cluster, "insecure-skip-tls-verify"), "true", StringComparison.OrdinalIgnoreCase);
 
         if (user is not null && (user.Children.ContainsKey("exec") || user.Children.ContainsKey("auth-provider")))
@@ -81,12 +82,12 @@ public sealed class KubernetesConnection
                 "which Scout does not run; give it a token, a tokenFile or a client certificate");
         var token = Text(user, "token");
         var tokenFile = Text(user, "tokenFile") is { } f ? Path.Combine(folder, f) : null;
-        var certificate = File(user, "client-certificate-data", "client-certificate") is { } cert
-            ? X509Certificate2.CreateFromPem(cert, File(user, "client-key-data", "client-key")
+        var certificate = Pem(user, "client-certificate-data", "client-certificate") is { } cert
+            ? X509Certificate2.CreateFromPem(cert, Pem(user, "client-key-data", "client-key")
                 ?? throw new InvalidOperationException($"kubeconfig {path}: user {userName} has a client certificate but no key"))
             : null;
         return new KubernetesConnection(Slash(new Uri(server)),
-            () => token ?? (tokenFile is null ? null : System.IO.File.ReadAllText(tokenFile).Trim()), authority, certificate, skip);
+            () => token ?? (tokenFile is null ? null : File.ReadAllText(tokenFile).Trim()), authority, certificate, skip);
     }
 
     /// <summary>An HTTP client for the API server with this connection's TLS settings; no overall timeout (watches stay open).</summary>
