@@ -25,20 +25,11 @@ public sealed class SelfHostClusterTests(RedisClusterFixture cluster, ITestOutpu
         await ClusterScout.SeedAsync(db, index, 30, "error", DateTimeOffset.UtcNow.AddMinutes(-1));
         await ClusterScout.SeedAsync(db, index, 12, "info", DateTimeOffset.UtcNow.AddMinutes(-2));
 
-        var port = FreePort.Next();
-        await using var scout = ScoutProcess.Start(
-            ("PORT", port.ToString()), ("REDIS_ADDR", cluster.Host), ("REDIS_PORT", cluster.Port.ToString()), ("REDISEARCH_INDEX", index),
-            ("AUTH_TOKEN", Token), ("LOG_FORMAT", "json"), ("SCOUT_INTERVAL", "1s"), ("SCOUT_RETENTION_ENABLED", "false"));
-        using var http = new SelfHostHttp(scout, port, Token);
-        try
-        {
-            var summary = await http.EventuallyServedAsync("/analytics/summary", 42);
-            Assert.Equal(30, summary.GetProperty("severityCounts").GetProperty("error").GetInt64());
-            Assert.Equal(HttpStatusCode.OK, (await http.Client.GetAsync("/health/ready")).StatusCode);
-        }
-        finally
-        {
-            foreach (var line in scout.Output.Concat(scout.Error)) output.WriteLine(line);
-        }
+        await using var http = SelfHostHttp.Start(Token, output,
+            ("REDIS_ADDR", cluster.Host), ("REDIS_PORT", cluster.Port.ToString()), ("REDISEARCH_INDEX", index),
+            ("SCOUT_INTERVAL", "1s"), ("SCOUT_RETENTION_ENABLED", "false"));
+        var summary = await http.EventuallyServedAsync("/analytics/summary", 42);
+        Assert.Equal(30, summary.GetProperty("severityCounts").GetProperty("error").GetInt64());
+        Assert.Equal(HttpStatusCode.OK, (await http.Client.GetAsync("/health/ready")).StatusCode);
     }
 }

@@ -32,25 +32,16 @@ public sealed class SelfHostJobTests(ITestOutputHelper output)
             new ProducerOptions(Rate: 200, Systems: 4, Duration: TimeSpan.FromSeconds(1), Seed: 7, Backfill: 120), TimeProvider.System);
         await producer.RunAsync(CancellationToken.None);
 
-        var port = FreePort.Next();
-        await using var scout = ScoutProcess.Start(
+        await using var http = SelfHostHttp.Start(Token, output,
         [
-            ("PORT", port.ToString()), ("REDIS_ADDR", "127.0.0.1"), ("REDIS_PORT", stack.Port.ToString()),
+            ("REDIS_ADDR", "127.0.0.1"), ("REDIS_PORT", stack.Port.ToString()),
             .. AclRedisStack.ScoutEnvironment.Select(e => (e.Key, e.Value!)),
-            ("AUTH_TOKEN", Token), ("LOG_FORMAT", "json"), ("SCOUT_INTERVAL", "1s"), ("SCOUT_RETENTION_ENABLED", "false"),
+            ("SCOUT_INTERVAL", "1s"), ("SCOUT_RETENTION_ENABLED", "false"),
             ("ALERT_PITCHER_URL", pitcher.BaseUrl), ("ALERT_ERROR_THRESHOLD", "1"), ("ALERT_CRITICAL_THRESHOLD", "1"),
             ("ALERT_SCHEDULE", "00:00:01"),
             ("KUBECONFIG", kubernetes.Kubeconfig.Path), ("POD_NAMESPACE", ProfiledScout.Namespace), ("SCOUT_PROFILE_NAME", ProfiledScout.Name),
         ]);
-        using var http = new SelfHostHttp(scout, port, Token);
-        try
-        {
-            await AssertJobAsync(http, kubernetes, pitcher, producer);
-        }
-        finally
-        {
-            foreach (var line in scout.Output.Concat(scout.Error)) output.WriteLine(line);
-        }
+        await AssertJobAsync(http, kubernetes, pitcher, producer);
     }
 
     private static async Task AssertJobAsync(SelfHostHttp http, FakeKubernetesApi kubernetes, FakePitcher pitcher, SampleProducer producer)

@@ -33,38 +33,28 @@ public sealed class SelfHostTransportTests(ITestOutputHelper output) : IAsyncLif
             new ProducerOptions(Rate: 100, Systems: 3, Duration: TimeSpan.FromSeconds(1), Seed: 11, Backfill: 60), TimeProvider.System);
         await producer.RunAsync(CancellationToken.None);
 
-        var port = FreePort.Next();
-        await using var scout = ScoutProcess.Start(
-            ("PORT", port.ToString()), ("REDIS_ADDR", "127.0.0.1"), ("REDIS_PORT", redis.Port.ToString()),
+        await using var http = SelfHostHttp.Start(Token, output,
+            ("REDIS_ADDR", "127.0.0.1"), ("REDIS_PORT", redis.Port.ToString()),
             ("REDIS_PASSWORD", AclRedisStack.AdminPassword), ("REDIS_TLS", "true"), ("REDIS_TLS_CA_FILE", certificates.CaFile),
             ("REDIS_TLS_CERT_FILE", certificates.ClientCertFile), ("REDIS_TLS_KEY_FILE", certificates.ClientKeyFile),
-            ("AUTH_TOKEN", Token), ("LOG_FORMAT", "json"), ("SCOUT_INTERVAL", "1s"), ("SCOUT_RETENTION_SCHEDULE", "00:00:01"),
-            ("AzureWebJobsStorage", _azurite.ConnectionString));
-        using var http = new SelfHostHttp(scout, port, Token);
+            ("SCOUT_INTERVAL", "1s"), ("SCOUT_RETENTION_SCHEDULE", "00:00:01"), ("AzureWebJobsStorage", _azurite.ConnectionString));
         var client = http.Client;
-        try
-        {
-            await http.EventuallyServedAsync("/analytics/summary", producer.Report.Total);
-            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+        await http.EventuallyServedAsync("/analytics/summary", producer.Report.Total);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
 
-            // The timers ran under their Blob leases and wrote their status where the Functions host keeps it.
-            var container = new BlobServiceClient(_azurite.ConnectionString, new BlobClientOptions(BlobTimerStore.PinnedServiceVersion)).GetBlobContainerClient(BlobTimerStore.ContainerName);
-            var names = new List<string>();
-            await Messages.EventuallyAsync(async () =>
-            {
-                names.Clear();
-                await foreach (var blob in container.GetBlobsAsync()) names.Add(blob.Name);
-                return names.Any(n => n.StartsWith("timers/", StringComparison.Ordinal) && n.EndsWith("/PruneRetention/status", StringComparison.Ordinal))
-                    && names.Any(n => n.StartsWith("locks/", StringComparison.Ordinal) && n.EndsWith("/AggregateAnalytics", StringComparison.Ordinal));
-            }, "the timers' status and lease blobs exist in Azurite", seconds: 20);
-            // /health reads the schedule status back from the blobs (held for a moment between reads).
-            await Messages.EventuallyAsync(async () => JsonDocument.Parse(await client.GetStringAsync("/health")).RootElement
-                    .GetProperty("functions").GetProperty("AggregateAnalytics").TryGetProperty("lastRun", out _),
-                "/health shows AggregateAnalytics' last run from its status blob", seconds: 20);
-        }
-        finally
+        // The timers ran under their Blob leases and wrote their status where the Functions host keeps it.
+        var container = new BlobServiceClient(_azurite.ConnectionString, new BlobClientOptions(BlobTimerStore.PinnedServiceVersion)).GetBlobContainerClient(BlobTimerStore.ContainerName);
+        var names = new List<string>();
+        await Messages.EventuallyAsync(async () =>
         {
-            foreach (var line in scout.Output.Concat(scout.Error)) output.WriteLine(line);
-        }
+            names.Clear();
+            await foreach (var blob in container.GetBlobsAsync()) names.Add(blob.Name);
+            return names.Any(n => n.StartsWith("timers/", StringComparison.Ordinal) && n.EndsWith("/PruneRetention/status", StringComparison.Ordinal))
+                && names.Any(n => n.StartsWith("locks/", StringComparison.Ordinal) && n.EndsWith("/AggregateAnalytics", StringComparison.Ordinal));
+        }, "the timers' status and lease blobs exist in Azurite", seconds: 20);
+        // /health reads the schedule status back from the blobs (held for a moment between reads).
+        await Messages.EventuallyAsync(async () => JsonDocument.Parse(await client.GetStringAsync("/health")).RootElement
+                .GetProperty("functions").GetProperty("AggregateAnalytics").TryGetProperty("lastRun", out _),
+            "/health shows AggregateAnalytics' last run from its status blob", seconds: 20);
     }
 }
