@@ -1,41 +1,26 @@
 #!/usr/bin/env bash
-# Runs Scout's whole test suite on a fresh machine: installs what the tests start (redis-server, Azurite, promtool),
-# then runs every test and writes a TRX report to TestResults/.
+# Runs Scout's whole test suite on a fresh machine: installs what the tests use (redis-server, promtool, docker-compose,
+# clang for the native AOT publish, Azurite), then runs every test and writes a TRX report to TestResults/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v redis-server >/dev/null 2>&1; then
-  echo "redis-server not found: installing the Debian package" >&2
-  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
-fi
-# The Debian package may start a system redis on 6379; the tests start their own on free ports.
-
-# promtool (Debian package prometheus) checks and unit-tests the alert rules and the dashboard's PromQL.
-if ! command -v promtool >/dev/null 2>&1; then
-  echo "promtool not found: installing the Debian package prometheus" >&2
-  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq prometheus >/dev/null
-fi
-# The package may start a Prometheus server on 9090; the tests use only promtool.
-
-# docker-compose (Debian package) checks compose.yaml offline (`config`); no Docker engine is needed.
-if ! command -v docker-compose >/dev/null 2>&1; then
-  echo "docker-compose not found: installing the Debian package" >&2
-  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq docker-compose >/dev/null
-fi
-
-# clang and zlib (Debian packages) link the native AOT publish of the self-host.
-if ! command -v clang >/dev/null 2>&1 || [ ! -f /usr/include/zlib.h ]; then
-  echo "clang or zlib1g-dev not found: installing the Debian packages (native AOT links with them)" >&2
-  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq clang zlib1g-dev >/dev/null
-fi
+# What the tests start or check with, from Debian's packages (as root, or through sudo).
+install_debian() {
+  local why=$1; shift
+  echo "$why: installing the Debian package(s) $*" >&2
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+# The package may start a system redis on 6379; the tests start their own on free ports.
+command -v redis-server >/dev/null 2>&1 || install_debian "redis-server not found" redis-server
+# promtool checks and unit-tests the alert rules and the dashboard's PromQL. The package may start a Prometheus
+# server on 9090; the tests use only promtool.
+command -v promtool >/dev/null 2>&1 || install_debian "promtool not found" prometheus
+# docker-compose checks compose.yaml offline (`config`); no Docker engine is needed.
+command -v docker-compose >/dev/null 2>&1 || install_debian "docker-compose not found" docker-compose
+# clang and zlib link the native AOT publish of the self-host.
+{ command -v clang >/dev/null 2>&1 && [ -f /usr/include/zlib.h ]; } || install_debian "clang or zlib1g-dev not found" clang zlib1g-dev
 
 # Azurite (npm) for the Blob Storage timer store and the Redocly CLI that lints the OpenAPI document; pinned in
 # test-tools/package-lock.json, installed again when the lock file is newer than what is installed.
