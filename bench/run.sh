@@ -120,15 +120,15 @@ else
   if [ -n "$modules" ] && [ -f "$modules/redisearch-coord.so" ] && [ -x "$root/../shared/redis-stack/start-cluster.sh" ]; then
     # start-cluster.sh takes BASE..BASE+2 and their cluster bus ports (+10000): six free ports.
     cluster_base=$(python3 -c '
-  import random, socket
-  for _ in range(200):
-      base = random.randrange(20000, 30000)
-      try:
-          for p in [base, base + 1, base + 2, base + 10000, base + 10001, base + 10002]:
-              s = socket.socket(); s.bind(("127.0.0.1", p)); s.close()
-          print(base); break
-      except OSError:
-          pass')
+import random, socket
+for _ in range(200):
+    base = random.randrange(20000, 30000)
+    try:
+        for p in [base, base + 1, base + 2, base + 10000, base + 10001, base + 10002]:
+            s = socket.socket(); s.bind(("127.0.0.1", p)); s.close()
+        print(base); break
+    except OSError:
+        pass')
     cluster_dir=$work/cluster
     log "end to end on a three-shard Redis Stack cluster on $cluster_base-$((cluster_base + 2)) ($documents documents)"
     REDIS_STACK_MODULES=$modules run_fg "$root/../shared/redis-stack/start-cluster.sh" "$cluster_base" "$cluster_dir" >/dev/null
@@ -143,7 +143,6 @@ else
   else
     echo "| Aggregation (end to end) | three shards: cycle on $documents seeded documents | skipped: needs redisearch-coord.so and /opt/redis-stack/lib (or SCOUT_TEST_REDIS_STACK_MODULES) | |" >> "$rows"
   fi
-
 fi
 
 log "2/5 HTTP serving: Scout vs floor"
