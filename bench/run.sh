@@ -223,7 +223,7 @@ ratio=$(awk -v a="$s_rps" -v b="$f_rps" 'BEGIN { printf "%.2f", a/b }')
 
 log "3/5 Redis cost"
 run_fg "$bench" redis-cost "$redis_port" "$scout_url" "$token" 1000 >> "$rows"
-echo "| Redis cost | round trips per aggregation cycle (from the adapter's commands; FT.* needs Redis Stack to count) | 1 FT.INFO + 1 FT.AGGREGATE + ⌈groups/10,000⌉−1 FT.CURSOR READ + 1 MSET: 4 up to 10,000 groups | Go service: 5 queries |" >> "$rows"
+echo "| Redis cost | round trips per aggregation cycle (from the code, docs/architecture.md; measured in step 5) | FT.INFO of the index, the windows' slide (one MULTI/EXEC), then per 1,000 new stream entries one XRANGE + XINFO STREAM, one FT.SEARCH … INKEYS, the stored records (HMGET per records hash, pipelined), one MULTI/EXEC with the position; one MULTI/EXEC reading the windows, one MSET of the snapshots | Go service: 5 queries over every message |" >> "$rows"
 kill "$scout_pid" "$floor_pid" ${composite_pid:-}; wait "$scout_pid" "$floor_pid" ${composite_pid:-} 2>/dev/null || true
 
 log "4/5 cold start (10 runs each)"
