@@ -27,10 +27,8 @@ public sealed class KedaSplitTests(RedisServerFixture redis) : IAsyncLifetime
         var deployment = yaml.Documents.Select(d => d.RootNode).Single(n => At(n, "kind").ToString() == "Deployment");
         var container = Assert.Single((YamlSequenceNode)At(At(At(At(deployment, "spec"), "template"), "spec"), "containers"));
         return ((YamlSequenceNode)At(container, "env")).Cast<YamlMappingNode>()
-            .Where(e => e.Children.ContainsKey(new YamlScalarNode("value")))
-            .ToDictionary(e => At(e, "name").ToString(), e => At(e, "value").ToString())
-            .Where(e => e.Key.StartsWith("AzureWebJobs", StringComparison.Ordinal))
-            .ToDictionary();
+            .Where(e => e.Children.ContainsKey(new YamlScalarNode("value")) && At(e, "name").ToString().StartsWith("AzureWebJobs", StringComparison.Ordinal))
+            .ToDictionary(e => At(e, "name").ToString(), e => At(e, "value").ToString());
     }
 
     private Task<ScoutApp> StartPodAsync(string file) =>
