@@ -25,11 +25,11 @@ public sealed class ScoutApp : IAsyncDisposable
     private readonly WebApplication? _app;
     private readonly ScoutProcess? _process;
     private readonly ITestOutputHelper? _output;
-    private readonly CapturedLogs _logs;
+    private readonly CapturedLogs? _logs;
     private bool _stopped;
     private bool _disposed;
 
-    private ScoutApp(WebApplication? app, ScoutProcess? process, Uri address, CapturedLogs logs, ITestOutputHelper? output = null)
+    private ScoutApp(WebApplication? app, ScoutProcess? process, Uri address, CapturedLogs? logs, ITestOutputHelper? output = null)
     {
         _app = app;
         _process = process;
@@ -45,7 +45,7 @@ public sealed class ScoutApp : IAsyncDisposable
     public HttpClient Client { get; }
 
     /// <summary>What the app logged (kept off the test console, see <see cref="TestLogging"/>); of the native process, its JSON console lines.</summary>
-    public CapturedLogs Logs => _process is null ? _logs : NativeLogs.Parse(_process.Output);
+    public CapturedLogs Logs => _logs ?? NativeLogs.Parse(_process!.Output);
 
     public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException(
         "the native self-host runs as a process: a test that reads the app's services runs in process only (leave out the Process=self-host trait)");
@@ -141,7 +141,7 @@ public sealed class ScoutApp : IAsyncDisposable
             throw;
         }
         OpenApiConformance.Register(address, document!);
-        return new ScoutApp(null, process, address, new CapturedLogs(), output);
+        return new ScoutApp(null, process, address, null, output);
     }
 
     public HttpRequestMessage Get(string path, string? token = Token)
