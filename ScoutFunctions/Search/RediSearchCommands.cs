@@ -28,6 +28,13 @@ public static class RediSearchCommands
 
     public const int CursorPageSize = 10_000;
 
+    /// <summary>
+    /// Every query names its dialect: Redis 8 deprecates dialect 1 (still the server's default) and an operator may
+    /// change the default (search-default-dialect). Scout's queries (<c>*</c>, a numeric range) read alike in 1 and 2;
+    /// 2 is supported from RediSearch 2.4 on.
+    /// </summary>
+    public const int Dialect = 2;
+
     public static SearchCommand Info(string index) => SearchCommand.From(SearchCommandBuilder.Info(index));
 
     /// <summary>Drops an index definition only: the documents stay (no DD, ever).</summary>
@@ -90,7 +97,8 @@ public static class RediSearchCommands
         }
         request.GroupBy(groupBy, [Reducers.Count().As("count")])
             .Cursor(CursorPageSize, null)
-            .Timeout(TimeoutMilliseconds(timeout));
+            .Timeout(TimeoutMilliseconds(timeout))
+            .Dialect(Dialect);
         return SearchCommand.From(SearchCommandBuilder.Aggregate(index.Name, request));
     }
 
@@ -111,18 +119,19 @@ public static class RediSearchCommands
         var request = index.Timestamp == TimestampKind.Numeric
             ? new AggregationRequest($"@timestamp:[-inf ({cutoff}]").Load(keyAndTimestamp)
             : new AggregationRequest("*").Load(keyAndTimestamp).Apply(ParseTimestamp, "ts").Filter($"@ts < {cutoff}");
-        request.Cursor(pageSize, null).Timeout(TimeoutMilliseconds(timeout));
+        request.Cursor(pageSize, null).Timeout(TimeoutMilliseconds(timeout)).Dialect(Dialect);
         return SearchCommand.From(SearchCommandBuilder.Aggregate(index.Name, request));
     }
 
     /// <summary>The fields Scout counts, of the named documents only (INKEYS): its cost follows the keys named, not the index.</summary>
     public static SearchCommand ReadFields(string index, IReadOnlyList<string> keys, TimeSpan timeout)
     {
-        var args = new List<object>(keys.Count + 14) { index, "*", "INKEYS", keys.Count.ToString(CultureInfo.InvariantCulture) };
+        var args = new List<object>(keys.Count + 16) { index, "*", "INKEYS", keys.Count.ToString(CultureInfo.InvariantCulture) };
         args.AddRange(keys);
         args.AddRange(["RETURN", "3", "severity", "system", "timestamp",
             "LIMIT", "0", keys.Count.ToString(CultureInfo.InvariantCulture),
-            "TIMEOUT", TimeoutMilliseconds(timeout).ToString(CultureInfo.InvariantCulture)]);
+            "TIMEOUT", TimeoutMilliseconds(timeout).ToString(CultureInfo.InvariantCulture),
+            "DIALECT", Dialect.ToString(CultureInfo.InvariantCulture)]);
         return new SearchCommand("FT.SEARCH", [.. args]);
     }
 
@@ -135,7 +144,8 @@ public static class RediSearchCommands
         var request = new AggregationRequest("*")
             .Load(new FieldName("@__key"), new FieldName("@severity"), new FieldName("@system"), new FieldName("@timestamp"))
             .Cursor(pageSize, null)
-            .Timeout(TimeoutMilliseconds(timeout));
+            .Timeout(TimeoutMilliseconds(timeout))
+            .Dialect(Dialect);
         return SearchCommand.From(SearchCommandBuilder.Aggregate(index, request));
     }
 

@@ -81,7 +81,7 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
         {
             await ExecuteAsync(create);
         }
-        catch (RedisServerException raced) when (raced.Message.Contains("already exists", StringComparison.OrdinalIgnoreCase))
+        catch (RedisServerException raced) when (SearchErrors.IsIndexExists(raced.Message))
         {
             // Another replica (or the producer) created it first.
         }
@@ -213,7 +213,18 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
         catch (RedisServerException error) when (RediSearchReplies.IsMissingModule(error))
         {
             throw new SearchUnavailableException(
-                $"Redis at {options.CurrentValue.RedisAddr}:{options.CurrentValue.RedisPort} has no RediSearch module ({command.Name} is unknown); Scout needs Redis Stack", error);
+                $"Redis at {options.CurrentValue.RedisAddr}:{options.CurrentValue.RedisPort} has no query engine ({command.Name} is unknown); Scout needs Redis 8 or Redis Stack", error);
+        }
+        catch (RedisServerException error) when (SearchErrors.IsTimeout(error.Message))
+        {
+            throw new SearchTimeoutException($"{command.Name}: {error.Message} (SCOUT_QUERY_TIMEOUT)");
+        }
+        catch (RedisServerException error) when (SearchErrors.IsPermissionDenied(error.Message))
+        {
+            // Redis 8 checks that the selector granting FT.* covers every key the index covers; 2.x checked the index name.
+            throw new SearchUnavailableException(
+                $"{command.Name} refused to Redis user '{(options.CurrentValue.RedisUsername is { Length: > 0 } user ? user : "default")}': {error.Message}. On Redis 8 the ACL selector that grants FT.* must " +
+                "cover every key the index covers (~* for an index without PREFIX, ~<prefix>* with one): see README, Redis user (ACL)", error);
         }
     }
 }

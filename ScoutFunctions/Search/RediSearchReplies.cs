@@ -12,13 +12,9 @@ public sealed record AggregatePage(IReadOnlyList<IReadOnlyDictionary<string, str
 /// </summary>
 public static class RediSearchReplies
 {
-    public static bool IsMissingIndex(RedisServerException error) =>
-        error.Message.Contains("unknown index name", StringComparison.OrdinalIgnoreCase)
-        || error.Message.Contains("no such index", StringComparison.OrdinalIgnoreCase);
+    public static bool IsMissingIndex(RedisServerException error) => SearchErrors.IsMissingIndex(error.Message);
 
-    public static bool IsMissingModule(RedisServerException error) =>
-        error.Message.Contains("unknown command", StringComparison.OrdinalIgnoreCase);
-
+    public static bool IsMissingModule(RedisServerException error) => SearchErrors.IsMissingModule(error.Message);
 
     public static IndexInfo ParseIndexInfo(string index, RedisResult reply)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using NRedisStack.RedisStackCommands;
+using Scout.Search;
 using StackExchange.Redis;
 
 namespace Scout.Samples.Producer;
@@ -50,8 +51,7 @@ public sealed class SampleProducer(IDatabase db, ProducerOptions options, TimePr
         {
             await db.ExecuteAsync("FT.INFO", options.Index);
         }
-        catch (RedisServerException missing) when (missing.Message.Contains("unknown index", StringComparison.OrdinalIgnoreCase)
-                                                     || missing.Message.Contains("no such index", StringComparison.OrdinalIgnoreCase))
+        catch (RedisServerException missing) when (SearchErrors.IsMissingIndex(missing.Message))
         {
             await db.ExecuteAsync("FT.CREATE", options.Index, "ON", "JSON", "SCHEMA",
                 "$.severity", "AS", "severity", "TEXT", "$.system", "AS", "system", "TEXT", "$.timestamp", "AS", "timestamp", "TEXT",
