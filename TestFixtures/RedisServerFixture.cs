@@ -80,8 +80,9 @@ public sealed class RedisServerFixture : IAsyncLifetime
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 
+    /// <summary>Debian's redis-server first (a Redis 8 in /usr/local/bin comes first on PATH, and is the engine tests' choice), else PATH's.</summary>
     public static string FindBinary() => ServerProcess.FindBinary(
-        ServerProcess.OnPath("redis-server").Append("/usr/bin/redis-server"),
+        ServerProcess.OnPath("redis-server").Prepend("/usr/bin/redis-server"),
         "redis-server is not installed: the integration tests need it. Install it with " +
         "`apt-get install -y redis-server` (Debian), or run `bash scripts/test.sh`, which installs it.");
 }

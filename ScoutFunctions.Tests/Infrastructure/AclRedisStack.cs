@@ -18,13 +18,11 @@ public static class AclRedisStack
     public static readonly (string Key, string? Value)[] ScoutEnvironment =
         [("REDIS_USERNAME", DocumentedAcl.User), ("REDIS_PASSWORD", ScoutPassword)];
 
-    public static string? Unavailable => RedisStackFixture.FindModules("redisearch.so") is null ? RedisStackFixture.HowToGetOne : null;
+    public static string? Unavailable => StackEngine.Current is null ? RedisStackFixture.HowToGetOne : null;
 
-    public static string[] ModuleArguments()
-    {
-        var modules = RedisStackFixture.FindModules("redisearch.so") ?? throw new InvalidOperationException(RedisStackFixture.HowToGetOne);
-        return ["--loadmodule", Path.Combine(modules, "rejson.so"), "--loadmodule", Path.Combine(modules, "redisearch.so")];
-    }
+    public static StackEngine Engine => StackEngine.Current ?? throw new InvalidOperationException(RedisStackFixture.HowToGetOne);
+
+    public static string[] ModuleArguments() => Engine.ModuleArguments();
 
     public static Task<OwnedRedisServer> StartAsync() =>
         OwnedRedisServer.StartAsync(
@@ -35,7 +33,7 @@ public static class AclRedisStack
                 await DocumentedAcl.ApplyAsync(admin, ScoutPassword);
                 await admin.ExecuteAsync("ACL", "LOG", "RESET");
             },
-            RedisStackFixture.ServerBinary(RedisStackFixture.FindModules("redisearch.so") ?? RedisStackFixture.PackageModules));
+            Engine.Server);
 
     /// <summary>The ACL LOG entries (denials) as "reason object by user (context)" lines.</summary>
     public static async Task<IReadOnlyList<string>> DenialsAsync(this OwnedRedisServer server)

@@ -9,8 +9,8 @@ namespace Scout.Tests.Infrastructure;
 
 /// <summary>
 /// A sharded Redis Stack started and owned here, the way ../shared/redis-stack/start-cluster.sh starts one: a Redis
-/// Cluster of three primaries (no replicas), each redis-server (the one beside the modules, else Debian's) with RedisJSON and the RediSearch
-/// coordinator (redisearch-coord.so, PARTITIONS AUTO), on free loopback ports (client and cluster bus port both
+/// Cluster of three primaries (no replicas), each the <see cref="StackEngine"/>'s redis-server with RedisJSON and the query
+/// engine as a coordinator (Redis 8's redisearch.so, or Redis Stack's redisearch-coord.so with PARTITIONS AUTO), on free loopback ports (client and cluster bus port both
 /// picked free), in a temporary folder. Every process is killed at the end, and already on a failed start.
 /// The modules are found like <see cref="RedisStackFixture"/> finds them; without them the tests are skipped.
 /// </summary>
@@ -24,15 +24,15 @@ public class RedisClusterFixture : IAsyncLifetime, IRedisStackTarget
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
 
     public const string HowToGetOne =
-        "needs the Redis Stack modules for a cluster (rejson.so and redisearch-coord.so) in " + RedisStackFixture.PackageModules +
-        " (docs/testing.md) or in " + RedisStackFixture.ModulesVariable + "=<folder with them>";
+        "needs Redis 8 (its redisearch.so coordinates a cluster) or the Redis Stack modules for a cluster (rejson.so, redisearch.so and " +
+        StackEngine.Coordinator + ") in " + StackEngine.RedisStackModules + " or in " + StackEngine.ModulesVariable + "=<folder with them> (docs/testing.md)";
 
     private readonly List<Shard> _shards = [];
     private string? _directory;
-    private string _modules = "";
+    private StackEngine _engine = null!;
 
     /// <summary>Why no cluster can be started here, or null when one can.</summary>
-    public static string? Unavailable => RedisStackFixture.FindModules("redisearch-coord.so") is null ? HowToGetOne : null;
+    public static string? Unavailable => StackEngine.Current is { CanCluster: true } ? null : HowToGetOne;
 
     /// <summary>An append-only file synced on every write, so a killed and restarted shard comes back with its documents and indexes.</summary>
     public bool Persistent { get; init; }
@@ -64,7 +64,7 @@ public class RedisClusterFixture : IAsyncLifetime, IRedisStackTarget
     public async Task InitializeAsync()
     {
         if (Unavailable is not null) return;
-        _modules = RedisStackFixture.FindModules("redisearch-coord.so")!;
+        _engine = StackEngine.Current!;
         _directory = Directory.CreateTempSubdirectory("scout-redis-cluster-").FullName;
         try
         {
@@ -140,10 +140,9 @@ public class RedisClusterFixture : IAsyncLifetime, IRedisStackTarget
             "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", shard.BusPort.ToString(CultureInfo.InvariantCulture),
             "--cluster-node-timeout", "3000", "--cluster-require-full-coverage", RequireFullCoverage ? "yes" : "no", "--save", "",
             "--appendonly", Persistent ? "yes" : "no", "--appendfsync", "always",
-            "--loadmodule", Path.Combine(_modules, "rejson.so"),
-            "--loadmodule", Path.Combine(_modules, "redisearch-coord.so"), "PARTITIONS", "AUTO",
+            .. _engine.ModuleArguments(cluster: true),
         ];
-        shard.Process = await ServerProcess.StartAsync(RedisStackFixture.ServerBinary(_modules), arguments, shard.Port, TimeSpan.FromSeconds(10));
+        shard.Process = await ServerProcess.StartAsync(_engine.Server, arguments, shard.Port, TimeSpan.FromSeconds(10));
     }
 
     private async Task StopAllAsync()

@@ -23,5 +23,6 @@ public static class TlsRedisServer
                 options.TrustIssuer(certificates.CaFile);
                 options.SetUserPemCertificate(certificates.ClientCertFile, certificates.ClientKeyFile);
                 return options;
-            });
+            },
+            binary: redisStack ? AclRedisStack.Engine.Server : null);
 }

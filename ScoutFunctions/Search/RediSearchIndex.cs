@@ -29,7 +29,16 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
     {
         if (await TryInfoAsync(index) is { } info) return info;
         logger.LogWarning("RediSearch index {Index} does not exist; creating the producer's ON JSON schema", index);
-        await CreateAsync(RediSearchCommands.CreateProducerIndex(index));
+        try
+        {
+            await CreateAsync(RediSearchCommands.CreateProducerIndex(index));
+        }
+        catch (SearchUnavailableException denied) when (denied.InnerException is RedisServerException refused && SearchErrors.IsPermissionDenied(refused.Message))
+        {
+            throw new SearchUnavailableException(
+                $"RediSearch index {index} does not exist yet and Scout's Redis user may not create it: it appears when the producer writes its first message " +
+                $"(or create it: FT.CREATE {index} ON JSON SCHEMA $.severity AS severity TEXT $.system AS system TEXT $.timestamp AS timestamp TEXT)", refused);
+        }
         return await TryInfoAsync(index) ?? throw new SearchUnavailableException($"RediSearch index {index} vanished right after it was created", null);
     }
 
@@ -87,9 +96,13 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
         }
     }
 
-    /// <summary>Drops Scout's own index definition; the documents and the producer's index are never touched.</summary>
+    /// <summary>
+    /// Drops Scout's own index definition when one is left; the documents and the producer's index are never touched.
+    /// Asked first with FT.INFO, so a user without FT.DROPINDEX (Redis 8's ACL line grants none) works where none is left.
+    /// </summary>
     private async Task DropScoutIndexAsync(string name)
     {
+        if (await TryInfoAsync(name) is null) return;
         try
         {
             await ExecuteAsync(RediSearchCommands.DropIndex(name));
@@ -97,7 +110,11 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
         }
         catch (RedisServerException error) when (RediSearchReplies.IsMissingIndex(error))
         {
-            // Not there (or another replica dropped it first).
+            // Another replica dropped it first.
+        }
+        catch (SearchUnavailableException denied) when (denied.InnerException is RedisServerException refused && SearchErrors.IsPermissionDenied(refused.Message))
+        {
+            logger.LogWarning("Scout's own index {OwnIndex} is no longer used and its Redis user may not drop it: drop it once with FT.DROPINDEX {OwnIndex} (without DD: the documents stay)", name, name);
         }
     }
 
