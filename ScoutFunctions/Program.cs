@@ -74,6 +74,7 @@ public static class Program
         overrideServices?.Invoke(builder.Services);
 
         var app = builder.Build();
+        ScoutLogging.LogStartup(app.Logger, options);
         if (options.AuthToken.Length == 0)
             app.Logger.LogWarning("AUTH_TOKEN is empty: the analytics API is unauthenticated");
         app.UseJsonStatusPages();
@@ -91,10 +92,11 @@ public static class Program
         var builder = FunctionsApplication.CreateBuilder(args);
         builder.ConfigureFunctionsWebApplication();
         // The host passes the app settings as environment variables; defaults and host.json are read as self-hosted.
-        builder.AddScout();
+        var (options, _) = builder.AddScout();
         // Outermost in the worker's ASP.NET Core pipeline: it sees each proxied request's final status code.
         builder.Services.AddSingleton<IStartupFilter, WorkerHttpMetrics>();
         using var app = builder.Build();
+        ScoutLogging.LogStartup(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(BuildInfo.ServiceName), options);
         await app.RunAsync();
         return 0;
     }

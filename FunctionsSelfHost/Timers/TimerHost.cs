@@ -246,12 +246,13 @@ public sealed class TimerHost(
     private async Task<(string Outcome, TimeSpan Duration, string? Error)> InvokeAsync(ITimerFunction function, TimerOccurrence timer, ITimerLease lease)
     {
         var invocationId = Guid.NewGuid();
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["Function"] = function.Name, ["InvocationId"] = invocationId });
+        using var scope = logger.BeginScope(new InvocationScope(function.Name, invocationId));
         using var run = CancellationTokenSource.CreateLinkedTokenSource(_abortRuns.Token);
         if (settings.FunctionTimeout is { } timeout) run.CancelAfter(timeout);
         var renewal = RenewWhileRunning(function.Name, lease, run);
 
-        logger.LogInformation("Executing '{Function}' (Id={InvocationId}, IsPastDue={IsPastDue})", function.Name, invocationId, timer.IsPastDue);
+        // A run that succeeds is routine: its two lines are debug, so an idle service logs nothing every interval.
+        logger.LogDebug("Executing '{Function}' (Id={InvocationId}, IsPastDue={IsPastDue})", function.Name, invocationId, timer.IsPastDue);
         var started = Stopwatch.GetTimestamp();
         string outcome;
         string? error = null;
@@ -278,7 +279,7 @@ public sealed class TimerHost(
         var duration = Stopwatch.GetElapsedTime(started);
         observer?.Invoked(function.Name, outcome, duration);
         if (outcome == InvocationOutcome.Succeeded)
-            logger.LogInformation("Executed '{Function}' ({Outcome}, Id={InvocationId}, Duration={DurationMs}ms)",
+            logger.LogDebug("Executed '{Function}' ({Outcome}, Id={InvocationId}, Duration={DurationMs}ms)",
                 function.Name, outcome, invocationId, (long)duration.TotalMilliseconds);
         else
             logger.LogWarning("Executed '{Function}' ({Outcome}, Id={InvocationId}, Duration={DurationMs}ms): {Error}",

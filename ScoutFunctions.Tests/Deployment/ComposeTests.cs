@@ -18,8 +18,10 @@ public sealed partial class ComposeTests
                      ?? throw new InvalidOperationException("docker-compose is not installed: apt-get install -y docker-compose (scripts/test.sh does)");
         var (exitCode, output) = await BoundedProcess.RunAsync(binary, ["-f", ComposeFile, "config"], RepositoryFiles.Root, TimeSpan.FromSeconds(60));
         Assert.True(exitCode == 0, $"docker-compose config exited with {exitCode}:\n{output}");
-        foreach (var service in new[] { "redis-stack:", "scout:", "producer:" }) Assert.Contains(service, output);
+        foreach (var service in new[] { "redis:", "scout:", "producer:" }) Assert.Contains(service, output);
         Assert.Contains("AUTH_TOKEN: local-dev-token", output);
+        // Redis 8, the engine users install (Redis Stack is retired), pinned to an exact release.
+        Assert.Matches(@"image: redis:8\.\d+\.\d+", output);
     }
 
     [Fact]

@@ -55,6 +55,8 @@ public sealed class AnalyticsAggregator(
         }
     }
 
+    private string? _loggedPosition;
+
     /// <summary>Turns every window of the counts into a snapshot and stores them.</summary>
     private async Task<IReadOnlyList<AnalyticsSnapshot>> SaveAsync(IndexDefinition definition, (CountState State, DateTimeOffset At) counted, long started)
     {
@@ -73,7 +75,11 @@ public sealed class AnalyticsAggregator(
             Reconciliation = reconciliation,
         }).ToList();
         await store.SaveAsync(snapshots);
-        logger.LogInformation("Aggregated {Total} messages for windows {Windows} through index {IndexName} ({KeyType}, {Timestamp} timestamps); stream position {Position}",
+        // Information when the stream moved (new messages counted), debug when nothing was new.
+        var moved = state.Position != _loggedPosition;
+        _loggedPosition = state.Position;
+        logger.Log(moved ? LogLevel.Information : LogLevel.Debug,
+            "Aggregated {Total} messages for windows {Windows} through index {IndexName} ({KeyType}, {Timestamp} timestamps); stream position {Position}",
             snapshots[0].TotalMessages, string.Join(",", names), definition.Name, definition.KeyType, definition.Timestamp, state.Position);
         return snapshots;
     }

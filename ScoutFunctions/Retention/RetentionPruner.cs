@@ -145,7 +145,8 @@ public sealed class RetentionPruner(
 
     private void Report(long deleted, long unparseable, long trimmed, bool bounded, bool completed, List<string> examples, ScoutOptions o, DateTimeOffset cutoff)
     {
-        logger.LogInformation(
+        // A run with nothing expired is routine: debug, so an idle service stays quiet.
+        logger.Log(deleted > 0 || trimmed > 0 || bounded || !completed ? LogLevel.Information : LogLevel.Debug,
             "Retention: deleted {Deleted} messages older than {Cutoff} (TTL {Ttl}), trimmed {Trimmed} entries from stream {Stream}{Bound}",
             deleted, cutoff.ToString("O", CultureInfo.InvariantCulture), GoDuration.Format(o.RetentionTtl), trimmed, o.Stream,
             bounded ? $"; stopped at SCOUT_RETENTION_MAX_DELETES={o.RetentionMaxDeletes}, the rest goes next run"

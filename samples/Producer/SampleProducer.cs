@@ -64,7 +64,8 @@ public sealed class SampleProducer(IDatabase db, ProducerOptions options, TimePr
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await EnsureIndexAsync();
-        var span = options.BackfillSpan ?? TimeSpan.FromDays(2);
+        // Within Scout's default retention (48 h): older messages would be pruned and the totals drift below what was written.
+        var span = options.BackfillSpan ?? TimeSpan.FromDays(1);
         for (var i = 0; i < options.Backfill && !cancellationToken.IsCancellationRequested; i++)
             await WriteAsync(time.GetUtcNow() - TimeSpan.FromSeconds(_random.NextDouble() * span.TotalSeconds));
         var started = time.GetUtcNow();

@@ -118,6 +118,19 @@ public sealed class ProcessTests(RedisServerFixture redis) : IClassFixture<Redis
         Assert.Contains(lines, l => l.Contains("AggregateAnalytics"));
         Assert.DoesNotContain(lines, l => l.Contains(AuthToken) || l.Contains(RedisPassword));
         Assert.DoesNotContain(process.Error, l => l.Contains(AuthToken) || l.Contains(RedisPassword));
+        // A scope prints as words, not as its type's name.
+        Assert.DoesNotContain(lines, l => l.Contains("System.Collections.Generic"));
+        Assert.Contains(lines, l => l.Contains("\"Scopes\":[{\"Message\":\"AggregateAnalytics ", StringComparison.Ordinal));
+        // One start-up line says what this Scout reads and how it reaches Redis.
+        var startup = Assert.Single(lines, l => l.Contains("counting index", StringComparison.Ordinal));
+        using var started = JsonDocument.Parse(startup);
+        var state = started.RootElement.GetProperty("State");
+        Assert.Equal("127.0.0.1", state.GetProperty("RedisAddr").GetString());
+        Assert.Equal(redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), state.GetProperty("RedisPort").ToString());
+        Assert.Equal("off", state.GetProperty("Tls").GetString());
+        Assert.Equal("password", state.GetProperty("Login").GetString());
+        Assert.Equal("required", state.GetProperty("Auth").GetString());
+        Assert.Equal("messages", state.GetProperty("Index").GetString());
     }
 
     [Fact]
