@@ -37,14 +37,12 @@ if [ ! -d deploy-tests/node_modules ] || [ deploy-tests/package-lock.json -nt de
 fi
 bash scripts/publish.sh --restore-only >/dev/null
 
-# The contract suite and the end-to-end cycle run on a real Redis Stack: SCOUT_TEST_REDIS_STACK=host:port, else the
-# fixtures start redis-server with the RedisJSON and RediSearch modules of SCOUT_TEST_REDIS_STACK_MODULES or
-# /opt/redis-stack/lib (where Redis's redis-stack-server package puts them; /opt/redis-stack/bin/redis-server is
-# preferred); with none, those tests are reported skipped, and the reason is the last thing this script prints.
-stack_modules=${SCOUT_TEST_REDIS_STACK_MODULES:-/opt/redis-stack/lib}
-if [ -n "${SCOUT_TEST_REDIS_STACK:-}" ]; then stack="SCOUT_TEST_REDIS_STACK=$SCOUT_TEST_REDIS_STACK"
-elif [ -f "$stack_modules/redisearch.so" ] && [ -f "$stack_modules/rejson.so" ]; then stack="modules in $stack_modules"
-else stack=""; fi
+# The contract suite, the end-to-end cycle and the cluster tests run on a real engine: SCOUT_TEST_REDIS_STACK=host:port,
+# else the fixtures start redis-server with the query engine and JSON modules of SCOUT_TEST_REDIS_STACK_MODULES, of
+# Redis 8 as its official image lays them out (/usr/local/lib/redis/modules, /usr/local/bin/redis-server), or of Redis
+# Stack (/opt/redis-stack/lib); with none, those tests are reported skipped, and the reason is the last thing printed.
+engine=$(bash scripts/engine.sh) && stack=yes || stack=""
+echo "$engine" >&2
 
 # The image's self-host, compiled with native AOT (scripts/publish.sh, about 5 minutes): the tests that start the
 # self-host as a process run a second time against it (SCOUT_TEST_NATIVE_SELFHOST), after the whole suite.
@@ -78,10 +76,16 @@ status=$(cat "$session_file.status" 2>/dev/null || echo 1)
 
 # The apps the tests start log to their test's output, never to this console: an application JSON log line here
 # (the console logger's format) means a test started an app without TestLogging.RouteAwayFromConsole.
-leaked=$(grep -cE '^[[:space:]]*\{"Timestamp"' TestResults/console.log || true)
+# A failed test's own output (its "Standard Output Messages:", where its app's captured logs belong) is not a leak.
+leaked_lines() {
+  awk '/^  Standard Output Messages:/ { own = 1; next }
+       /^  (Passed|Failed|Skipped) |^(Passed|Failed)!|^Results File:|^Test Run / { own = 0 }
+       !own && /^[[:space:]]*\{"Timestamp"/' TestResults/console.log
+}
+leaked=$(leaked_lines | wc -l)
 if [ "$leaked" -ne 0 ]; then
   echo "FAIL: $leaked application log line(s) reached the test console (see TestResults/console.log), e.g.:" >&2
-  grep -E '^[[:space:]]*\{"Timestamp"' TestResults/console.log | head -n 3 | cut -c1-200 >&2
+  leaked_lines | head -n 3 | cut -c1-200 >&2
   [ "$status" -ne 0 ] || status=1
 fi
 
@@ -97,5 +101,6 @@ if [ -n "$leftovers" ]; then
 fi
 # Skipped tests are said last, with their reasons, so a green run cannot hide that the real engine was not there.
 bash scripts/skipped.sh TestResults >&2 || true
-[ -n "$stack" ] || echo "NO REDIS STACK: the tests of the real FT.*/JSON.* path were skipped (see docs/testing.md, 'A real Redis Stack')" >&2
+[ -n "$stack" ] || echo "NO ENGINE: the tests of the real FT.*/JSON.* path were skipped (see docs/testing.md, 'A real engine')" >&2
+echo "$engine" >&2
 exit "$status"
