@@ -1,3 +1,4 @@
+using StackExchange.Redis;
 using Microsoft.Extensions.Time.Testing;
 using Scout.Configuration;
 using Scout.Redis;
@@ -34,7 +35,9 @@ public sealed class UnprefixedHashIndexTests
 
         var first = await scout.CycleAsync();
         // Scout's counts are hashes now, and the index holds them: the next full pass reads them and must leave them out.
-        var indexed = (long)(await db.ExecuteAsync("FT.SEARCH", "messages", "*", "LIMIT", "0", "0"))[0];
+        // RESP2's [total, …], or RESP3's map (RediSearch 2.8 and later, Redis 8) with total_results.
+        var reply = await db.ExecuteAsync("FT.SEARCH", "messages", "*", "LIMIT", "0", "0");
+        var indexed = reply.Resp3Type == ResultType.Map ? (long)reply.ToDictionary()["total_results"] : (long)reply[0];
         Assert.True(indexed > 20, $"the index holds only {indexed} hashes: Scout's own were expected among them");
         time.Advance(TimeSpan.FromMinutes(2));
         var reconciled = await scout.CycleAsync();
