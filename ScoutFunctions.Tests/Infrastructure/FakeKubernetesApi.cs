@@ -18,8 +18,10 @@ namespace Scout.Tests.Infrastructure;
 /// The few Kubernetes API paths Scout calls for a ScoutProfile (Profile/KubernetesApi), on real Kestrel at
 /// 127.0.0.1: GET of one profile, the collection (list, or watch=true streaming newline-delimited
 /// watch events and kept open), GET of a Secret. Behaves like the API server where Scout depends on
-/// it: bearer token required, Status bodies on errors, a new watch starts with synthetic ADDED events
-/// for the objects that exist. Faults (a fixed status or a hang) are switched on from the test.
+/// it: bearer token required, Status bodies on errors; a watch without resourceVersion starts with synthetic ADDED
+/// events for the objects that exist, a watch from a resourceVersion replays the events after it (or answers an ERROR
+/// event 410 Gone once <see cref="Compact"/> has forgotten them), and bookmarks are sent to watches that asked for
+/// them. Faults (a fixed status or a hang) are switched on from the test.
 /// </summary>
 public sealed partial class FakeKubernetesApi : IAsyncDisposable
 {
@@ -32,6 +34,8 @@ public sealed partial class FakeKubernetesApi : IAsyncDisposable
     private readonly Dictionary<(string Namespace, string Name), JsonObject> _profiles = [];
     private readonly Dictionary<(string Namespace, string Name), Dictionary<string, string>> _secrets = [];
     private readonly List<OpenWatch> _watches = [];
+    private readonly List<(long Version, string Namespace, string Name, string Line)> _history = [];
+    private long _compactedThrough;
     private readonly ConcurrentQueue<ApiRequest> _requests = new();
     private readonly CancellationTokenSource _stopping = new();
     private long _resourceVersion = 1000;
@@ -50,6 +54,9 @@ public sealed partial class FakeKubernetesApi : IAsyncDisposable
 
     /// <summary>When set, every request gets this HTTP status (with a Status body) instead of an answer.</summary>
     public HttpStatusCode? FailWith { get; set; }
+
+    /// <summary>Bearer tokens accepted besides <see cref="Token"/> (an exec plugin's, a service account's).</summary>
+    public ConcurrentDictionary<string, bool> AcceptedTokens { get; } = new();
 
     /// <summary>When true, every request is accepted and never answered (until it is aborted or the server stops).</summary>
     public bool Hang { get; set; }
@@ -132,9 +139,36 @@ public sealed partial class FakeKubernetesApi : IAsyncDisposable
         }
     }
 
+    /// <summary>Forgets every event so far, as etcd's compaction does: a watch from an older resourceVersion gets 410 Gone.</summary>
+    public void Compact()
+    {
+        lock (_gate)
+        {
+            _compactedThrough = _resourceVersion;
+            _history.Clear();
+        }
+    }
+
+    /// <summary>Sends a BOOKMARK with the current resourceVersion to the open watches that asked for bookmarks; returns it.</summary>
+    public string SendBookmark()
+    {
+        lock (_gate)
+        {
+            var version = (++_resourceVersion).ToString();
+            var line = new JsonObject
+            {
+                ["type"] = "BOOKMARK",
+                ["object"] = new JsonObject { ["apiVersion"] = $"{Group}/{Version}", ["kind"] = "ScoutProfile", ["metadata"] = new JsonObject { ["resourceVersion"] = version } },
+            }.ToJsonString();
+            foreach (var watch in _watches.Where(w => w.Bookmarks)) watch.Events.Writer.TryWrite(line);
+            return version;
+        }
+    }
+
     private void Notify(string type, string ns, string name, JsonObject resource)
     {
         var line = new JsonObject { ["type"] = type, ["object"] = resource.DeepClone() }.ToJsonString();
+        _history.Add((_resourceVersion, ns, name, line));
         foreach (var watch in _watches)
             if (watch.Namespace == ns && (watch.Name is null || watch.Name == name)) watch.Events.Writer.TryWrite(line);
     }
@@ -163,7 +197,8 @@ public sealed partial class FakeKubernetesApi : IAsyncDisposable
             await StatusAsync(context, status, "injected by the test");
             return;
         }
-        if (request.Headers.Authorization.ToString() != "Bearer " + Token)
+        var authorization = request.Headers.Authorization.ToString();
+        if (authorization != "Bearer " + Token && !(authorization.StartsWith("Bearer ", StringComparison.Ordinal) && AcceptedTokens.ContainsKey(authorization[7..])))
         {
             await StatusAsync(context, HttpStatusCode.Unauthorized, "Unauthorized");
             return;
@@ -187,7 +222,7 @@ public sealed partial class FakeKubernetesApi : IAsyncDisposable
             var ns = collection.Groups["ns"].Value;
             var selector = request.Query["fieldSelector"].ToString();
             var name = selector.StartsWith("metadata.name=", StringComparison.Ordinal) ? selector["metadata.name=".Length..] : null;
-            if (watch) await WatchAsync(context, ns, name, aborted.Token);
+            if (watch) await WatchAsync(context, ns, name, request.Query["resourceVersion"].ToString(), request.Query["allowWatchBookmarks"] == "true", aborted.Token);
             else await ListAsync(context, ns, name);
         }
         else if (SecretItem().Match(path) is { Success: true } secret)
@@ -219,29 +254,52 @@ public sealed partial class FakeKubernetesApi : IAsyncDisposable
     private async Task ListAsync(HttpContext context, string ns, string? name)
     {
         var items = new JsonArray();
+        string version;
         lock (_gate)
         {
             foreach (var ((itemNs, itemName), resource) in _profiles)
                 if (itemNs == ns && (name is null || itemName == name)) items.Add(resource.DeepClone());
+            version = _resourceVersion.ToString();
         }
         await JsonAsync(context, new JsonObject
         {
             ["apiVersion"] = $"{Group}/{Version}",
             ["kind"] = "ScoutProfileList",
-            ["metadata"] = new JsonObject { ["resourceVersion"] = _resourceVersion.ToString() },
+            ["metadata"] = new JsonObject { ["resourceVersion"] = version },
             ["items"] = items,
         });
     }
 
-    private async Task WatchAsync(HttpContext context, string ns, string? name, CancellationToken aborted)
+    private async Task WatchAsync(HttpContext context, string ns, string? name, string from, bool bookmarks, CancellationToken aborted)
     {
-        var watch = new OpenWatch(ns, name, Channel.CreateUnbounded<string>());
+        var watch = new OpenWatch(ns, name, Channel.CreateUnbounded<string>(), bookmarks);
         lock (_gate)
         {
-            // Like the API server for a watch without resourceVersion: the current state first, as ADDED.
-            foreach (var ((itemNs, itemName), resource) in _profiles)
-                if (itemNs == ns && (name is null || itemName == name))
-                    watch.Events.Writer.TryWrite(new JsonObject { ["type"] = "ADDED", ["object"] = resource.DeepClone() }.ToJsonString());
+            if (from is "" or "0")
+            {
+                // Like the API server for a watch without resourceVersion: the current state first, as ADDED.
+                foreach (var ((itemNs, itemName), resource) in _profiles)
+                    if (itemNs == ns && (name is null || itemName == name))
+                        watch.Events.Writer.TryWrite(new JsonObject { ["type"] = "ADDED", ["object"] = resource.DeepClone() }.ToJsonString());
+            }
+            else if (long.Parse(from, System.Globalization.CultureInfo.InvariantCulture) < _compactedThrough)
+            {
+                // Too old: the API server answers one ERROR event with a Status 410 and ends the stream.
+                watch.Events.Writer.TryWrite(new JsonObject
+                {
+                    ["type"] = "ERROR",
+                    ["object"] = new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["status"] = "Failure", ["reason"] = "Expired", ["code"] = 410,
+                        ["message"] = $"too old resource version: {from} ({_compactedThrough})" },
+                }.ToJsonString());
+                watch.Events.Writer.TryComplete();
+            }
+            else
+            {
+                // From a resourceVersion: the events after it, then live ones.
+                var after = long.Parse(from, System.Globalization.CultureInfo.InvariantCulture);
+                foreach (var (version, itemNs, itemName, line) in _history)
+                    if (version > after && itemNs == ns && (name is null || itemName == name)) watch.Events.Writer.TryWrite(line);
+            }
             _watches.Add(watch);
         }
         try
@@ -308,7 +366,7 @@ public sealed partial class FakeKubernetesApi : IAsyncDisposable
     [GeneratedRegex("^/api/v1/namespaces/(?<ns>[^/]+)/secrets/(?<name>[^/]+)$")]
     private static partial Regex SecretItem();
 
-    private sealed record OpenWatch(string Namespace, string? Name, Channel<string> Events);
+    private sealed record OpenWatch(string Namespace, string? Name, Channel<string> Events, bool Bookmarks);
 }
 
 /// <summary>One request the fake API server received.</summary>

@@ -42,12 +42,12 @@ internal sealed record SnapshotsHealth(string StaleAfter, IReadOnlyDictionary<st
 /// <summary>One window: the snapshot's own time and age, when this replica last read it, and the latest refresh failure.</summary>
 internal sealed record SnapshotHealth(string? LastUpdated, double? AgeSeconds, bool Stale, string? ReadAt, string? RefreshError);
 
-/// <summary>"environment" when no ScoutProfile is in force, else which one and since when.</summary>
-internal sealed record ProfileHealth(string Source, string? Name, string? ResourceVersion, string? AppliedAt)
+/// <summary>"environment" when no ScoutProfile is in force (with why, when one is named), else which one and since when.</summary>
+internal sealed record ProfileHealth(string Source, string? Name, string? ResourceVersion, string? AppliedAt, string? Reason = null)
 {
     public static ProfileHealth From(ScoutProfileService profile) => profile.Active is { } active
         ? new("ScoutProfile", active.Name, active.ResourceVersion, MessageTimestamp.Rfc3339(active.AppliedAt))
-        : new("environment", profile.Name, null, null);
+        : new("environment", profile.Name, null, null, profile.Name is null ? null : profile.Problem);
 }
 
 internal sealed record FunctionHealth(string? LastRun, string? NextRun, string LastOutcome, double? LastDurationSeconds);

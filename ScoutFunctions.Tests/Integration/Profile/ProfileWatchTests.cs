@@ -7,7 +7,8 @@ namespace Scout.Tests.Integration.Profile;
 
 /// <summary>
 /// The ScoutProfile watch against a fake API server streaming watch events: changes apply live (the timer
-/// host follows a new interval), deletion returns to the environment, a dropped watch reconnects.
+/// host follows a new interval), deletion returns to the environment, a dropped watch resumes from the last version
+/// seen (bookmarks included) without replaying old changes, 410 Gone lists again, errors back off with jitter.
 /// </summary>
 [Collection(RedisCollection.Name)]
 public sealed class ProfileWatchTests(RedisServerFixture redis) : IAsyncLifetime
@@ -216,13 +217,74 @@ public sealed class ProfileWatchTests(RedisServerFixture redis) : IAsyncLifetime
     {
         _api.FailWith = HttpStatusCode.Forbidden;
         await using var scout = await StartAsync();
+        var started = DateTimeOffset.UtcNow;
 
-        await EventuallyAsync(() => _api.WatchRequests >= 3, "three watch attempts");
-        var attempts = _api.Requests.Where(r => r.Watch).Select(r => r.At).ToList();
-        // Lower bounds only (a loaded machine adds delay, never removes it): 1 s, then 2 s between attempts.
-        Assert.True(attempts[1] - attempts[0] >= TimeSpan.FromSeconds(0.9), $"first retry after {attempts[1] - attempts[0]}");
-        Assert.True(attempts[2] - attempts[1] >= TimeSpan.FromSeconds(1.9), $"second retry after {attempts[2] - attempts[1]}");
-        Assert.Contains(scout.ProfileWarnings, w => w.Message.Contains("watch dropped (HTTP 403)"));
+        // Each attempt lists the profile (the informer's first step) and fails there.
+        await EventuallyAsync(() => Lists() >= 3, "three attempts", seconds: 30);
+        var seconds = (DateTimeOffset.UtcNow - started).TotalSeconds;
+        // Exponential backoff from 1 s with jitter: three attempts take seconds, never a busy loop.
+        Assert.True(seconds >= 1, $"three attempts within {seconds:F2} s");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.True(Lists() <= 8, $"{Lists()} attempts within {(DateTimeOffset.UtcNow - started).TotalSeconds:F0} s");
+        var warning = Assert.IsType<string>(scout.ProfileWarnings.Select(w => w.Message).FirstOrDefault(m => m.Contains("watch dropped (HTTP 403")));
+        Assert.Contains("Scout needs get, list and watch on scoutprofiles.homerun2.stuttgart-things.com", warning);
+        Assert.Equal(0, _api.WatchRequests);
+    }
+
+    private int Lists() => _api.Requests.Count(r => !r.Watch && r.Path.EndsWith("/scoutprofiles", StringComparison.Ordinal));
+
+    private int Applied(ProfiledScout scout) => scout.Logs.From<ScoutProfileService>().Count(e => e.Message.Contains("applied resourceVersion"));
+
+    [Fact]
+    public async Task The_watch_starts_from_the_lists_version_with_bookmarks_and_resumes_from_the_last_version_seen()
+    {
+        _api.PutProfile(Ns, Name, ProfiledScout.Spec("""{"scoutInterval":"30m"}"""));
+        await using var scout = await StartAsync();
+        await WaitForWatchAsync();
+        var first = _api.Requests.Last(r => r.Watch).Query;
+        Assert.Contains("allowWatchBookmarks=true", first);
+        Assert.Matches(@"resourceVersion=\d+", first);
+        Assert.Equal(1, Applied(scout)); // read at start-up; the list repeats the same version and is not applied again
+
+        var changed = _api.PutProfile(Ns, Name, ProfiledScout.Spec("""{"scoutInterval":"25m"}"""));
+        await EventuallyAsync(() => scout.Options.Interval == TimeSpan.FromMinutes(25), "the change applies");
+        _api.DropWatches();
+        await EventuallyAsync(() => _api.OpenWatches == 1 && _api.WatchRequests == 2, "the watch resumes");
+        Assert.Contains("resourceVersion=" + changed, _api.Requests.Last(r => r.Watch).Query);
+        Assert.Equal(1, Lists()); // resumed, not listed again
+
+        // A bookmark moves the version without a change; the next resume starts there.
+        var bookmark = _api.SendBookmark();
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        _api.DropWatches();
+        await EventuallyAsync(() => _api.OpenWatches == 1 && _api.WatchRequests == 3, "the watch resumes again");
+        Assert.Contains("resourceVersion=" + bookmark, _api.Requests.Last(r => r.Watch).Query);
+
+        _api.PutProfile(Ns, Name, ProfiledScout.Spec("""{"scoutInterval":"20m"}"""));
+        await EventuallyAsync(() => scout.Options.Interval == TimeSpan.FromMinutes(20), "the resumed watch delivers changes");
+        // Every change applied once: start-up, 25m, 20m; no replay of an old one.
+        Assert.Equal(3, Applied(scout));
+    }
+
+    [Fact]
+    public async Task A_version_the_server_forgot_410_gone_is_answered_by_a_fresh_list()
+    {
+        _api.PutProfile(Ns, Name, ProfiledScout.Spec("""{"scoutInterval":"30m"}"""));
+        await using var scout = await StartAsync();
+        await WaitForWatchAsync();
+
+        _api.FailWith = HttpStatusCode.ServiceUnavailable;
+        _api.DropWatches();
+        await EventuallyAsync(() => _api.Requests.Count(r => r.Watch) >= 2, "Scout tries to resume");
+        // Meanwhile the profile changes and the server compacts its history past Scout's version.
+        _api.PutProfile(Ns, Name, ProfiledScout.Spec("""{"scoutInterval":"45m"}"""));
+        _api.Compact();
+        _api.FailWith = null;
+
+        await EventuallyAsync(() => scout.Options.Interval == TimeSpan.FromMinutes(45), "the fresh list applies the change", seconds: 30);
+        Assert.Equal(2, Lists());
+        Assert.Contains(scout.Logs.From<ScoutProfileService>(), e => e.Message.Contains("is gone (410); listing again"));
+        await EventuallyAsync(() => _api.OpenWatches == 1, "the watch goes on from the new list");
     }
 
     [Fact]
@@ -240,7 +302,7 @@ public sealed class ProfileWatchTests(RedisServerFixture redis) : IAsyncLifetime
         _api.DeleteProfile(Ns, Name);
         _api.FailWith = null;
 
-        await EventuallyAsync(() => scout.Options.Interval == TimeSpan.FromHours(1), "the environment interval is back", seconds: 8);
+        await EventuallyAsync(() => scout.Options.Interval == TimeSpan.FromHours(1), "the environment interval is back", seconds: 30);
         Assert.Equal("environment", (await scout.HealthAsync()).GetProperty("profile").GetProperty("source").GetString());
     }
 
