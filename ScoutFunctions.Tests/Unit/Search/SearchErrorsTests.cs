@@ -22,6 +22,30 @@ public sealed class SearchErrorsTests
     }
 
     [Theory]
+    [InlineData("ft_info_missing_index")]
+    [InlineData("ft_search_missing_index")]
+    [InlineData("ft_aggregate_missing_index")]
+    [InlineData("ft_dropindex_missing_index")]
+    public void Redis_8s_recorded_missing_index_replies_are_recognized(string name)
+    {
+        var reply = Recorded(name);
+        Assert.Equal("SEARCH_INDEX_NOT_FOUND Index not found: nosuchindex", reply);
+        Assert.True(SearchErrors.IsMissingIndex(reply));
+        Assert.False(SearchErrors.IsMissingModule(reply));
+    }
+
+    [Fact]
+    public void Redis_8s_recorded_existing_index_reply_is_recognized() => Assert.True(SearchErrors.IsIndexExists(Recorded("ft_create_existing_index")));
+
+    /// <summary>A recorded error reply (Fixtures/redis-8.8) as the client's message: the text after '-'.</summary>
+    private static string Recorded(string name)
+    {
+        var reply = RespReader.Read(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", "redis-8.8", name + ".resp2")));
+        Assert.Equal(StackExchange.Redis.ResultType.Error, reply.Resp2Type);
+        return reply.ToString()!;
+    }
+
+    [Theory]
     [InlineData("SEARCH_INDEX_EXISTS Index already exists")]
     [InlineData("Index already exists")]
     public void An_existing_index_is_recognized(string reply)
