@@ -6,6 +6,7 @@
 # Usage: bash bench/profile-rss.sh <ScoutFunctions executable or .dll> <redis port>
 set -euo pipefail
 entry=$1; redis_port=$2
+[ -e "$entry" ] || { echo "no build at $entry" >&2; exit 1; }
 work=$(mktemp -d /tmp/scout-profile-rss.XXXXXX)
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }

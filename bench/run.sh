@@ -233,6 +233,8 @@ composite_label="composite ReadyToRun (the image's publish until 2026-12-04)"
 if [ -d "$work/publish-composite" ]; then
   run_fg "$bench" coldstart "$composite_label" "$work/publish-composite/ScoutFunctions" "$redis_port" 10 >> "$rows"
 fi
+# Idle memory with and without a ScoutProfile followed on a loopback Kubernetes API (issue 37's footprint goals).
+run_fg bash bench/profile-rss.sh "$publish_entry" "$redis_port" >> "$rows"
 # The same measure for the floor app: what ASP.NET Core and the runtime cost on this machine before any Scout code.
 FLOOR_BODY_FILE=$work/body.json "$bench" coldstart "floor (bare ASP.NET Core, reference)" "$floor_dll" "$redis_port" 10 >> "$rows"
 # The ratio to the floor measured minutes apart on the same machine moves less with the machine's load than the absolute figure.
