@@ -14,8 +14,11 @@ namespace Scout.Tests.Integration.Tls;
 /// wrong password. Readiness tells the outcome; a refused connection is one readiness line naming the cause.
 /// </summary>
 [Trait(ScoutProcess.Trait, ScoutProcess.SelfHost)]
+[Collection(Name)]
 public sealed class RedisTlsTests(ITestOutputHelper output)
 {
+    public const string Name = "tls-handshakes";
+
     private const string Password = "tls-pass-5c1e9a";
 
     [Fact]
@@ -124,3 +127,12 @@ public sealed class RedisTlsTests(ITestOutputHelper output)
         return line.Message;
     }
 }
+
+/// <summary>
+/// The refusals are read from the TLS handshake and the login reply within the client's 3 s connect timeout. With the
+/// whole suite running in the same test host, its thread pool can be too busy for that (seen in CI: every attempt
+/// "Operation canceled" for a minute), so these tests run by themselves, after the parallel ones.
+/// </summary>
+[CollectionDefinition(RedisTlsTests.Name, DisableParallelization = true)]
+public sealed class TlsHandshakeCollection;
+
