@@ -7,7 +7,8 @@ namespace Scout.Tests.Integration.Profile;
 /// The kubeconfigs users get from EKS, GKE and AKS authenticate through an exec credential plugin: a real script prints
 /// an ExecCredential whose token the loopback API server requires; when it expires the plugin runs again and the next
 /// requests carry the new token. A plugin that is not there, and a token the server refuses, each give one warning
-/// saying what to fix, /health says why no profile is in force, and Scout serves on its environment values.
+/// saying what to fix, /health says why no profile is in force, and Scout serves on its environment values. A pod's
+/// service-account token file is read again after it rotates.
 /// </summary>
 [Collection(RedisCollection.Name)]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
@@ -104,6 +105,39 @@ public sealed class ProfileCredentialsTests(RedisServerFixture redis) : IAsyncLi
         _api.PutProfile(Ns, Name, ProfiledScout.Spec("""{"scoutInterval":"20m"}"""));
         await EventuallyAsync(() => scout.Options.Interval == TimeSpan.FromMinutes(20), "the watch with the renewed token delivers changes");
         Assert.DoesNotContain(scout.Logs.Entries, e => (e.Message + e.Details).Contains(TokenPrefix));
+    }
+
+    [Fact]
+    public async Task A_rotated_service_account_token_file_is_read_again()
+    {
+        // In a pod, KubernetesClient's InClusterConfig gives the service account's token file as a TokenFileAuth (its
+        // fixed path needs a pod): the same provider over a file of the test's, as kubelet rotates the projected token.
+        const string before = "file-token-before-2b7c", after = "file-token-after-61fd";
+        var tokenFile = Path.Combine(_folder, "token");
+        File.WriteAllText(tokenFile, before);
+        _api.AcceptedTokens[before] = true;
+        _api.PutProfile(Ns, Name, ProfiledScout.Spec("""{"scoutInterval":"30m"}"""));
+        var configuration = new k8s.KubernetesClientConfiguration
+        {
+            Host = _api.Address.ToString(),
+            TokenProvider = new k8s.Authentication.TokenFileAuth(tokenFile),
+        };
+        using var api = new Scout.Profile.ProfileApi(configuration);
+        var profile = new Scout.Profile.ProfileRef(Ns, Name);
+        Assert.NotNull(await api.GetAsync(profile, CancellationToken.None));
+        Assert.Equal("Bearer " + before, _api.Requests.Last().Authorization);
+
+        File.WriteAllText(tokenFile, after);
+        _api.AcceptedTokens[after] = true;
+        _api.AcceptedTokens.TryRemove(before, out _);
+        // The provider reads the file again once its copy is a minute old.
+        await Task.Delay(TimeSpan.FromSeconds(62));
+        Assert.NotNull(await api.GetAsync(profile, CancellationToken.None));
+        Assert.Equal("Bearer " + after, _api.Requests.Last().Authorization);
+        var events = api.WatchAsync(profile, "0", CancellationToken.None).GetAsyncEnumerator();
+        Assert.True(await events.MoveNextAsync());
+        Assert.Equal("Bearer " + after, _api.Requests.Last().Authorization);
+        await events.DisposeAsync();
     }
 
     [Fact]
