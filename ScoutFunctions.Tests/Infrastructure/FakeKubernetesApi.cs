@@ -15,7 +15,7 @@ using Microsoft.Extensions.Logging;
 namespace Scout.Tests.Infrastructure;
 
 /// <summary>
-/// The few Kubernetes API paths Scout calls for a ScoutProfile (Profile/KubernetesApi), on real Kestrel at
+/// The few Kubernetes API paths Scout calls for a ScoutProfile (Profile/ProfileApi), on real Kestrel at
 /// 127.0.0.1: GET of one profile, the collection (list, or watch=true streaming newline-delimited
 /// watch events and kept open), GET of a Secret. Behaves like the API server where Scout depends on
 /// it: bearer token required, Status bodies on errors; a watch without resourceVersion starts with synthetic ADDED
