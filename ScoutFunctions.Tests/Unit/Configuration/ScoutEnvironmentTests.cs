@@ -61,7 +61,7 @@ public sealed class ScoutEnvironmentTests
     // Read by the timer functions and the profile service, not ScoutOptions; their defaults are tested
     // there (schedules fall back to %SCOUT_INTERVAL%, the profile namespace to homerun2, the watch to on).
     private static readonly HashSet<string> ReadOutsideScoutOptions =
-        ["ALERT_SCHEDULE", "SCOUT_RETENTION_SCHEDULE", "POD_NAMESPACE", "KUBECONFIG"];
+        ["ALERT_SCHEDULE", "SCOUT_RETENTION_SCHEDULE", "POD_NAMESPACE", "KUBECONFIG", "SCOUT_KUBE_CONTEXT"];
 
     private static string CanonicalDuration(string text) => GoDuration.Format(GoDuration.Parse(text));
 
