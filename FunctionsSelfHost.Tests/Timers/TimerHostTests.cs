@@ -78,14 +78,14 @@ public sealed class TimerHostTests(RedisServerFixture redis) : IAsyncLifetime
 
         await StartHostAsync([startup, later]);
 
-        await Eventually.TrueAsync(() => Task.FromResult(startup.Runs.Count == 1), "the RunOnStartup function runs", seconds: 3);
+        await Eventually.TrueAsync(() => Task.FromResult(startup.Runs.Count == 1), "the RunOnStartup function runs", seconds: 30);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"first run after {clock.Elapsed}");
         var run = Assert.Single(startup.Runs);
         Assert.False(run.Timer.IsPastDue);
         Assert.Null(run.Timer.ScheduleStatus);
 
         TimerRecord? record = null;
-        await Eventually.TrueAsync(async () => (record = await RecordAsync("Startup")) is not null, "the run's status is stored", seconds: 3);
+        await Eventually.TrueAsync(async () => (record = await RecordAsync("Startup")) is not null, "the run's status is stored", seconds: 30);
         Assert.Equal(InvocationOutcome.Succeeded, record!.LastOutcome);
         Assert.Null(record.LastError);
         Assert.InRange(record.ScheduleStatus.Next - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(59), TimeSpan.FromMinutes(61));
@@ -103,7 +103,7 @@ public sealed class TimerHostTests(RedisServerFixture redis) : IAsyncLifetime
 
         await StartHostAsync([function]);
 
-        await Eventually.TrueAsync(() => Task.FromResult(function.Runs.Count >= 3), "three runs", seconds: 10);
+        await Eventually.TrueAsync(() => Task.FromResult(function.Runs.Count >= 3), "three runs", seconds: 30);
         var starts = function.Runs.Select(r => r.Start).Order().ToList();
         // About one second apart: neither back to back nor skipping occurrences.
         foreach (var (previous, next) in starts.Zip(starts.Skip(1)))
@@ -120,7 +120,7 @@ public sealed class TimerHostTests(RedisServerFixture redis) : IAsyncLifetime
         var (second, secondMetrics) = await StartHostAsync([function], new SkewedClock(TimeSpan.FromMilliseconds(-250)));
 
         // At least three runs (polled, not slept: a loaded machine may skip an occurrence), then a little more.
-        await Eventually.TrueAsync(() => Task.FromResult(function.Runs.Count >= 3), "three runs across both hosts", seconds: 10);
+        await Eventually.TrueAsync(() => Task.FromResult(function.Runs.Count >= 3), "three runs across both hosts", seconds: 30);
         await Task.Delay(TimeSpan.FromSeconds(1.2));
         await StopAsync(first, TimeSpan.FromSeconds(2));
         await StopAsync(second, TimeSpan.FromSeconds(2));
@@ -147,7 +147,7 @@ public sealed class TimerHostTests(RedisServerFixture redis) : IAsyncLifetime
         await StartHostAsync([function]);
         await StartHostAsync([function]);
 
-        await Eventually.TrueAsync(() => Task.FromResult(function.Runs.Count >= 2), "two slow runs", seconds: 6);
+        await Eventually.TrueAsync(() => Task.FromResult(function.Runs.Count >= 2), "two slow runs", seconds: 30);
 
         Assert.Equal(1, function.MaxConcurrent);
         var runs = function.Runs.OrderBy(r => r.Start).ToList();
@@ -164,7 +164,7 @@ public sealed class TimerHostTests(RedisServerFixture redis) : IAsyncLifetime
         var (_, metrics) = await StartHostAsync([function], ("functionTimeout", "00:00:00.5"));
 
         TimerRecord? record = null;
-        await Eventually.TrueAsync(async () => (record = await RecordAsync("Hanging")) is not null, "the timed-out run is recorded", seconds: 4);
+        await Eventually.TrueAsync(async () => (record = await RecordAsync("Hanging")) is not null, "the timed-out run is recorded", seconds: 30);
         Assert.Equal(InvocationOutcome.TimedOut, record!.LastOutcome);
         Assert.Contains("functionTimeout", record.LastError);
         Assert.InRange(record.LastDurationSeconds, 0.4, 2.5);
@@ -183,7 +183,7 @@ public sealed class TimerHostTests(RedisServerFixture redis) : IAsyncLifetime
 
         var (_, metrics) = await StartHostAsync([function]);
 
-        await Eventually.TrueAsync(() => Task.FromResult(function.Runs.Count >= 2), "the failing function runs again", seconds: 4);
+        await Eventually.TrueAsync(() => Task.FromResult(function.Runs.Count >= 2), "the failing function runs again", seconds: 30);
         var record = await RecordAsync("Failing");
         Assert.NotNull(record);
         Assert.Equal(InvocationOutcome.Failed, record.LastOutcome);
@@ -205,7 +205,7 @@ public sealed class TimerHostTests(RedisServerFixture redis) : IAsyncLifetime
         await StartHostAsync([off, on], (key, value));
 
         // Long enough for a start-up run and a scheduled one of the enabled function.
-        await Eventually.TrueAsync(() => Task.FromResult(on.Runs.Count >= 2), "the enabled function runs twice", seconds: 4);
+        await Eventually.TrueAsync(() => Task.FromResult(on.Runs.Count >= 2), "the enabled function runs twice", seconds: 30);
         if (disabled)
         {
             Assert.Equal(0, off.Started);
@@ -227,13 +227,13 @@ public sealed class TimerHostTests(RedisServerFixture redis) : IAsyncLifetime
 
         await StartHostAsync([function]);
 
-        await Eventually.TrueAsync(() => Task.FromResult(function.Runs.Count == 1), "the missed occurrence runs", seconds: 3);
+        await Eventually.TrueAsync(() => Task.FromResult(function.Runs.Count == 1), "the missed occurrence runs", seconds: 30);
         var run = Assert.Single(function.Runs);
         Assert.True(run.Timer.IsPastDue);
         Assert.Equal(stored, run.Timer.ScheduleStatus);
         TimerRecord? record = null;
         await Eventually.TrueAsync(async () => (record = await RecordAsync("Late"))!.ScheduleStatus.Last == stored.Next,
-            "the run is recorded as the missed occurrence", seconds: 3);
+            "the run is recorded as the missed occurrence", seconds: 30);
         Assert.True(record!.ScheduleStatus.Next > DateTimeOffset.UtcNow.AddMinutes(59), $"next {record.ScheduleStatus.Next:O}");
     }
 
@@ -248,7 +248,7 @@ public sealed class TimerHostTests(RedisServerFixture redis) : IAsyncLifetime
 
         await StartHostAsync([function]);
 
-        await Eventually.TrueAsync(() => Task.FromResult(function.Runs.Count == 1), "the start-up run", seconds: 3);
+        await Eventually.TrueAsync(() => Task.FromResult(function.Runs.Count == 1), "the start-up run", seconds: 30);
         var run = Assert.Single(function.Runs);
         Assert.False(run.Timer.IsPastDue);
         Assert.Equal(stored, run.Timer.ScheduleStatus);
@@ -295,12 +295,12 @@ public sealed class TimerHostTests(RedisServerFixture redis) : IAsyncLifetime
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"stopped only after {clock.Elapsed}");
 
         TimerRecord? record = null;
-        await Eventually.TrueAsync(async () => (record = await RecordAsync("Outlasting")) is not null, "the cancelled run is recorded", seconds: 3);
+        await Eventually.TrueAsync(async () => (record = await RecordAsync("Outlasting")) is not null, "the cancelled run is recorded", seconds: 30);
         Assert.Equal(InvocationOutcome.Cancelled, record!.LastOutcome);
         Assert.Equal("host shut down", record.LastError);
         Assert.Equal("cancelled", Assert.Single(function.Runs).Ending);
         await Eventually.TrueAsync(async () => !await redis.Database.KeyExistsAsync(TestKeys.Lease("Outlasting")),
-            "the lease is released", seconds: 3);
+            "the lease is released", seconds: 30);
     }
 
     /// <summary>The system clock, off by a fixed amount, as another machine's clock would be.</summary>
