@@ -74,7 +74,7 @@ public static class Program
         overrideServices?.Invoke(builder.Services);
 
         var app = builder.Build();
-        ScoutLogging.LogStartup(app.Logger, options);
+        ScoutLogging.LogStartup(app.Logger, options, app.Services.GetRequiredService<BuildInfo>());
         if (options.AuthToken.Length == 0)
             app.Logger.LogWarning("AUTH_TOKEN is empty: the analytics API is unauthenticated");
         app.UseJsonStatusPages();
@@ -96,7 +96,8 @@ public static class Program
         // Outermost in the worker's ASP.NET Core pipeline: it sees each proxied request's final status code.
         builder.Services.AddSingleton<IStartupFilter, WorkerHttpMetrics>();
         using var app = builder.Build();
-        ScoutLogging.LogStartup(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(BuildInfo.ServiceName), options);
+        ScoutLogging.LogStartup(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(BuildInfo.ServiceName), options,
+            app.Services.GetRequiredService<BuildInfo>());
         await app.RunAsync();
         return 0;
     }

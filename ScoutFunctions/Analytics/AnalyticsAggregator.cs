@@ -55,6 +55,7 @@ public sealed class AnalyticsAggregator(
         }
     }
 
+    /// <summary>The stream position the last "Aggregated" line named: a cycle that did not move it logs at debug.</summary>
     private string? _loggedPosition;
 
     /// <summary>Turns every window of the counts into a snapshot and stores them.</summary>

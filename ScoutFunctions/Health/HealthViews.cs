@@ -47,7 +47,7 @@ internal sealed record ProfileHealth(string Source, string? Name, string? Resour
 {
     public static ProfileHealth From(ScoutProfileService profile) => profile.Active is { } active
         ? new("ScoutProfile", active.Name, active.ResourceVersion, MessageTimestamp.Rfc3339(active.AppliedAt))
-        : new("environment", profile.Name, null, null, profile.Name is null ? null : profile.Problem);
+        : new("environment", profile.Name, null, null, profile.Problem);
 }
 
 internal sealed record FunctionHealth(string? LastRun, string? NextRun, string LastOutcome, double? LastDurationSeconds);

@@ -34,12 +34,12 @@ public static class ScoutLogging
     /// One line at start-up saying what this Scout reads and how it is reached: the Redis endpoint, TLS, the login (the
     /// user's name, never its password), the index and stream, the interval, and whether the API asks for a token.
     /// </summary>
-    public static void LogStartup(ILogger logger, ScoutOptions options)
+    public static void LogStartup(ILogger logger, ScoutOptions options, BuildInfo build)
     {
         var login = options.RedisUsername is { Length: > 0 } user ? $"user {user}" : options.RedisPassword.Length > 0 ? "password" : "no login";
         logger.LogInformation(
             "Scout {Version} counting index {Index} from stream {Stream} every {Interval} on redis {RedisAddr}:{RedisPort} (TLS {Tls}, {Login}); API token {Auth}",
-            BuildInfo.FromAssembly().Version, options.Index, options.Stream is { Length: > 0 } stream ? stream : options.Index, options.IntervalText,
+            build.Version, options.Index, options.Stream is { Length: > 0 } stream ? stream : options.Index, options.IntervalText,
             options.RedisAddr, options.RedisPort, options.RedisTls ? "on" : "off", login, options.AuthToken.Length > 0 ? "required" : "off");
     }
 

@@ -48,7 +48,7 @@ public static class KubernetesConfig
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {
-            throw new InvalidOperationException($"kubeconfig {file} does not parse: {Inner(error)}", error);
+            throw new InvalidOperationException($"kubeconfig {file} does not parse: {Messages(error)}", error);
         }
     }
 
@@ -87,10 +87,11 @@ public static class KubernetesConfig
             : throw new InvalidOperationException("not running in a pod (no service account), and neither KUBECONFIG nor ~/.kube/config is there");
     }
 
-    private static string Inner(Exception error)
+    /// <summary>An exception and its inner ones as one line ("outer: inner"), each message once.</summary>
+    internal static string Messages(Exception error)
     {
-        var inner = error;
-        while (inner.InnerException is not null) inner = inner.InnerException;
-        return inner == error ? error.Message : $"{error.Message} ({inner.Message})";
+        var messages = new List<string>();
+        for (var e = error; e is not null; e = e.InnerException) messages.Add(e.Message);
+        return string.Join(": ", messages.Distinct());
     }
 }

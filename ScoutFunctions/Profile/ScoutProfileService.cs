@@ -216,17 +216,10 @@ public sealed class ScoutProfileService(
             ? $"HTTP 403: {http.Message}; Scout needs get, list and watch on scoutprofiles.{Group}"
             : $"HTTP 403: {http.Message}; Scout needs get on the secret {secret}",
         KubernetesApiException http => $"HTTP {(int)http.Status}",
-        KubeConfigException or KubernetesClientException => "kubeconfig credentials: " + Innermost(error),
+        KubeConfigException or KubernetesClientException => "kubeconfig credentials: " + KubernetesConfig.Messages(error),
         InvalidOperationException => error.Message,
-        HttpRequestException request => "the API server is unreachable: " + Innermost(request),
+        HttpRequestException request => "the API server is unreachable: " + KubernetesConfig.Messages(request),
         OperationCanceledException => $"no answer within {StartupTimeout.TotalSeconds:0}s",
         _ => error.GetType().Name + ": " + error.Message,
     };
-
-    private static string Innermost(Exception error)
-    {
-        var messages = new List<string>();
-        for (var e = error; e is not null; e = e.InnerException) messages.Add(e.Message);
-        return string.Join(": ", messages.Distinct());
-    }
 }

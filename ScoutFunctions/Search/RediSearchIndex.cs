@@ -33,11 +33,11 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
         {
             await CreateAsync(RediSearchCommands.CreateProducerIndex(index));
         }
-        catch (SearchUnavailableException denied) when (denied.InnerException is RedisServerException refused && SearchErrors.IsPermissionDenied(refused.Message))
+        catch (SearchDeniedException denied)
         {
             throw new SearchUnavailableException(
                 $"RediSearch index {index} does not exist yet and Scout's Redis user may not create it: it appears when the producer writes its first message " +
-                $"(or create it: FT.CREATE {index} ON JSON SCHEMA $.severity AS severity TEXT $.system AS system TEXT $.timestamp AS timestamp TEXT)", refused);
+                $"(or create it: FT.CREATE {index} ON JSON SCHEMA $.severity AS severity TEXT $.system AS system TEXT $.timestamp AS timestamp TEXT)", denied.InnerException);
         }
         return await TryInfoAsync(index) ?? throw new SearchUnavailableException($"RediSearch index {index} vanished right after it was created", null);
     }
@@ -112,7 +112,7 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
         {
             // Another replica dropped it first.
         }
-        catch (SearchUnavailableException denied) when (denied.InnerException is RedisServerException refused && SearchErrors.IsPermissionDenied(refused.Message))
+        catch (SearchDeniedException)
         {
             logger.LogWarning("Scout's own index {OwnIndex} is no longer used and its Redis user may not drop it: drop it once with FT.DROPINDEX {OwnIndex} (without DD: the documents stay)", name, name);
         }
@@ -239,7 +239,7 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
         catch (RedisServerException error) when (SearchErrors.IsPermissionDenied(error.Message))
         {
             // Redis 8 checks that the selector granting FT.* covers every key the index covers; 2.x checked the index name.
-            throw new SearchUnavailableException(
+            throw new SearchDeniedException(
                 $"{command.Name} refused to Redis user '{(options.CurrentValue.RedisUsername is { Length: > 0 } user ? user : "default")}': {error.Message}. On Redis 8 the ACL selector that grants FT.* must " +
                 "cover every key the index covers (~* for an index without PREFIX, ~<prefix>* with one): see README, Redis user (ACL)", error);
         }

@@ -29,8 +29,11 @@ public sealed record WindowPlan(IReadOnlyList<Scout.Configuration.AnalyticsWindo
 /// <summary>RediSearch did not finish within the query timeout, or returned partial rows.</summary>
 public sealed class SearchTimeoutException(string message) : Exception(message);
 
-/// <summary>The Redis server has no RediSearch module (FT.* is an unknown command).</summary>
-public sealed class SearchUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>The Redis server has no RediSearch module (FT.* is an unknown command), or refuses Scout the command.</summary>
+public class SearchUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>Redis answered NOPERM: Scout's user may not run the command (on Redis 8: may not read every key the index covers).</summary>
+public sealed class SearchDeniedException(string message, Exception inner) : SearchUnavailableException(message, inner);
 
 /// <summary>The only door to FT.* commands: index discovery, the fields of named documents, a scan of every document.</summary>
 public interface ISearchIndex
