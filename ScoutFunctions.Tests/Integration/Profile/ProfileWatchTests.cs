@@ -90,6 +90,8 @@ public sealed class ProfileWatchTests(RedisServerFixture redis) : IAsyncLifetime
         Assert.False(options.RetentionEnabled);
         Assert.Equal(TimeSpan.FromHours(8), options.RetentionTtl);
         Assert.Equal(["all", "5m", "10m", "3h"], await scout.ServedWindowsAsync());
+        // The line describing the change follows the options' reload.
+        await EventuallyAsync(() => scout.Logs.From<ScoutProfileService>().Any(e => e.Message.Contains("ALERT_ERROR_THRESHOLD")), "the change is logged");
         var change = Assert.Single(scout.Logs.From<ScoutProfileService>(), e => e.Message.Contains("ALERT_ERROR_THRESHOLD"));
         Assert.Contains("ALERT_ERROR_THRESHOLD: (default) → 11", change.Message);
         Assert.Contains("SCOUT_RETENTION_TTL: 48h → 8h", change.Message);
