@@ -122,6 +122,8 @@ public sealed class RedisTlsTests(ITestOutputHelper output)
         await Task.Delay(TimeSpan.FromSeconds(2));
         for (var probe = 0; probe < 3; probe++)
             Assert.Equal(HttpStatusCode.ServiceUnavailable, (await app.Client.GetAsync("/health/ready")).StatusCode);
+        // A native Scout's lines reach the test through its console pipe, after the response.
+        await Messages.EventuallyAsync(() => Task.FromResult(app.Logs.From<ReadinessLog>().Any()), "the change is logged");
         var line = Assert.Single(app.Logs.From<ReadinessLog>());
         Assert.Equal(LogLevel.Warning, line.Level);
         return line.Message;
