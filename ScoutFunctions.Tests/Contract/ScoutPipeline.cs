@@ -1,4 +1,6 @@
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Scout.Analytics;
 using Scout.Configuration;
@@ -23,25 +25,36 @@ public sealed class ScoutPipeline
         Options = options;
         Time = time;
         Connection = connection;
-        var monitor = new FixedOptions(options);
         Metrics = new ScoutMetrics();
-        Counts = new CountStore(connection);
-        Stream = new StreamFollower(connection, monitor);
-        Counter = new MessageCounter(adapter, Counts, Stream, monitor, time, Metrics, NullLogger<MessageCounter>.Instance);
-        Aggregator = new AnalyticsAggregator(adapter, Counter, Counts, new RedisSnapshotStore(connection), monitor, Metrics,
-            NullLogger<AnalyticsAggregator>.Instance);
-        Pruner = new RetentionPruner(adapter, Counts, connection, monitor, time, Metrics, NullLogger<RetentionPruner>.Instance);
+        // Composed as the app composes them, with the test's index adapter, clock and options.
+        _services = new ServiceCollection()
+            .AddLogging(b => b.AddProvider(Logs))
+            .AddSingleton(adapter)
+            .AddSingleton(connection)
+            .AddSingleton<IOptionsMonitor<ScoutOptions>>(new FixedOptions(options))
+            .AddSingleton<TimeProvider>(time)
+            .AddSingleton(Metrics)
+            .AddSingleton<ISnapshotStore>(new RedisSnapshotStore(connection))
+            .AddCounting()
+            .AddSingleton<AnalyticsAggregator>()
+            .AddSingleton<RetentionPruner>()
+            .BuildServiceProvider();
     }
+
+    private readonly ServiceProvider _services;
+
+    /// <summary>What the pipeline logged, for a test to read.</summary>
+    public CapturedLogs Logs { get; } = new();
 
     public ScoutOptions Options { get; }
     public FakeTimeProvider Time { get; }
     public RedisConnection Connection { get; }
     public ScoutMetrics Metrics { get; }
-    public CountStore Counts { get; }
-    public StreamFollower Stream { get; }
-    public MessageCounter Counter { get; }
-    public AnalyticsAggregator Aggregator { get; }
-    public RetentionPruner Pruner { get; }
+    public CountStore Counts => _services.GetRequiredService<CountStore>();
+    public StreamFollower Stream => _services.GetRequiredService<StreamFollower>();
+    public MessageCounter Counter => _services.GetRequiredService<MessageCounter>();
+    public AnalyticsAggregator Aggregator => _services.GetRequiredService<AnalyticsAggregator>();
+    public RetentionPruner Pruner => _services.GetRequiredService<RetentionPruner>();
 
     /// <summary>Removes every counting key (on every primary of a cluster: they share one slot, so one node holds them).</summary>
     public static async Task ResetCountsAsync(IConnectionMultiplexer connection)

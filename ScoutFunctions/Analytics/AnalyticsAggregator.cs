@@ -11,6 +11,7 @@ namespace Scout.Analytics;
 public sealed class AnalyticsAggregator(
     ISearchIndex index,
     MessageCounter counter,
+    Reconciler reconciler,
     CountStore counts,
     ISnapshotStore store,
     IOptionsMonitor<ScoutOptions> options,
@@ -39,7 +40,7 @@ public sealed class AnalyticsAggregator(
                     logger.LogWarning("Counting the stream between the reconciliation's pages failed ({Error}); the last snapshot stays", error.Message);
                 }
             }
-            if (await counter.ReconcileIfDueAsync(definition, ServeMeanwhile, cancellationToken))
+            if (await reconciler.ReconcileIfDueAsync(definition, ServeMeanwhile, cancellationToken))
                 snapshots = await SaveAsync(definition, await counter.RunAsync(definition, cancellationToken), started);
             return snapshots;
         }
@@ -65,9 +66,9 @@ public sealed class AnalyticsAggregator(
         var windows = options.CurrentValue.Windows;
         var names = windows.Select(w => w.Name).Prepend(AnalyticsWindow.AllName).ToList();
         var groups = await counts.ReadWindowsAtomicallyAsync(state.LiveKeys!, names);
-        var starts = CountStore.StartsAt(windows, at);
+        var starts = CountingModel.StartsAt(windows, at);
         var source = AggregatedFrom.Of(definition);
-        var reconciliation = MessageCounter.Parse(state.Reconciliation);
+        var reconciliation = Reconciler.Parse(state.Reconciliation);
         var duration = Stopwatch.GetElapsedTime(started);
         var snapshots = names.Select(name => SnapshotBuilder.BuildWindow(name, Counts(groups[name]), at, duration) with
         {

@@ -14,7 +14,7 @@ public sealed record CountKeys(long Generation)
     public const string State = ScoutKeys.Prefix + "count:state";
 
     /// <summary>How this version lays the counts out; counts in another layout are rewritten by a full pass ("layout changed").</summary>
-    public const string Layout = "records=64";
+    public const string Layout = "records=64;minute-counts";
 
     private string Base => $"{ScoutKeys.Prefix}count:{Generation.ToString(CultureInfo.InvariantCulture)}:";
 
@@ -40,6 +40,9 @@ public sealed record CountKeys(long Generation)
 
     /// <summary>HASH per minute: document key → group; what leaves a window as time passes, and what expires in retention.</summary>
     public string Minute(string minuteName) => Base + "min:" + minuteName;
+
+    /// <summary>HASH per minute: group → count; what a window loses as it slides past the minute, and the timeline's points.</summary>
+    public string MinuteCounts(string minuteName) => Base + "mc:" + minuteName;
 
     /// <summary>ZSET of the minutes that hold messages (score = minute), to find them by range.</summary>
     public string Minutes => Base + "minutes";

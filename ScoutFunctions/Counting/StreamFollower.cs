@@ -51,12 +51,13 @@ public sealed class StreamFollower(RedisConnection redis, IOptionsMonitor<ScoutO
     }
 
     /// <summary>
-    /// Up to <paramref name="count"/> entries after <paramref name="position"/> (exclusive; entry number
-    /// <paramref name="sequence"/> of all ever added), oldest first, the number of the last one read, and whether entries
-    /// after the position were removed before they could be read. XINFO is sent right behind the XRANGE.
+    /// Up to <paramref name="count"/> entries after <paramref name="cursor"/> (exclusive), oldest first, the number of the
+    /// last one read, and whether entries after the cursor were removed before they could be read. XINFO is sent right
+    /// behind the XRANGE.
     /// </summary>
-    public async Task<StreamPage> ReadAfterAsync(string position, long sequence, int count)
+    public async Task<StreamPage> ReadAfterAsync(StreamCursor cursor, int count)
     {
+        var (position, sequence) = (cursor.Position, cursor.Sequence);
         var read = redis.Database.StreamRangeAsync(Stream, "(" + position, "+", count);
         var mark = MarkAsync();
         var entries = await read;

@@ -83,7 +83,7 @@ public static class IncrementalBench
             var memoryBefore = await ScoutMemoryAsync(server, db);
             var first = await MeasureAsync(server, pinger, () => Aggregator(options).RunAsync(CancellationToken.None));
             var memory = await ScoutMemoryAsync(server, db) - memoryBefore;
-            Row($"{on}: first start over existing documents (full pass, pages of {MessageCounter.ScanPage})", first);
+            Row($"{on}: first start over existing documents (full pass, pages of {FullPass.ScanPage})", first);
 
             var cycleCosts = new List<Cost>();
             var random = new Random(7);

@@ -67,7 +67,7 @@ public sealed class MessageRecordTests
     public void A_window_starts_at_the_minute_of_now_minus_its_length()
     {
         var now = DateTimeOffset.FromUnixTimeSeconds(1773230400 + 30); // 12:00:30
-        var starts = CountStore.StartsAt([new("5m", TimeSpan.FromMinutes(5)), new("90s", TimeSpan.FromSeconds(90))], now);
+        var starts = CountingModel.StartsAt([new("5m", TimeSpan.FromMinutes(5)), new("90s", TimeSpan.FromSeconds(90))], now);
         Assert.Equal((1773230400 - 300) / 60, starts["5m"]);  // 11:55:00
         Assert.Equal((1773230400 - 60) / 60, starts["90s"]);  // 12:00:30 - 90 s = 11:59:00
     }
