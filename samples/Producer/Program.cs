@@ -17,11 +17,10 @@ static async Task<int> RunAsync(ProducerOptions commandLine)
 {
     var index = Env("REDISEARCH_INDEX", "messages");
     var options = commandLine with { Index = index, Stream = Env("SCOUT_STREAM", index) };
-    var endpoint = $"{Env("REDIS_ADDR", "localhost")}:{Env("REDIS_PORT", "6379")}";
-    await using var redis = await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions
-    {
-        EndPoints = { endpoint }, Password = Env("REDIS_PASSWORD", ""), ClientName = "sample-producer",
-    });
+    var (host, port) = (Env("REDIS_ADDR", "localhost"), Env("REDIS_PORT", "6379"));
+    var endpoint = $"{host}:{port}";
+    await using var redis = await ConnectOrExplainAsync(host, port);
+    if (redis is null) return 1;
     using var stop = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
     // docker stop and kill send SIGTERM: stop writing and print the report as on Ctrl+C.
@@ -31,4 +30,21 @@ static async Task<int> RunAsync(ProducerOptions commandLine)
     await producer.RunAsync(stop.Token);
     Console.WriteLine(producer.Report);
     return 0;
+}
+
+/// <summary>The connection, or null after one line on stderr naming the address and why (no stack trace).</summary>
+static async Task<ConnectionMultiplexer?> ConnectOrExplainAsync(string host, string port)
+{
+    try
+    {
+        return await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions
+        {
+            EndPoints = { $"{host}:{port}" }, Password = Env("REDIS_PASSWORD", ""), ClientName = "sample-producer",
+        });
+    }
+    catch (RedisConnectionException failed)
+    {
+        Console.Error.WriteLine($"cannot connect to Redis at {host}:{port}: {await ConnectFailure.CauseAsync(failed, host, port)}");
+        return null;
+    }
 }
