@@ -33,7 +33,7 @@ public sealed class ProducerReport
 /// <summary>
 /// Writes messages as the homerun2 producers do: a RedisJSON document under <c>&lt;uuid&gt;-&lt;system&gt;</c> with the
 /// producer's fields (RFC 3339 timestamp, severities in mixed case), then its key on the stream as field
-/// <c>messageID</c>. Creates the producer's index (ON JSON, all TEXT, no PREFIX) when it is missing.
+/// <c>messageID</c> (XADD without a length cap). Creates the producer's index (ON JSON, all TEXT, no PREFIX) when it is missing.
 /// </summary>
 public sealed class SampleProducer(IDatabase db, ProducerOptions options, TimeProvider time)
 {
@@ -97,7 +97,9 @@ public sealed class SampleProducer(IDatabase db, ProducerOptions options, TimePr
             artifacts = "",
             url = "",
         });
-        await db.StreamAddAsync(options.Stream, "messageID", key, maxLength: 10_000, useApproximateMaxLength: true);
+        // No MAXLEN, as the homerun2 producers append: Scout's retention trims the stream by MINID, so every entry
+        // stays until its message is past the retention, however many arrive between two of Scout's cycles.
+        await db.StreamAddAsync(options.Stream, "messageID", key);
         var lower = severity.ToLowerInvariant();
         Report.Severities[lower] = Report.Severities.GetValueOrDefault(lower) + 1;
         Report.Systems[system] = Report.Systems.GetValueOrDefault(system) + 1;
