@@ -68,8 +68,9 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
     /// <summary>
     /// Drops the index an earlier Scout kept of its own (SCOUT_OWN_INDEX) when one is left; the documents and the producer's
     /// index are never touched. Asked first with FT.INFO, so a user without FT.DROPINDEX (Redis 8's ACL line grants none)
-    /// works where none is left. Once per process and index name: no version creates it any more, so it cannot come back.
-    /// A check that fails (Redis unreachable) is tried again on the next cycle.
+    /// works where none is left. Once per process and index name: no version creates it any more (an older replica still
+    /// running during a rollout could; the next start drops that one). A check that fails (Redis unreachable) is tried
+    /// again on the next cycle.
     /// </summary>
     private async Task DropLeftoverOwnIndexOnceAsync(string name)
     {
