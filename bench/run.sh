@@ -3,11 +3,11 @@
 #   usage: bash bench/run.sh [--help]   (15-25 minutes on 2 cores with a Redis Stack; 10 of them compile two publishes)
 # Figures, not tests: compare ratios measured in the same run; absolute numbers depend on the machine.
 # Needs: dotnet, redis-server; installs wrk from Debian if missing.
-# The end-to-end cycle runs on a Redis Stack node and on a three-shard Redis Stack cluster, both started here
-#   from /opt/redis-stack/lib (or SCOUT_TEST_REDIS_STACK_MODULES), with the same SCOUT_BENCH_DOCUMENTS documents
-#   (default 300,000, under an index and prefix of its own, dropped at the end); on 2 cores the shards share the
-#   CPUs, so expect no speed-up. SCOUT_TEST_REDIS_STACK=host:port[,password=…] replaces the node started here.
-# SCOUT_BENCH_SKIP=1,5 leaves out the Redis Stack steps; SCOUT_PUBLISH_ARGS: extra `dotnet publish` args (no scripts/publish.sh).
+# The incremental counting runs on a Redis Stack node started here from /opt/redis-stack/lib (or
+#   SCOUT_TEST_REDIS_STACK_MODULES), with SCOUT_BENCH_COUNT_SIZES documents (under an index and prefix of its own,
+#   dropped at the end). SCOUT_TEST_REDIS_STACK=host:port[,password=…] replaces the node started here.
+#
+# SCOUT_BENCH_SKIP=5 leaves out the Redis Stack step; SCOUT_PUBLISH_ARGS: extra `dotnet publish` args (no scripts/publish.sh).
 set -euo pipefail
 case "${1:-}" in
   "") ;;
@@ -21,18 +21,7 @@ rows=$work/rows.md
 : > "$rows"
 pids=()
 
-cluster_dir=""
-# The cluster's redis-servers are daemonized by start-cluster.sh: stopped by the pids in their pidfiles.
-stop_cluster() {
-  [ -n "$cluster_dir" ] || return 0
-  for pidfile in "$cluster_dir"/*/redis.pid; do
-    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
-  done
-  cluster_dir=""
-}
-
 cleanup() {
-  stop_cluster
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -rf "$work"
@@ -96,56 +85,13 @@ pids+=($!)
 until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do sleep 0.1; done
 
 modules=${SCOUT_TEST_REDIS_STACK_MODULES:-$(find_modules)}
-# SCOUT_BENCH_SKIP=1,5 leaves out the steps that seed a Redis Stack (half an hour at 3,000,000 documents), e.g. to
+# SCOUT_BENCH_SKIP=5 leaves out the step that seeds a Redis Stack (half an hour at 3,000,000 documents), e.g. to
 # measure only the publishes, HTTP serving and cold start; each step left out says so in the table.
 skipped() { [[ ",${SCOUT_BENCH_SKIP:-}," == *",$1,"* ]]; }
-if skipped 1; then
-  echo "| Aggregation | step 1 (aggregation cycle, end to end) | skipped: SCOUT_BENCH_SKIP | |" >> "$rows"
-else
-  log "1/5 aggregation cycle (client side; end to end on one node and on three shards when Redis Stack is at hand)"
-  run_fg "$bench" aggregate >> "$rows"
-  documents=${SCOUT_BENCH_DOCUMENTS:-300000}
-  if [ -n "${SCOUT_TEST_REDIS_STACK:-}" ]; then
-    run_fg "$bench" e2e "$SCOUT_TEST_REDIS_STACK" "$documents" 5 json "one node" >> "$rows"
-    run_fg "$bench" e2e "$SCOUT_TEST_REDIS_STACK" "$documents" 5 hash "one node" >> "$rows"
-  elif [ -n "$modules" ] && [ -f "$modules/redisearch.so" ]; then
-    start_stack "$work/stack"
-    log "end to end on one Redis Stack node ($documents documents)"
-    run_fg "$bench" e2e "127.0.0.1:$stack_port" "$documents" 5 json "one node" >> "$rows"
-    run_fg "$bench" e2e "127.0.0.1:$stack_port" "$documents" 5 hash "one node" >> "$rows"
-    kill "$stack_pid"; wait "$stack_pid" 2>/dev/null || true
-  else
-    echo "| Aggregation (end to end) | one node: cycle on $documents seeded documents vs the Go service's five queries | skipped: needs /opt/redis-stack/lib (or SCOUT_TEST_REDIS_STACK_MODULES) or SCOUT_TEST_REDIS_STACK=host:port | ≤ 0.3 |" >> "$rows"
-  fi
-  if [ -n "$modules" ] && [ -f "$modules/redisearch-coord.so" ] && [ -x "$root/../shared/redis-stack/start-cluster.sh" ]; then
-    # start-cluster.sh takes BASE..BASE+2 and their cluster bus ports (+10000): six free ports.
-    cluster_base=$(python3 -c '
-import random, socket
-for _ in range(200):
-    base = random.randrange(20000, 30000)
-    try:
-        for p in [base, base + 1, base + 2, base + 10000, base + 10001, base + 10002]:
-            s = socket.socket(); s.bind(("127.0.0.1", p)); s.close()
-        print(base); break
-    except OSError:
-        pass')
-    cluster_dir=$work/cluster
-    log "end to end on a three-shard Redis Stack cluster on $cluster_base-$((cluster_base + 2)) ($documents documents)"
-    REDIS_STACK_MODULES=$modules run_fg "$root/../shared/redis-stack/start-cluster.sh" "$cluster_base" "$cluster_dir" >/dev/null
-    # A failure here is reported in the table rather than ending the run (seen once: an FT.AGGREGATE through the
-    # coordinator that did not answer within the client's 35 s, right after seeding).
-    if ! run_fg "$bench" e2e "127.0.0.1:$cluster_base" "$documents" 5 json "three shards" > "$work/cluster-rows.md"; then
-      echo "| Aggregation (end to end) | three shards: cycle on $documents seeded documents | failed: see the log above | |" >> "$rows"
-    else
-      cat "$work/cluster-rows.md" >> "$rows"
-    fi
-    stop_cluster
-  else
-    echo "| Aggregation (end to end) | three shards: cycle on $documents seeded documents | skipped: needs redisearch-coord.so and /opt/redis-stack/lib (or SCOUT_TEST_REDIS_STACK_MODULES) | |" >> "$rows"
-  fi
-fi
+# Step 1, the aggregation cycle through one windowed FT.AGGREGATE … GROUPBY (on Scout's own index and the producer's),
+# was retired with that pass: Scout counts from the stream (step 5). The other steps keep their numbers.
 
-log "2/5 HTTP serving: Scout vs floor"
+log "step 2 of 2-5: HTTP serving: Scout vs floor"
 run_fg "$bench" seed-snapshot "$redis_port"
 token=bench-token-0123456789
 scout_port=$(free_port)
@@ -221,12 +167,12 @@ ratio=$(awk -v a="$s_rps" -v b="$f_rps" 'BEGIN { printf "%.2f", a/b }')
   echo "| HTTP serving | diagnosis: Scout, same route with an unknown window (auth, routing, metrics, JSON 400; no Redis GET, no snapshot JSON) | $(printf '%.0f' "$n_rps") req/s, p50 $n_p50 ms, p99 $n_p99 ms ($(awk -v a="$n_rps" -v b="$f_rps" 'BEGIN { printf "%.2f", a/b }') of floor) | |"
 } >> "$rows"
 
-log "3/5 Redis cost"
+log "step 3 of 2-5: Redis cost"
 run_fg "$bench" redis-cost "$redis_port" "$scout_url" "$token" 1000 >> "$rows"
 echo "| Redis cost | round trips per aggregation cycle (from the code, docs/architecture.md; measured in step 5) | FT.INFO of the index, the windows' slide (one MULTI/EXEC), then per 1,000 new stream entries one XRANGE + XINFO STREAM, one FT.SEARCH … INKEYS, the stored records (HMGET per records hash, pipelined), one MULTI/EXEC with the position; one MULTI/EXEC reading the windows, one MSET of the snapshots | Go service: 5 queries over every message |" >> "$rows"
 kill "$scout_pid" "$floor_pid" ${composite_pid:-}; wait "$scout_pid" "$floor_pid" ${composite_pid:-} 2>/dev/null || true
 
-log "4/5 cold start (10 runs each)"
+log "step 4 of 2-5: cold start (10 runs each)"
 run_fg "$bench" coldstart "dotnet build output" "$build_dll" "$redis_port" 10 >> "$rows"
 run_fg "$bench" coldstart "$publish_label" "$publish_entry" "$redis_port" 10 >> "$rows"
 composite_label="composite ReadyToRun (the image's publish until 2026-12-04)"
@@ -251,9 +197,9 @@ if skipped 5; then
   echo "| Counting (incremental) | step 5 (cycles, retention, reconciliation) | skipped: SCOUT_BENCH_SKIP | |" >> "$rows"
 else
   # Counting that follows the stream, at two sizes in one run (each seeded, measured and dropped in turn): first start,
-  # cycles of 1,000 new messages, retention, reconciliation, memory; today's pass and the Go queries beside them.
+  # cycles of 1,000 new messages, retention, reconciliation, memory; the Go queries beside them.
   count_sizes=${SCOUT_BENCH_COUNT_SIZES:-300000,3000000}
-  log "5/5 incremental counting and retention on a Redis Stack ($count_sizes documents)"
+  log "step 5 of 2-5: incremental counting and retention on a Redis Stack ($count_sizes documents)"
   if [ -n "${SCOUT_TEST_REDIS_STACK:-}" ]; then
     run_fg "$bench" incremental "$SCOUT_TEST_REDIS_STACK" "$count_sizes" 1000 5 >> "$rows"
   elif [ -n "$modules" ] && [ -f "$modules/redisearch.so" ]; then

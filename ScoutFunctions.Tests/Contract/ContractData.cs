@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using NRedisStack.RedisStackCommands;
 using Scout.Analytics;
 using Scout.Configuration;
@@ -74,22 +75,21 @@ public sealed class ContractData(IRedisStackTarget stack) : IAsyncDisposable
         return (index, documents.ToList());
     }
 
-    /// <summary>Scout's adapter for the index, through Scout's own index or not.</summary>
-    public RediSearchIndex Adapter(string index, bool ownIndex = true) => Scout(index, ownIndex).Adapter;
+    /// <summary>Scout's adapter for the index.</summary>
+    public RediSearchIndex Adapter(string index) => Scout(index).Adapter;
 
     /// <summary>The adapter with the connection and options it runs on (for the pruner, which shares them).</summary>
-    public (RediSearchIndex Adapter, RedisConnection Connection, ScoutOptions Options) Scout(string index, bool ownIndex = true)
+    public (RediSearchIndex Adapter, RedisConnection Connection, ScoutOptions Options) Scout(string index)
     {
         var options = new ScoutOptions
         {
             Index = index,
-            OwnIndex = ownIndex,
             RedisAddr = stack.Host,
             RedisPort = stack.Port,
             RedisPassword = stack.Password ?? "",
         };
-        // An index the adapter creates (the producer's schema without PREFIX, or Scout's own) covers keys
-        // this run does not own: dropped without DD.
+        // An index the adapter creates (the producer's schema without PREFIX), or an earlier Scout's own index a test
+        // leaves for it to drop, covers keys this run does not own: dropped without DD.
         Track(index, deleteDocuments: false);
         Track(options.OwnIndexName, deleteDocuments: false);
         var connection = new RedisConnection(Options.Create(options));
@@ -97,23 +97,25 @@ public sealed class ContractData(IRedisStackTarget stack) : IAsyncDisposable
         return (new RediSearchIndex(connection, new FixedOptions(options), NullLogger<RediSearchIndex>.Instance), connection, options);
     }
 
-    /// <summary>Resolves until Scout's own index is built and chosen (bounded): every cycle before reads the producer's.</summary>
-    public static async Task<IndexDefinition> ScoutIndexAsync(RediSearchIndex adapter)
+    /// <summary>
+    /// Every window's snapshot (all, then <see cref="Windows"/>) as Scout's first cycle at <see cref="ReferenceNow"/> counts
+    /// the index: a full pass, as on a first start over existing documents. Starts and ends with no counts in Redis.
+    /// </summary>
+    public async Task<IReadOnlyList<AnalyticsSnapshot>> CountThroughScoutAsync(string index)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
+        var (adapter, connection, options) = Scout(index);
+        options.Stream = index + "_stream";
+        options.Windows = Windows;
+        await ScoutPipeline.ResetCountsAsync(Db.Multiplexer);
+        try
         {
-            var definition = await adapter.EnsureIndexAsync(CancellationToken.None);
-            if (definition.Source == IndexSource.Scout) return definition;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("Scout's own index was not chosen within 60 s");
-            await Task.Delay(100);
+            var snapshots = await new ScoutPipeline(adapter, connection, options, new FakeTimeProvider(ReferenceNow)).CycleAsync();
+            return [snapshots[AnalyticsWindow.AllName], .. Windows.Select(w => snapshots[w.Name])];
         }
-    }
-
-    public static async Task<IReadOnlyList<AnalyticsSnapshot>> SnapshotsAsync(RediSearchIndex adapter, IndexDefinition definition)
-    {
-        var plan = new WindowPlan(Windows, ReferenceNow);
-        return SnapshotBuilder.Build(await adapter.CountByWindowAsync(definition, plan, CancellationToken.None), plan, TimeSpan.Zero);
+        finally
+        {
+            await ScoutPipeline.ResetCountsAsync(Db.Multiplexer);
+        }
     }
 
     /// <summary>Every expired candidate the adapter returns, by key (each key at most once).</summary>
@@ -176,34 +178,25 @@ public sealed class ContractData(IRedisStackTarget stack) : IAsyncDisposable
         new("x:garbage", "ERROR", "billing,eu", "", null),
     ];
 
-    /// <summary>The definition a cycle reads through the given source: the producer's at once, Scout's once it is built.</summary>
-    public async Task<(RediSearchIndex Adapter, IndexDefinition Definition)> ResolveAsync(string index, IndexSource source)
+    public async Task<Dictionary<string, string?>> ExpiredKeysAsync(string index, IndexKeyType keyType, TimestampKind timestamp)
     {
-        var adapter = Adapter(index, ownIndex: source == IndexSource.Scout);
-        var definition = source == IndexSource.Scout
-            ? await ContractData.ScoutIndexAsync(adapter)
-            : await adapter.EnsureIndexAsync(CancellationToken.None);
-        Assert.Equal(source, definition.Source);
-        return (adapter, definition);
-    }
-
-    public async Task<Dictionary<string, string?>> ExpiredKeysAsync(string index, IndexKeyType keyType, TimestampKind timestamp, IndexSource source)
-    {
-        var (adapter, definition) = await ResolveAsync(index, source);
+        var adapter = Adapter(index);
+        var definition = await adapter.EnsureIndexAsync(CancellationToken.None);
         Assert.Equal((keyType, timestamp), (definition.KeyType, definition.Timestamp));
         return await ExpiredAsync(adapter, definition, ReferenceNow - TimeSpan.FromHours(24));
     }
 
-    public async Task<IReadOnlyList<AnalyticsSnapshot>> AssertCountsAsync(string index, List<Document> documents, IndexKeyType keyType, TimestampKind timestamp, IndexSource source)
+    /// <summary>Scout's counts of the index equal the numbers computed here from the document list, on every window.</summary>
+    public async Task<IReadOnlyList<AnalyticsSnapshot>> AssertCountsAsync(string index, List<Document> documents, IndexKeyType keyType, TimestampKind timestamp)
     {
-        var (adapter, definition) = await ResolveAsync(index, source);
+        var definition = await Adapter(index).EnsureIndexAsync(CancellationToken.None);
         Assert.Equal((keyType, timestamp), (definition.KeyType, definition.Timestamp));
 
-        var snapshots = await ContractData.SnapshotsAsync(adapter, definition);
+        var snapshots = await CountThroughScoutAsync(index);
 
         Assert.Equal(ExpectedSeverities(documents, null), snapshots[0].SeverityCounts.OrderBy(kv => kv.Key));
-        for (var i = 0; i < ContractData.Windows.Length; i++)
-            Assert.Equal(ExpectedSeverities(documents, ContractData.ReferenceNow - ContractData.Windows[i].Length), snapshots[i + 1].SeverityCounts.OrderBy(kv => kv.Key));
+        for (var i = 0; i < Windows.Length; i++)
+            Assert.Equal(ExpectedSeverities(documents, ReferenceNow - Windows[i].Length), snapshots[i + 1].SeverityCounts.OrderBy(kv => kv.Key));
         Assert.Equal(documents.Count, snapshots[0].TotalMessages);
         Assert.Equal(documents.Select(d => d.System).Distinct().Order(), snapshots[0].Systems.Select(s => s.System).Order());
         return snapshots;

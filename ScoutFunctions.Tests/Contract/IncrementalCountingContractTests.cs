@@ -48,7 +48,7 @@ public sealed class IncrementalCountingContractTests(RedisStackFixture stack) : 
             for (var i = 0; i < count; i++)
                 await _data.Db.ExecuteAsync("JSON.SET", $"{index}:{i}", "$",
                     $$"""{"severity":"error","system":"s{{i}}","timestamp":"{{timestamp}}","title":"t"}""");
-            var (adapter, connection, options) = _data.Scout(index, ownIndex: false);
+            var (adapter, connection, options) = _data.Scout(index);
             options.Stream = _stream;
             return new ScoutPipeline(adapter, connection, options, time);
         }
@@ -158,7 +158,7 @@ public sealed class IncrementalCountingContractTests(RedisStackFixture stack) : 
         var time = new FakeTimeProvider(ContractData.ReferenceNow);
         ScoutPipeline Start()
         {
-            var (adapter, connection, options) = _data.Scout(_index, ownIndex: false);
+            var (adapter, connection, options) = _data.Scout(_index);
             options.Stream = _stream;
             options.Windows = [new("5m", TimeSpan.FromMinutes(5)), new("1h", TimeSpan.FromHours(1)), new("24h", TimeSpan.FromHours(24))];
             options.RetentionTtl = TimeSpan.FromHours(48);
@@ -184,7 +184,7 @@ public sealed class IncrementalCountingContractTests(RedisStackFixture stack) : 
 
         // A Scout killed after reading a page but before its transaction: nothing of that page was counted; a new one counts it once.
         for (var i = 0; i < 30; i++) await WriteAsync(NewKey(), Age(TimeSpan.FromMinutes(10)), withEntry: true, time);
-        var (dyingAdapter, dyingConnection, dyingOptions) = _data.Scout(_index, ownIndex: false);
+        var (dyingAdapter, dyingConnection, dyingOptions) = _data.Scout(_index);
         dyingOptions.Stream = _stream;
         dyingOptions.Windows = scout.Options.Windows;
         dyingOptions.ReconcileInterval = scout.Options.ReconcileInterval;
@@ -225,7 +225,7 @@ public sealed class IncrementalCountingContractTests(RedisStackFixture stack) : 
         Assert.Equal(0, nothingLeft.Deleted);
 
         // A full pass racing new writes: messages written (with entries) and overwritten while it reads its pages.
-        var (racingAdapter, racingConnection, racingOptions) = _data.Scout(_index, ownIndex: false);
+        var (racingAdapter, racingConnection, racingOptions) = _data.Scout(_index);
         racingOptions.Stream = _stream;
         racingOptions.Windows = scout.Options.Windows;
         racingOptions.RetentionTtl = scout.Options.RetentionTtl;
@@ -276,7 +276,7 @@ public sealed class IncrementalCountingContractTests(RedisStackFixture stack) : 
         _index = _data.Run + suffix;
         _stream = _index + "_stream";
         await _data.CreateJsonIndexAsync(_index, _index + ":");
-        var (adapter, connection, options) = _data.Scout(_index, ownIndex: false);
+        var (adapter, connection, options) = _data.Scout(_index);
         options.Stream = _stream;
         options.ReconcileInterval = TimeSpan.FromHours(1);
         return (adapter, connection, options, new FakeTimeProvider(ContractData.ReferenceNow));

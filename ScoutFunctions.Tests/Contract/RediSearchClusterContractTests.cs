@@ -23,35 +23,29 @@ public sealed class RediSearchClusterContractTests(RedisClusterFixture cluster) 
 
     public Task DisposeAsync() => _data.DisposeAsync().AsTask();
 
-    [RedisClusterTheory]
-    [InlineData(IndexSource.Producer)]
-    [InlineData(IndexSource.Scout)]
-    public async Task Json_index_counts_on_three_shards_match_the_data_set_for_every_window(IndexSource source)
+    [RedisClusterFact]
+    public async Task Json_index_counts_on_three_shards_match_the_data_set_for_every_window()
     {
         var (index, documents) = await _data.SeedJsonIndexAsync();
         AssertOnEveryShard(documents.Select(d => $"{index}:{d.Key}"));
 
-        await _data.AssertCountsAsync(index, documents, IndexKeyType.Json, TimestampKind.Text, source);
+        await _data.AssertCountsAsync(index, documents, IndexKeyType.Json, TimestampKind.Text);
     }
 
-    [RedisClusterTheory]
-    [InlineData(IndexSource.Producer)]
-    [InlineData(IndexSource.Scout)]
-    public async Task Hash_index_with_numeric_timestamps_on_three_shards_counts_match_the_data_set(IndexSource source)
+    [RedisClusterFact]
+    public async Task Hash_index_with_numeric_timestamps_on_three_shards_counts_match_the_data_set()
     {
         var (index, documents) = await _data.SeedHashIndexAsync(TimestampKind.Numeric);
 
-        await _data.AssertCountsAsync(index, documents, IndexKeyType.Hash, TimestampKind.Numeric, source);
+        await _data.AssertCountsAsync(index, documents, IndexKeyType.Hash, TimestampKind.Numeric);
     }
 
-    [RedisClusterTheory]
-    [InlineData(IndexSource.Producer)]
-    [InlineData(IndexSource.Scout)]
-    public async Task Expired_keys_of_a_json_index_are_exactly_the_documents_before_the_cutoff_plus_unparseable_ones(IndexSource source)
+    [RedisClusterFact]
+    public async Task Expired_keys_of_a_json_index_are_exactly_the_documents_before_the_cutoff_plus_unparseable_ones()
     {
         var (index, documents) = await _data.SeedJsonIndexAsync();
 
-        var returned = await _data.ExpiredKeysAsync(index, IndexKeyType.Json, TimestampKind.Text, source);
+        var returned = await _data.ExpiredKeysAsync(index, IndexKeyType.Json, TimestampKind.Text);
 
         var cutoff = (ContractData.ReferenceNow - TimeSpan.FromHours(24)).ToUnixTimeSeconds();
         var expired = documents.Where(d => d.Unix < cutoff).Select(d => $"{index}:{d.Key}").ToHashSet();
@@ -71,7 +65,7 @@ public sealed class RediSearchClusterContractTests(RedisClusterFixture cluster) 
         var (index, _) = await _data.SeedJsonIndexAsync(documents);
         AssertOnEveryShard(documents.Select(d => $"{index}:{d.Key}"));
 
-        var returned = await _data.ExpiredKeysAsync(index, IndexKeyType.Json, TimestampKind.Text, IndexSource.Scout);
+        var returned = await _data.ExpiredKeysAsync(index, IndexKeyType.Json, TimestampKind.Text);
 
         var cutoff = (ContractData.ReferenceNow - TimeSpan.FromHours(24)).ToUnixTimeSeconds();
         Assert.Equal(documents.Where(d => d.Unix < cutoff).Select(d => $"{index}:{d.Key}").Order(), returned.Keys.Order());
@@ -84,7 +78,6 @@ public sealed class RediSearchClusterContractTests(RedisClusterFixture cluster) 
         var documents = ManyDocuments(expired: 1_500, live: 300);
         var (index, _) = await _data.SeedJsonIndexAsync(documents);
         var (adapter, connection, options) = _data.Scout(index);
-        await ContractData.ScoutIndexAsync(adapter);
         options.RetentionTtl = TimeSpan.FromHours(24);
         await ScoutPipeline.ResetCountsAsync(cluster.Connection);
         var scout = new ScoutPipeline(adapter, connection, options, new FakeTimeProvider(ContractData.ReferenceNow));
@@ -112,7 +105,7 @@ public sealed class RediSearchClusterContractTests(RedisClusterFixture cluster) 
     public async Task New_messages_on_every_shard_are_counted_from_the_stream_through_the_coordinator()
     {
         var (index, _) = await _data.SeedJsonIndexAsync(ManyDocuments(expired: 0, live: 30));
-        var (adapter, connection, options) = _data.Scout(index, ownIndex: false);
+        var (adapter, connection, options) = _data.Scout(index);
         options.Stream = index + "_stream";
         options.Windows = [new("1h", TimeSpan.FromHours(1))];
         await ScoutPipeline.ResetCountsAsync(cluster.Connection);

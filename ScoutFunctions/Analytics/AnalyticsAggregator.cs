@@ -86,9 +86,9 @@ public sealed class AnalyticsAggregator(
         return snapshots;
     }
 
-    private static List<WindowedCount> Counts(List<(string Group, long Count)> groups) => groups.Select(g =>
+    private static List<GroupCount> Counts(List<(string Group, long Count)> groups) => groups.Select(g =>
     {
         var (severity, system) = MessageRecord.SplitGroup(g.Group);
-        return new WindowedCount(severity, system, 0, g.Count);
+        return new GroupCount(severity, system, g.Count);
     }).ToList();
 }

@@ -19,11 +19,13 @@ public sealed record AnalyticsSnapshot(
     DateTimeOffset? WindowStart = null,
     Scout.Counting.Reconciliation? Reconciliation = null);
 
-/// <summary>The index a cycle read: Scout's own ("scout") or the producer's ("producer"), e.g. while Scout's is being built.</summary>
+/// <summary>
+/// The index a cycle read. Source is always "producer" now; it said "scout" while an earlier version read an index of
+/// its own, and stays so readers of the snapshot keep their shape.
+/// </summary>
 public sealed record AggregatedFrom(string Name, string Source)
 {
-    public static AggregatedFrom Of(IndexDefinition index) =>
-        new(index.Name, index.Source == IndexSource.Scout ? "scout" : "producer");
+    public static AggregatedFrom Of(IndexDefinition index) => new(index.Name, "producer");
 }
 
 public sealed record SystemCount(string System, long Count);

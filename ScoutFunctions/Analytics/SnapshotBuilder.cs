@@ -1,32 +1,16 @@
-using Scout.Configuration;
-using Scout.Search;
-
 namespace Scout.Analytics;
 
-/// <summary>Turns the windowed counts of one query into a snapshot per window. Plain code, no I/O.</summary>
+/// <summary>How many messages of one window share severity and system.</summary>
+public sealed record GroupCount(string Severity, string System, long Count);
+
+/// <summary>Turns one window's counts into its snapshot. Plain code, no I/O.</summary>
 public static class SnapshotBuilder
 {
     public const int TopSystems = 20;
     public const int TopAlertingSystems = 10;
     public static readonly string[] AlertSeverities = ["error", "critical"];
 
-    public static IReadOnlyList<AnalyticsSnapshot> Build(
-        IReadOnlyList<WindowedCount> counts, WindowPlan plan, TimeSpan cycleDuration)
-    {
-        var snapshots = new List<AnalyticsSnapshot>(plan.Windows.Count + 1)
-        {
-            BuildWindow(AnalyticsWindow.AllName, counts, plan.Now, cycleDuration),
-        };
-        for (var i = 0; i < plan.Windows.Count; i++)
-        {
-            var windowIndex = i;
-            var inWindow = counts.Where(c => plan.Contains(c.Bucket, windowIndex)).ToList();
-            snapshots.Add(BuildWindow(plan.Windows[i].Name, inWindow, plan.Now, cycleDuration));
-        }
-        return snapshots;
-    }
-
-    public static AnalyticsSnapshot BuildWindow(string window, IReadOnlyList<WindowedCount> counts, DateTimeOffset now, TimeSpan duration)
+    public static AnalyticsSnapshot BuildWindow(string window, IReadOnlyList<GroupCount> counts, DateTimeOffset now, TimeSpan duration)
     {
         var severities = Ranked(Sum(counts, c => c.Severity)).ToDictionary(s => s.System, s => s.Count);
         var systems = Ranked(Sum(counts, c => c.System));
@@ -43,7 +27,7 @@ public static class SnapshotBuilder
             new AlertStats(alertSeverities.Values.Sum(), alertSeverities, Ranked(Sum(alerts, c => c.System)).Take(TopAlertingSystems).ToList()));
     }
 
-    private static Dictionary<string, long> Sum(IEnumerable<WindowedCount> counts, Func<WindowedCount, string> key)
+    private static Dictionary<string, long> Sum(IEnumerable<GroupCount> counts, Func<GroupCount, string> key)
     {
         var sums = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var count in counts)

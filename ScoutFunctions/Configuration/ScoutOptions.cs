@@ -27,12 +27,12 @@ public sealed class ScoutOptions
     public string Index { get; set; } = "messages";
 
     /// <summary>
-    /// Aggregate through Scout's own index of sortable values (SCOUT_OWN_INDEX, default false: the counts follow the stream and need no index of their own); false drops it
-    /// (never the documents, never the producer's index) and reads through the producer's index.
+    /// SCOUT_OWN_INDEX, no longer used: Scout counts from the stream. Still parsed, so an invalid value stops start-up as
+    /// before and true logs that it is ignored.
     /// </summary>
     public bool OwnIndex { get; set; }
 
-    /// <summary>Scout's own index over the producer's documents (RediSearch index names are not keys).</summary>
+    /// <summary>The index an earlier Scout kept of its own over the producer's documents; dropped when left (RediSearch index names are not keys).</summary>
     public string OwnIndexName => "scout_" + Index;
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(60);
     public string IntervalText { get; set; } = "60s";

@@ -38,7 +38,11 @@ public sealed record CountKeys(long Generation)
     /// <summary>A hash stable across processes and versions (string.GetHashCode is neither).</summary>
     public static int ShardOf(string document) => (int)(XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(document)) % RecordShards);
 
-    /// <summary>HASH per minute: document key → group; what leaves a window as time passes, and what expires in retention.</summary>
+    /// <summary>
+    /// HASH per minute: document key → group; what leaves a window as time passes, and what expires in retention. Named by
+    /// <see cref="MessageRecord.MinuteName"/>: the Unix minute (Unix seconds / 60, rounded down) as a decimal number, or "-"
+    /// for messages whose timestamp does not parse (counted in "all" only, and never listed in <see cref="Minutes"/>).
+    /// </summary>
     public string Minute(string minuteName) => Base + "min:" + minuteName;
 
     /// <summary>HASH per minute: group → count; what a window loses as it slides past the minute, and the timeline's points.</summary>

@@ -3,7 +3,11 @@ using Scout.Analytics;
 
 namespace Scout.Functions;
 
-/// <summary>Every SCOUT_INTERVAL, and once at start-up: aggregate the index into snapshots.</summary>
+/// <summary>
+/// Every SCOUT_INTERVAL, and once at start-up: follows the producer's stream, reads the fields of the documents it names
+/// as new (FT.SEARCH … INKEYS), brings Scout's counts up to date and stores each window's snapshot. A full pass over the
+/// index in cursor pages only when the stream cannot say what is new, or a reconciliation is due.
+/// </summary>
 public sealed class AggregateAnalyticsFunction(AnalyticsAggregator aggregator)
 {
     public const string Name = "AggregateAnalytics";

@@ -17,7 +17,7 @@ internal sealed record HealthView(string Status, string Version, string Commit, 
     SnapshotsHealth Snapshots, string? Reason = null);
 
 /// <summary>
-/// The index the last cycle read ("scout": Scout's own; "producer": the producer's), when it ran, and the last full pass
+/// The index the last cycle read (source "producer": an earlier version also read one of its own, "scout"), when it ran, and the last full pass
 /// over every document (when, how long, why, and what it found the counts had missed, counted wrongly or held too many).
 /// </summary>
 internal sealed record AggregationHealth(string Index, string Source, string At, Reconciliation? Reconciliation)

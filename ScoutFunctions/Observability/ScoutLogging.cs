@@ -32,7 +32,8 @@ public static class ScoutLogging
 
     /// <summary>
     /// One line at start-up saying what this Scout reads and how it is reached: the Redis endpoint, TLS, the login (the
-    /// user's name, never its password), the index and stream, the interval, and whether the API asks for a token.
+    /// user's name, never its password), the index and stream, the interval, and whether the API asks for a token; then a warning when SCOUT_OWN_INDEX, retired,
+    /// is still set to true.
     /// </summary>
     public static void LogStartup(ILogger logger, ScoutOptions options, BuildInfo build)
     {
@@ -41,6 +42,8 @@ public static class ScoutLogging
             "Scout {Version} counting index {Index} from stream {Stream} every {Interval} on redis {RedisAddr}:{RedisPort} (TLS {Tls}, {Login}); API token {Auth}",
             build.Version, options.Index, options.Stream is { Length: > 0 } stream ? stream : options.Index, options.IntervalText,
             options.RedisAddr, options.RedisPort, options.RedisTls ? "on" : "off", login, options.AuthToken.Length > 0 ? "required" : "off");
+        if (options.OwnIndex)
+            logger.LogWarning("SCOUT_OWN_INDEX=true is no longer used: Scout counts from the stream (an own index left by an earlier version is dropped, never its documents)");
     }
 
     /// <summary>The start-up banner, only in text mode so JSON logs stay one parseable object per line.</summary>

@@ -49,59 +49,6 @@ public static class RediSearchCommands
         return SearchCommand.From(SearchCommandBuilder.Create(index, new FTCreateParams().On(IndexDataType.JSON), schema));
     }
 
-    /// <summary>Scout's own index: see <see cref="ScoutIndexSchema"/>.</summary>
-    public static SearchCommand CreateScoutIndex(ScoutIndexSchema schema)
-    {
-        var parameters = new FTCreateParams().On(schema.KeyType == IndexKeyType.Hash ? IndexDataType.HASH : IndexDataType.JSON);
-        if (schema.Prefixes.Count > 0) parameters.Prefix([.. schema.Prefixes]);
-        if (schema.Filter is { Length: > 0 } filter) parameters.Filter(filter);
-        // UNF keeps the original case of a HASH field's sortable value (system names); JSON sortables are never normalised.
-        var unf = schema.KeyType == IndexKeyType.Hash;
-        var fields = new Schema()
-            .AddTagField(new FieldName(schema.Severity, "severity"), sortable: true, unf: unf)
-            .AddTagField(new FieldName(schema.System, "system"), sortable: true, unf: unf);
-        if (schema.Timestamp == TimestampKind.Numeric)
-            fields.AddNumericField(new FieldName(schema.TimestampIdentifier, "timestamp"), sortable: true);
-        else
-            fields.AddTextField(new FieldName(schema.TimestampIdentifier, "timestamp"), sortable: true, unf: unf, noIndex: true);
-        return RediSearch26.SortableBeforeUnf(SearchCommand.From(SearchCommandBuilder.Create(schema.Name, parameters, fields)));
-    }
-
-    public static SearchCommand WindowedCounts(IndexDefinition index, WindowPlan plan, TimeSpan timeout)
-    {
-        var request = new AggregationRequest("*");
-        string severity;
-        if (index.Source == IndexSource.Scout)
-        {
-            // Sortable values are read from memory; severities keep their case and are merged in code.
-            severity = "@severity";
-        }
-        else
-        {
-            // GROUPBY on a non-SORTABLE TEXT field keeps the original case: lower it before grouping.
-            request.Load(new FieldName("@severity"), new FieldName("@system"), new FieldName("@timestamp"))
-                .Apply("lower(@severity)", "sev");
-            severity = "@sev";
-        }
-        var groupBy = new List<string> { severity, "@system" };
-        if (plan.Cutoffs.Count > 0)
-        {
-            var timestamp = "@timestamp";
-            if (index.Timestamp == TimestampKind.Text)
-            {
-                request.Apply(ParseTimestamp, "ts");
-                timestamp = "@ts";
-            }
-            request.Apply(string.Join(" + ", plan.Cutoffs.Select(c => $"({timestamp} >= {c.ToString(CultureInfo.InvariantCulture)})")), "bucket");
-            groupBy.Add("@bucket");
-        }
-        request.GroupBy(groupBy, [Reducers.Count().As("count")])
-            .Cursor(CursorPageSize, null)
-            .Timeout(TimeoutMilliseconds(timeout))
-            .Dialect(Dialect);
-        return SearchCommand.From(SearchCommandBuilder.Aggregate(index.Name, request));
-    }
-
     /// <summary>
     /// Keys and timestamps of messages before the cut-off, read with a cursor (no LIMIT offsets).
     /// On text timestamps a value parsetime cannot read is null, and null passes "&lt;": those rows are
@@ -110,12 +57,7 @@ public static class RediSearchCommands
     public static SearchCommand ExpiredKeys(IndexDefinition index, long cutoffUnixSeconds, TimeSpan timeout, int pageSize)
     {
         var cutoff = cutoffUnixSeconds.ToString(CultureInfo.InvariantCulture);
-        FieldName[] keyAndTimestamp = index.Source == IndexSource.Scout && index.Timestamp == TimestampKind.Text
-            // On Scout's index the timestamp is a sortable value: parsetime reads it from memory and each row
-            // carries it; a LOAD would read it out of every JSON document again (1.1 s instead of 2.2 s of
-            // Redis time for 300,000 documents).
-            ? [new FieldName("@__key")]
-            : [new FieldName("@__key"), new FieldName("@timestamp")];
+        FieldName[] keyAndTimestamp = [new FieldName("@__key"), new FieldName("@timestamp")];
         var request = index.Timestamp == TimestampKind.Numeric
             ? new AggregationRequest($"@timestamp:[-inf ({cutoff}]").Load(keyAndTimestamp)
             : new AggregationRequest("*").Load(keyAndTimestamp).Apply(ParseTimestamp, "ts").Filter($"@ts < {cutoff}");
@@ -156,23 +98,4 @@ public static class RediSearchCommands
         SearchCommand.From(SearchCommandBuilder.CursorDel(index, cursorId));
 
     private static long TimeoutMilliseconds(TimeSpan timeout) => Math.Max(1, (long)timeout.TotalMilliseconds);
-}
-
-/// <summary>What RediSearch 2.6 (Redis Stack 6.2/7.0) needs and NRedisStack 1.8 does not write.</summary>
-public static class RediSearch26
-{
-    /// <summary>
-    /// NRedisStack writes a field's options as "UNF SORTABLE"; RediSearch 2.6 reads UNF only right after
-    /// SORTABLE and rejects the other order ("Invalid field type for field `UNF`"). Later versions take both.
-    /// </summary>
-    public static SearchCommand SortableBeforeUnf(SearchCommand command)
-    {
-        var args = command.Args.ToArray();
-        for (var i = 0; i + 1 < args.Length; i++)
-        {
-            if (args[i] is "UNF" && args[i + 1] is "SORTABLE")
-                (args[i], args[i + 1]) = (args[i + 1], args[i]);
-        }
-        return command with { Args = args };
-    }
 }

@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using Scout.Configuration;
@@ -16,12 +16,8 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
         // A cycle or retention run with a shard of the cluster down fails here, saying so, before it reads or writes anything.
         await redis.EnsureEveryShardAsync();
         var producer = await ProducerIndexAsync(o.Index);
-        if (!o.OwnIndex)
-        {
-            await DropScoutIndexAsync(o.OwnIndexName);
-            return producer.Definition;
-        }
-        return await ScoutIndexOrProducerAsync(producer, ScoutIndexSchema.For(producer, o.OwnIndexName));
+        await DropLeftoverOwnIndexOnceAsync(o.OwnIndexName);
+        return producer.Definition;
     }
 
     /// <summary>The producer's index, created with the producer's ON JSON schema when it is missing.</summary>
@@ -40,36 +36,6 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
                 $"(or create it: FT.CREATE {index} ON JSON SCHEMA $.severity AS severity TEXT $.system AS system TEXT $.timestamp AS timestamp TEXT)", denied.InnerException);
         }
         return await TryInfoAsync(index) ?? throw new SearchUnavailableException($"RediSearch index {index} vanished right after it was created", null);
-    }
-
-    /// <summary>
-    /// Scout's own index when it exists, matches the producer's and is fully built; otherwise it is created or
-    /// rebuilt, and this cycle reads the producer's index, so counts are never partial.
-    /// </summary>
-    private async Task<IndexDefinition> ScoutIndexOrProducerAsync(IndexInfo producer, ScoutIndexSchema wanted)
-    {
-        var own = await TryInfoAsync(wanted.Name);
-        if (own is null)
-        {
-            logger.LogInformation("Creating Scout's own index {OwnIndex} over the documents of {Index}; this cycle reads {Index}",
-                wanted.Name, producer.Definition.Name, producer.Definition.Name);
-            await CreateAsync(RediSearchCommands.CreateScoutIndex(wanted));
-            return producer.Definition;
-        }
-        if (!wanted.Matches(own))
-        {
-            logger.LogWarning("The producer's index {Index} no longer matches Scout's own index {OwnIndex} (key type, prefixes, filter or fields); rebuilding it",
-                producer.Definition.Name, wanted.Name);
-            await DropScoutIndexAsync(wanted.Name);
-            await CreateAsync(RediSearchCommands.CreateScoutIndex(wanted));
-            return producer.Definition;
-        }
-        if (own.Indexing)
-        {
-            logger.LogInformation("Scout's own index {OwnIndex} is still being built; this cycle reads {Index}", wanted.Name, producer.Definition.Name);
-            return producer.Definition;
-        }
-        return wanted.Definition;
     }
 
     private async Task<IndexInfo?> TryInfoAsync(string index)
@@ -96,17 +62,31 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
         }
     }
 
+    /// <summary>Own-index names already checked by this process: an earlier Scout's index is looked for once, not every cycle.</summary>
+    private readonly ConcurrentDictionary<string, bool> _leftoverChecked = new(StringComparer.Ordinal);
+
     /// <summary>
-    /// Drops Scout's own index definition when one is left; the documents and the producer's index are never touched.
-    /// Asked first with FT.INFO, so a user without FT.DROPINDEX (Redis 8's ACL line grants none) works where none is left.
+    /// Drops the index an earlier Scout kept of its own (SCOUT_OWN_INDEX) when one is left; the documents and the producer's
+    /// index are never touched. Asked first with FT.INFO, so a user without FT.DROPINDEX (Redis 8's ACL line grants none)
+    /// works where none is left. Once per process and index name: no version creates it any more (an older replica still
+    /// running during a rollout could; the next start drops that one). A check that fails (Redis unreachable) is tried
+    /// again on the next cycle.
     /// </summary>
-    private async Task DropScoutIndexAsync(string name)
+    private async Task DropLeftoverOwnIndexOnceAsync(string name)
+    {
+        if (_leftoverChecked.ContainsKey(name)) return;
+        await DropLeftoverOwnIndexAsync(name);
+        _leftoverChecked[name] = true;
+        logger.LogDebug("Checked for a leftover own index {OwnIndex}; not asked again by this process", name);
+    }
+
+    private async Task DropLeftoverOwnIndexAsync(string name)
     {
         if (await TryInfoAsync(name) is null) return;
         try
         {
             await ExecuteAsync(RediSearchCommands.DropIndex(name));
-            logger.LogInformation("Dropped Scout's own index {OwnIndex} (the documents stay)", name);
+            logger.LogInformation("Dropped Scout's own index {OwnIndex} left by an earlier version (the documents stay)", name);
         }
         catch (RedisServerException error) when (RediSearchReplies.IsMissingIndex(error))
         {
@@ -140,22 +120,8 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
         await redis.EnsureEveryShardAsync();
     }
 
-    // The previous design's queries, which read every document: kept as the benchmark's baseline ("today's pass") and
-    // proven on the real engine by the contract suite; Scout's cycle and retention no longer call them.
-
-    /// <summary>Counts every indexed message by lower-cased severity, system and window bucket, in one grouped pass.</summary>
-    public async Task<IReadOnlyList<WindowedCount>> CountByWindowAsync(IndexDefinition index, WindowPlan plan, CancellationToken cancellationToken)
-    {
-        var counts = new List<WindowedCount>();
-        var command = RediSearchCommands.WindowedCounts(index, plan, options.CurrentValue.QueryTimeout);
-        // On a cluster the coordinator silently leaves out a shard it cannot reach: every shard must answer
-        // before and after the pass, or the cycle fails rather than store partial counts.
-        await redis.EnsureEveryShardAsync();
-        await foreach (var rows in ReadPagesAsync(index.Name, command, RediSearchCommands.CursorPageSize, countWithoutRowsIsPartial: true, cancellationToken))
-            counts.AddRange(rows.Select(ToCount));
-        await redis.EnsureEveryShardAsync();
-        return counts;
-    }
+    // The previous design's expiry query, which reads every document: proven on the real engine by the contract suite;
+    // Scout's retention no longer calls it.
 
     /// <summary>Pages through the indexed messages whose timestamp is before the cut-off, as RediSearch reads it.</summary>
     public async IAsyncEnumerable<IReadOnlyList<ExpiryCandidate>> FindExpiredAsync(
@@ -204,19 +170,6 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
         {
             // The server drops idle cursors on its own.
         }
-    }
-
-    internal static WindowedCount ToCount(IReadOnlyDictionary<string, string?> row)
-    {
-        // "sev" when lowered in the query (producer's index), "severity" as stored (Scout's own index).
-        var severity = row.GetValueOrDefault("sev") ?? row.GetValueOrDefault("severity");
-        var bucket = row.GetValueOrDefault("bucket");
-        return new WindowedCount(
-            string.IsNullOrEmpty(severity) ? "unknown" : severity.ToLowerInvariant(),
-            row.GetValueOrDefault("system") ?? "",
-            // A timestamp that does not parse yields a null bucket: the message counts in "all" only.
-            bucket is null ? 0 : (int)double.Parse(bucket, CultureInfo.InvariantCulture),
-            long.Parse(row.GetValueOrDefault("count") ?? "0", NumberStyles.Integer, CultureInfo.InvariantCulture));
     }
 
     private async Task<RedisResult> ExecuteAsync(SearchCommand command, IServer? server = null)

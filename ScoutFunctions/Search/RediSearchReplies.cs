@@ -23,11 +23,6 @@ public static class RediSearchReplies
         var keyType = definition.TryGetValue("key_type", out var type) && string.Equals(type.ToString(), "HASH", StringComparison.OrdinalIgnoreCase)
             ? IndexKeyType.Hash
             : IndexKeyType.Json;
-        // An index without PREFIX reports one empty prefix: it covers every key of its type.
-        var prefixes = definition.TryGetValue("prefixes", out var p)
-            ? Items(p).Select(x => x.ToString()).Where(x => x.Length > 0).ToList()
-            : [];
-        var filter = definition.TryGetValue("filter", out var f) && !f.IsNull ? f.ToString() : null;
 
         var fields = new List<IndexField>();
         if (info.TryGetValue("attributes", out var attributes))
@@ -43,11 +38,9 @@ public static class RediSearchReplies
         var timestamp = fields.Any(x => x.Attribute == "timestamp" && string.Equals(x.Type, "NUMERIC", StringComparison.OrdinalIgnoreCase))
             ? TimestampKind.Numeric
             : TimestampKind.Text;
-        return new IndexInfo(new IndexDefinition(index, keyType, timestamp), prefixes, filter, fields,
+        return new IndexInfo(new IndexDefinition(index, keyType, timestamp), fields,
             Indexing: Number(info, "indexing") != 0,
-            NumDocs: (long)Number(info, "num_docs"),
-            DocTableMegabytes: Number(info, "doc_table_size_mb"),
-            SortableValuesMegabytes: Number(info, "sortable_values_size_mb"));
+            NumDocs: (long)Number(info, "num_docs"));
     }
 
     private static double Number(Dictionary<string, RedisResult> pairs, string name) =>

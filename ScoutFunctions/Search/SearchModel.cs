@@ -5,26 +5,13 @@ public enum IndexKeyType { Json, Hash }
 /// <summary>How the index stores message timestamps: RFC 3339 text (JSON producer) or Unix seconds (hash producer).</summary>
 public enum TimestampKind { Text, Numeric }
 
-/// <summary>Whose index a cycle reads: the producer's, or Scout's own index of sortable values over the same documents.</summary>
-public enum IndexSource { Producer, Scout }
+public sealed record IndexDefinition(string Name, IndexKeyType KeyType, TimestampKind Timestamp);
 
-public sealed record IndexDefinition(string Name, IndexKeyType KeyType, TimestampKind Timestamp, IndexSource Source = IndexSource.Producer);
+/// <summary>One attribute of an index as FT.INFO reports it.</summary>
+public sealed record IndexField(string Identifier, string Attribute, string Type);
 
-/// <summary>One group of the windowed count: how many messages share severity, system and window bucket.</summary>
-public sealed record WindowedCount(string Severity, string System, int Bucket, long Count);
-
-/// <summary>
-/// The windows of one aggregation cycle. Every document gets a bucket = the number of window cut-offs
-/// its timestamp is at or after, so one grouped query feeds every window: with windows sorted
-/// shortest first, a document is inside window i when bucket >= windowCount - i.
-/// </summary>
-public sealed record WindowPlan(IReadOnlyList<Scout.Configuration.AnalyticsWindow> Windows, DateTimeOffset Now)
-{
-    /// <summary>Unix-second cut-offs, in the same order as <see cref="Windows"/> (newest cut-off first).</summary>
-    public IReadOnlyList<long> Cutoffs { get; } = Windows.Select(w => (Now - w.Length).ToUnixTimeSeconds()).ToList();
-
-    public bool Contains(int bucket, int windowIndex) => bucket >= Windows.Count - windowIndex;
-}
+/// <summary>What FT.INFO says about an index: its definition, its fields, and whether it is still being built.</summary>
+public sealed record IndexInfo(IndexDefinition Definition, IReadOnlyList<IndexField> Fields, bool Indexing, long NumDocs);
 
 /// <summary>RediSearch did not finish within the query timeout, or returned partial rows.</summary>
 public sealed class SearchTimeoutException(string message) : Exception(message);
@@ -39,8 +26,8 @@ public sealed class SearchDeniedException(string message, Exception inner) : Sea
 public interface ISearchIndex
 {
     /// <summary>
-    /// The index to read: Scout's own when it is enabled, matches the producer's and is fully built,
-    /// else the producer's (created with its ON JSON schema when missing). Creates or follows Scout's own on the way.
+    /// The producer's index (created with its ON JSON schema when missing). Drops the own index an earlier Scout left
+    /// (once per process), never its documents.
     /// </summary>
     Task<IndexDefinition> EnsureIndexAsync(CancellationToken cancellationToken);
 

@@ -16,8 +16,7 @@ namespace Scout.Bench;
 /// <summary>
 /// Scout's counting on a live Redis Stack it may own (it removes Scout's {scout}:count: keys first), at each size in
 /// one run: the first start over existing documents (a full pass), cycles that follow 1,000 new messages each,
-/// retention with nothing and with 100,000 to delete, a reconciliation; side by side with today's pass (one windowed
-/// GROUPBY) and the Go service's five queries. For each: Redis time (INFO commandstats, Scout's commands), the longest
+/// retention with nothing and with 100,000 to delete, a reconciliation; side by side with the Go service's five queries. For each: Redis time (INFO commandstats, Scout's commands), the longest
 /// single call (SLOWLOG, Scout's client) and the longest wait of a concurrent PING. Then Redis memory per message of
 /// what Scout keeps.
 /// </summary>
@@ -75,7 +74,7 @@ public static class IncrementalBench
         try
         {
             await ResetCountsAsync(server, db);
-            await EndToEndBench.SeedAsync(db, run, documents, hash: false, spreadHours: 72);
+            await StackSteps.SeedAsync(db, run, documents, hash: false, spreadHours: 72);
             await server.ExecuteAsync("CONFIG", "SET", "slowlog-log-slower-than", "1000");
             await server.ExecuteAsync("CONFIG", "SET", "slowlog-max-len", "10000");
             var on = $"{documents:N0} documents";
@@ -108,11 +107,8 @@ public static class IncrementalBench
             var reconcile = await MeasureAsync(server, pinger, () => Aggregator(Options(("SCOUT_RECONCILE_INTERVAL", "1ms"))).RunAsync(CancellationToken.None));
             Row($"{on}: reconciliation (full pass over the live counts, then the switch)", reconcile);
 
-            // Today's pass and the Go service's queries over the same documents, for comparison.
-            var definition = await adapter.EnsureIndexAsync(CancellationToken.None);
-            var today = await MeasureAsync(server, pinger, () => EndToEndBench.ScoutCycleAsync(definition, adapter, options));
-            Row($"{on}: today's pass (one windowed GROUPBY over the producer's index), for comparison", today);
-            var go = await MeasureAsync(server, pinger, () => EndToEndBench.GoQueriesAsync(db, run), client: null);
+            // The Go service's queries over the same documents, for comparison.
+            var go = await MeasureAsync(server, pinger, () => StackSteps.GoQueriesAsync(db, run), client: null);
             Row($"{on}: the Go service's five queries, for comparison", go);
 
             var records = await counts.CountRecordsAsync((await counts.ReadStateAsync()).LiveKeys!);
@@ -164,7 +160,7 @@ public static class IncrementalBench
         await server.ExecuteAsync("SLOWLOG", "RESET");
         var before = await CommandMicrosAsync(server);
         var (forksBefore, preemptedBefore) = await RedisProcessAsync(server);
-        var (wall, ping) = await EndToEndBench.TimedAsync(pinger, work);
+        var (wall, ping) = await StackSteps.TimedAsync(pinger, work);
         var after = await CommandMicrosAsync(server);
         var (forksAfter, preemptedAfter) = await RedisProcessAsync(server);
         var longest = 0.0;

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 using Scout.Configuration;
 using Scout.Redis;
+using Scout.Search;
 using Scout.Tests.Contract;
 using Scout.Tests.Infrastructure;
 using Scout.Tests.Integration.Service;
@@ -17,8 +18,8 @@ namespace Scout.Tests.Integration.Acl;
 /// <summary>
 /// The whole app on a real engine as the user README's ACL line for that engine creates, and nothing more: two replicas
 /// aggregate, alert once between them, prune expired messages and trim the stream, share leases. On Redis Stack they
-/// create the producer's index and Scout's own, and a replica with SCOUT_OWN_INDEX=false drops Scout's index; Redis 8's
-/// line grants no FT.CREATE or FT.DROPINDEX, so there the producer's index exists first (the producer creates it).
+/// create the producer's index and drop the own index an earlier Scout left (SCOUT_OWN_INDEX); Redis 8's line grants no
+/// FT.CREATE or FT.DROPINDEX, so there the producer's index exists first (the producer creates it) and none is left.
 /// Redis' ACL LOG must stay empty. And the ACL really restricts: what Scout does not need fails with NOPERM.
 /// </summary>
 [Trait("Category", "Contract")]
@@ -32,20 +33,24 @@ public sealed class ScoutAclTests(ITestOutputHelper output)
     {
         await using var stack = await AclRedisStack.StartAsync();
         await using var pitcher = await FakePitcher.StartAsync();
-        // Redis 8's line grants no FT.CREATE: Scout's own index (SCOUT_OWN_INDEX, retired) is tried on Redis Stack only.
-        var ownIndex = !AclRedisStack.Engine.IsRedis8;
+        // Redis 8's line grants no FT.CREATE or FT.DROPINDEX: an own index left by an earlier Scout is tried on Redis Stack only.
+        var leftover = !AclRedisStack.Engine.IsRedis8;
         var settings = ScoutApp.Settings(stack.Port, [.. AclRedisStack.ScoutEnvironment,
             ("SCOUT_INTERVAL", "1s"), ("ALERT_SCHEDULE", "1s"), ("SCOUT_RETENTION_SCHEDULE", "1s"), ("SCOUT_RETENTION_TTL", "24h"),
             ("ALERT_PITCHER_URL", pitcher.BaseUrl), ("ALERT_ERROR_THRESHOLD", "2"), ("ALERT_WINDOW", "1h"), ("ALERT_COOLDOWN", "1h"),
-            ("ALERT_TIMEOUT", "2s"), ("ALERT_RETRIES", "1"), ("SCOUT_OWN_INDEX", ownIndex ? "true" : "false")]);
+            ("ALERT_TIMEOUT", "2s"), ("ALERT_RETRIES", "1")]);
 
-        // On Redis Stack Scout itself creates the producer's index (missing on a fresh Redis), then its own, on the
-        // first cycles. On Redis 8 the producer has created its index, as it does before its first message.
-        if (!ownIndex) await CreateProducerIndexAsync(stack.Database);
+        // On Redis Stack Scout itself creates the producer's index (missing on a fresh Redis) on the first cycle, and drops
+        // the one an earlier Scout kept of its own. On Redis 8 the producer has created its index, as it does before its
+        // first message.
+        if (leftover)
+            await stack.Database.ExecuteAsync("FT.CREATE", "scout_" + Index, "ON", "JSON", "SCHEMA", "$.severity", "AS", "severity", "TAG", "SORTABLE");
+        else
+            await CreateProducerIndexAsync(stack.Database);
         await using var first = await ScoutApp.StartAsync(settings, output: output);
         await using var second = await ScoutApp.StartAsync(settings, output: output);
-        await Messages.EventuallyAsync(async () => await IndexesAsync(stack) is { } list && list.Contains(Index) && list.Contains("scout_" + Index) == ownIndex,
-            ownIndex ? "the first cycles create the producer's index and Scout's own" : "the producer's index is the only one", seconds: 30);
+        await Messages.EventuallyAsync(async () => await IndexesAsync(stack) is { } list && list.Contains(Index) && !list.Contains("scout_" + Index),
+            leftover ? "the first cycles create the producer's index and drop the earlier Scout's own" : "the producer's index is the only one", seconds: 30);
 
         var now = DateTimeOffset.UtcNow;
         var live = new[] { ("error", now.AddMinutes(-1)), ("ERROR", now.AddMinutes(-2)), ("Error", now.AddMinutes(-3)), ("info", now.AddHours(-2)) };
@@ -62,7 +67,7 @@ public sealed class ScoutAclTests(ITestOutputHelper output)
         Assert.True(await AllExistAsync(stack.Database, liveKeys), "retention keeps the live messages");
         foreach (var replica in new[] { first, second })
             await Messages.EventuallyAsync(async () => await SummaryAsync(replica) is { } s
-                    && s.GetProperty("totalMessages").GetInt64() == live.Length && await SourceAsync(replica) == (ownIndex ? "scout" : "producer"),
+                    && s.GetProperty("totalMessages").GetInt64() == live.Length && await SourceAsync(replica) == "producer",
                 "each replica serves the live messages", seconds: 30);
         var hour = await SummaryAsync(first, "?window=1h");
         Assert.Equal(3, hour!.Value.GetProperty("severityCounts").GetProperty("error").GetInt64());
@@ -101,19 +106,6 @@ public sealed class ScoutAclTests(ITestOutputHelper output)
         await first.DisposeAsync();
         await second.DisposeAsync();
         var apps = new List<ScoutApp> { first, second };
-        if (ownIndex)
-        {
-            // SCOUT_OWN_INDEX=false drops Scout's index (never the producer's, never the documents).
-            var ownIndexOff = new Dictionary<string, string?>(settings) { ["SCOUT_OWN_INDEX"] = "false" };
-            var third = await ScoutApp.StartAsync(ownIndexOff, output: output);
-            apps.Add(third);
-            await using (third)
-            {
-                await Messages.EventuallyAsync(async () => !(await IndexesAsync(stack)).Contains("scout_" + Index),
-                    "a replica with SCOUT_OWN_INDEX=false drops Scout's index", seconds: 30);
-                await Messages.EventuallyAsync(async () => await SourceAsync(third) == "producer", "it aggregates through the producer's index", seconds: 30);
-            }
-        }
         Assert.Contains(Index, await IndexesAsync(stack));
         Assert.True(await AllExistAsync(stack.Database, liveKeys));
         foreach (var app in apps)
@@ -172,6 +164,37 @@ public sealed class ScoutAclTests(ITestOutputHelper output)
         Assert.True(await stack.Database.KeyExistsAsync(message), "a refused delete deleted nothing");
         Assert.Equal(1, await stack.Database.StreamLengthAsync(Index));
         Assert.NotEmpty(await stack.DenialsAsync());
+    }
+
+    /// <summary>
+    /// An own index an earlier Scout left, as the documented user meets it: Redis Stack's line lets Scout drop it; Redis 8's
+    /// grants no FT.DROPINDEX, so it stays and one warning says how to drop it. Either way it is looked for once per process.
+    /// </summary>
+    [RedisStackModulesFact]
+    public async Task A_leftover_own_index_is_dropped_or_reported_once_per_process_as_the_documented_user()
+    {
+        await using var stack = await AclRedisStack.StartAsync();
+        await CreateProducerIndexAsync(stack.Database);
+        var leftover = "scout_" + Index;
+        await stack.Database.ExecuteAsync("FT.CREATE", leftover, "ON", "JSON", "SCHEMA", "$.severity", "AS", "severity", "TAG", "SORTABLE");
+        var options = new ScoutOptions
+        {
+            Index = Index, RedisAddr = "127.0.0.1", RedisPort = stack.Port, RedisUsername = DocumentedAcl.User, RedisPassword = AclRedisStack.ScoutPassword,
+        };
+        await using var connection = new RedisConnection(Options.Create(options));
+        using var logs = new CapturedLogs();
+        using var loggers = LoggerFactory.Create(builder => builder.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+        var adapter = new RediSearchIndex(connection, new FixedOptions(options), loggers.CreateLogger<RediSearchIndex>());
+
+        await adapter.EnsureIndexAsync(CancellationToken.None);
+        await adapter.EnsureIndexAsync(CancellationToken.None);
+
+        var mayDrop = !AclRedisStack.Engine.IsRedis8;
+        Assert.Equal(mayDrop, !(await IndexesAsync(stack)).Contains(leftover));
+        var warnings = logs.Entries.Where(e => e.Level == LogLevel.Warning).ToList();
+        Assert.Equal(mayDrop ? 0 : 1, warnings.Count);
+        Assert.All(warnings, w => Assert.Contains($"drop it once with FT.DROPINDEX {leftover} (without DD", w.Message));
+        Assert.Single(logs.Entries, e => e.Message.Contains("not asked again by this process", StringComparison.Ordinal));
     }
 
     /// <summary>The producer's index, as the homerun2 producers (and samples/Producer) create it: ON JSON, all TEXT, no PREFIX.</summary>

@@ -1,24 +1,15 @@
-using System.Globalization;
 using Scout.Analytics;
-using Scout.Configuration;
-using Scout.Search;
-using Scout.Tests.Unit.Search;
 
 namespace Scout.Tests.Unit.Analytics;
 
 public sealed class SnapshotBuilderTests
 {
     private static readonly DateTimeOffset Now = new(2026, 3, 11, 12, 0, 0, TimeSpan.Zero);
-    private static readonly AnalyticsWindow FiveMinutes = new("5m", TimeSpan.FromMinutes(5));
-    private static readonly AnalyticsWindow OneHour = new("1h", TimeSpan.FromHours(1));
-    private static readonly AnalyticsWindow OneDay = new("24h", TimeSpan.FromHours(24));
-    private static readonly WindowPlan NoWindows = new([], Now);
 
-    private static AnalyticsSnapshot All(IReadOnlyList<WindowedCount> counts) =>
-        Assert.Single(SnapshotBuilder.Build(counts, NoWindows, TimeSpan.Zero));
+    private static AnalyticsSnapshot All(IReadOnlyList<GroupCount> counts) =>
+        SnapshotBuilder.BuildWindow("all", counts, Now, TimeSpan.Zero);
 
-    private static WindowedCount Count(string system, long count, string severity = "info", int bucket = 0) =>
-        new(severity, system, bucket, count);
+    private static GroupCount Count(string system, long count, string severity = "info") => new(severity, system, count);
 
     [Fact]
     public void Systems_are_capped_at_the_top_20_while_the_total_counts_every_system()
@@ -35,12 +26,12 @@ public sealed class SnapshotBuilderTests
     }
 
     [Fact]
-    public void A_system_is_ranked_by_its_count_summed_over_severities_and_buckets()
+    public void A_system_is_ranked_by_its_count_summed_over_severities()
     {
-        var counts = new List<WindowedCount>
+        var counts = new List<GroupCount>
         {
-            Count("auth", 5, "info", 0), Count("auth", 5, "error", 1), Count("auth", 5, "critical", 2),
-            Count("api-gateway", 12, "info", 0),
+            Count("auth", 5, "info"), Count("auth", 5, "error"), Count("auth", 5, "critical"),
+            Count("api-gateway", 12, "info"),
         };
 
         var all = All(counts);
@@ -74,7 +65,7 @@ public sealed class SnapshotBuilderTests
     [Fact]
     public void Alerting_systems_are_the_top_10_by_error_and_critical_count_only()
     {
-        var counts = new List<WindowedCount>();
+        var counts = new List<GroupCount>();
         for (var i = 1; i <= 12; i++)
         {
             counts.Add(Count($"alerting-{i:00}", i, "error"));
@@ -108,7 +99,7 @@ public sealed class SnapshotBuilderTests
     [Fact]
     public void Totals_add_up_per_severity_and_overall()
     {
-        var counts = new List<WindowedCount>
+        var counts = new List<GroupCount>
         {
             Count("auth", 3, "error"), Count("billing", 4, "error"), Count("auth", 5, "critical"),
             Count("auth", 6, "info"), Count("billing", 7, "warning"), Count("billing", 1, "success"),
@@ -124,86 +115,10 @@ public sealed class SnapshotBuilderTests
     }
 
     [Fact]
-    public void Each_snapshot_carries_its_window_the_plan_time_and_the_cycle_duration()
+    public void A_snapshot_carries_its_window_the_cycle_time_and_its_duration()
     {
-        var plan = new WindowPlan([OneHour, OneDay], Now);
-        var snapshots = SnapshotBuilder.Build([Count("auth", 1, bucket: 2)], plan, TimeSpan.FromMilliseconds(1250));
+        var snapshot = SnapshotBuilder.BuildWindow("1h", [Count("auth", 1)], Now, TimeSpan.FromMilliseconds(1250));
 
-        Assert.Equal(["all", "1h", "24h"], snapshots.Select(s => s.Window));
-        Assert.All(snapshots, s => Assert.Equal((Now, 1.25), (s.GeneratedAt, s.CycleDurationSeconds)));
-    }
-
-    [Fact]
-    public void Window_buckets_decide_which_windows_count_a_message()
-    {
-        // Bucket = how many cut-offs the timestamp is at or after: 3 = last 5 minutes, 0 = older than a day (or unparseable).
-        var plan = new WindowPlan([FiveMinutes, OneHour, OneDay], Now);
-        var counts = new List<WindowedCount>
-        {
-            Count("auth", 1, "error", bucket: 3), Count("auth", 10, "error", bucket: 2),
-            Count("auth", 100, "info", bucket: 1), Count("billing", 1000, "info", bucket: 0),
-        };
-
-        var byWindow = SnapshotBuilder.Build(counts, plan, TimeSpan.Zero).ToDictionary(s => s.Window);
-
-        Assert.Equal(1111, byWindow["all"].TotalMessages);
-        Assert.Equal(1, byWindow["5m"].TotalMessages);
-        Assert.Equal(11, byWindow["1h"].TotalMessages);
-        Assert.Equal(111, byWindow["24h"].TotalMessages);
-        Assert.Equal(11, byWindow["1h"].Alerts.TotalAlerts);
-        Assert.Equal(["auth"], byWindow["24h"].Systems.Select(s => s.System));
-        Assert.Equal(2, byWindow["all"].SystemsTotal);
-    }
-
-    [Theory]
-    [InlineData(3, new[] { true, true, true })]
-    [InlineData(2, new[] { false, true, true })]
-    [InlineData(1, new[] { false, false, true })]
-    [InlineData(0, new[] { false, false, false })]
-    public void Window_plan_contains_a_bucket_in_the_windows_it_reaches(int bucket, bool[] inWindow)
-    {
-        var plan = new WindowPlan([FiveMinutes, OneHour, OneDay], Now);
-        Assert.Equal(inWindow, Enumerable.Range(0, 3).Select(i => plan.Contains(bucket, i)));
-    }
-
-    [Fact]
-    public void Window_plan_cut_offs_are_now_minus_each_window_in_window_order()
-    {
-        var plan = new WindowPlan([FiveMinutes, OneHour, OneDay], Now);
-        Assert.Equal([Now.AddMinutes(-5).ToUnixTimeSeconds(), Now.AddHours(-1).ToUnixTimeSeconds(), Now.AddDays(-1).ToUnixTimeSeconds()], plan.Cutoffs);
-    }
-
-    [Fact]
-    public void Buckets_computed_like_the_query_give_the_windows_the_engine_filtered()
-    {
-        // Bucket every recorded document as the APPLY expression does, then compare each window with the
-        // recorded per-window queries RediSearch answered with FILTER / numeric ranges.
-        var plan = new WindowPlan([OneHour, OneDay], RecordedCases.ReferenceNow);
-        var counts = RecordedCases.Root.GetProperty("documents").EnumerateArray()
-            .Select(d => new WindowedCount(
-                d.GetProperty("severity").GetString()!.ToLowerInvariant(),
-                d.GetProperty("system").GetString()!,
-                plan.Cutoffs.Count(c => d.GetProperty("unix").GetInt64() >= c),
-                1))
-            .ToList();
-
-        var byWindow = SnapshotBuilder.Build(counts, plan, TimeSpan.Zero).ToDictionary(s => s.Window);
-
-        var oneHour = RecordedRows("window_1h_parsetime", "severity", lower: true);
-        Assert.Equal(oneHour.OrderBy(e => e.Key), byWindow["1h"].SeverityCounts.OrderBy(e => e.Key));
-        var oneDay = RecordedRows("window_24h_numeric_range", "system", lower: false);
-        Assert.Equal(oneDay.OrderBy(e => e.Key), byWindow["24h"].Systems.ToDictionary(s => s.System, s => s.Count).OrderBy(e => e.Key));
-    }
-
-    private static Dictionary<string, long> RecordedRows(string name, string field, bool lower)
-    {
-        var sums = new Dictionary<string, long>();
-        foreach (var row in RecordedCases.Reply(name, "resp2").EnumerateArray().Skip(1))
-        {
-            var fields = row.EnumerateArray().Select(f => f.GetString()!).Chunk(2).ToDictionary(p => p[0], p => p[1]);
-            var key = lower ? fields[field].ToLowerInvariant() : fields[field];
-            sums[key] = sums.GetValueOrDefault(key) + long.Parse(fields["count"], CultureInfo.InvariantCulture);
-        }
-        return sums;
+        Assert.Equal(("1h", Now, 1.25), (snapshot.Window, snapshot.GeneratedAt, snapshot.CycleDurationSeconds));
     }
 }

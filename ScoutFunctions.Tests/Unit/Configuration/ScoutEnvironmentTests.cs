@@ -4,6 +4,7 @@ using FunctionsSelfHost.Timers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Scout.Configuration;
+using Scout.Observability;
 
 namespace Scout.Tests.Unit.Configuration;
 
@@ -292,6 +293,22 @@ public sealed class ScoutEnvironmentTests
         // The one line the README documents: invalid configuration: VAR="value": expected <form>.
         Assert.StartsWith($"invalid configuration: {variable}=\"{value}\": expected ", error.Message);
         Assert.Contains(acceptedForm, error.Message);
+    }
+
+    [Theory]
+    [InlineData("true", 1)]
+    [InlineData("false", 0)]
+    [InlineData(null, 0)]
+    public void The_retired_own_index_setting_is_still_accepted_and_true_logs_one_warning_at_start_up(string? value, int warnings)
+    {
+        var options = Load(("SCOUT_OWN_INDEX", value));
+        using var logs = new CapturedLogs();
+
+        ScoutLogging.LogStartup(logs.CreateLogger("start-up"), options, new BuildInfo("1.0.0", "abc", "today"));
+
+        var warned = logs.Entries.Where(e => e.Level == LogLevel.Warning).ToList();
+        Assert.Equal(warnings, warned.Count);
+        Assert.All(warned, w => Assert.StartsWith("SCOUT_OWN_INDEX=true is no longer used: Scout counts from the stream", w.Message));
     }
 
     [Fact]

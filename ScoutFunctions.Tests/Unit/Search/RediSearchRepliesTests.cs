@@ -68,29 +68,6 @@ public sealed class RediSearchRepliesTests
 
     [Theory]
     [MemberData(nameof(Protocols))]
-    public void Severities_that_differ_only_in_case_are_merged_into_one_lower_case_count(string protocol)
-    {
-        var page = Aggregate("summary_all", protocol);
-        // The windowed query names the lowered severity "sev": feed the recorded rows in that shape.
-        var counts = page.Rows
-            .Select(r => RediSearchIndex.ToCount(new Dictionary<string, string?> { ["sev"] = r["severity"], ["system"] = "any", ["count"] = r["count"] }))
-            .ToList();
-        var all = SnapshotBuilder.Build(counts, new WindowPlan([], RecordedCases.ReferenceNow), TimeSpan.Zero).Single();
-
-        Assert.All(all.SeverityCounts.Keys, k => Assert.Equal(k.ToLowerInvariant(), k));
-        Assert.Equal(["critical", "error", "info", "success", "warning"], all.SeverityCounts.Keys.Order());
-        // The recorded alert query matches error|critical case-insensitively: the merged counts must agree with it.
-        var alerts = Counts(Aggregate("alerts_by_severity", protocol), "severity", s => s.ToLowerInvariant());
-        Assert.Equal(alerts["error"], all.SeverityCounts["error"]);
-        Assert.Equal(alerts["critical"], all.SeverityCounts["critical"]);
-        Assert.Equal(alerts["error"] + alerts["critical"], all.Alerts.TotalAlerts);
-        // Severities outside the alert query agree with the data set (bad:1 is an error).
-        foreach (var severity in new[] { "info", "success", "warning" })
-            Assert.Equal(Documents.Count(d => d.GetProperty("severity").GetString()!.Equals(severity, StringComparison.OrdinalIgnoreCase)), all.SeverityCounts[severity]);
-    }
-
-    [Theory]
-    [MemberData(nameof(Protocols))]
     public void The_one_hour_window_rows_match_the_documents_after_the_cut_off(string protocol)
     {
         var cutoff = RecordedCases.ReferenceNowUnix - 3600;
@@ -192,18 +169,6 @@ public sealed class RediSearchRepliesTests
             "%3\r\n+identifier\r\n+severity\r\n+attribute\r\n+severity\r\n+type\r\n+TEXT\r\n" +
             "%4\r\n+identifier\r\n+timestamp\r\n+attribute\r\n+timestamp\r\n+type\r\n+NUMERIC\r\n+flags\r\n*1\r\n+SORTABLE\r\n"));
         Assert.Equal(RediSearchReplies.ParseIndexInfo("messages_num", Recorded("info_numeric_index", "resp2")).Definition, RediSearchReplies.ParseIndexInfo("messages_num", reply).Definition);
-    }
-
-    [Theory]
-    [InlineData("ERROR", "2", "5", "error", 2, 5)]
-    [InlineData("Critical", "0", "1", "critical", 0, 1)]
-    [InlineData("info", null, "3", "info", 0, 3)]      // an unparseable timestamp has a null bucket: counted in "all" only
-    [InlineData("info", "1.0", "3", "info", 1, 3)]     // RESP3 engines may send the bucket as a double
-    [InlineData(null, "3", "4", "unknown", 3, 4)]      // a message without severity
-    public void A_row_becomes_a_windowed_count(string? sev, string? bucket, string count, string severity, int expectedBucket, long expectedCount)
-    {
-        var row = new Dictionary<string, string?> { ["sev"] = sev, ["system"] = "Edge Proxy", ["bucket"] = bucket, ["count"] = count };
-        Assert.Equal(new WindowedCount(severity, "Edge Proxy", expectedBucket, expectedCount), RediSearchIndex.ToCount(row));
     }
 
     [Theory]
