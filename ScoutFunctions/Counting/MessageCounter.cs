@@ -37,7 +37,7 @@ public sealed class MessageCounter(
             reason = FullPassReason.StreamLost;
             if (attempt >= MaxFullPasses)
                 throw new InvalidOperationException($"the stream {options.CurrentValue.Stream} lost entries before Scout read them in {attempt} " +
-                    "attempts: more messages arrive than it keeps while Scout counts; shorten SCOUT_INTERVAL or raise the producer's stream cap");
+                    "attempts: something trims it (MAXLEN, XTRIM) faster than Scout counts; shorten SCOUT_INTERVAL or trim it less");
         }
     }
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -64,13 +66,22 @@ public static class IncrementalBench
         await using var scout = new RedisConnection(Microsoft.Extensions.Options.Options.Create(options));
         var adapter = new RediSearchIndex(scout, new FixedMonitor(options), NullLogger<RediSearchIndex>.Instance);
         var metrics = new ScoutMetrics();
+        // Composed as the app composes them, with the options of each step.
+        ServiceProvider Services(ScoutOptions o) => new ServiceCollection()
+            .AddLogging()
+            .AddSingleton<ISearchIndex>(adapter)
+            .AddSingleton(scout)
+            .AddSingleton<IOptionsMonitor<ScoutOptions>>(new FixedMonitor(o))
+            .AddSingleton(TimeProvider.System)
+            .AddSingleton(metrics)
+            .AddSingleton<ISnapshotStore>(new RedisSnapshotStore(scout))
+            .AddCounting()
+            .AddSingleton<AnalyticsAggregator>()
+            .AddSingleton<RetentionPruner>()
+            .BuildServiceProvider();
         var counts = new CountStore(scout);
-        MessageCounter Counter(ScoutOptions o) => new(adapter, counts, new StreamFollower(scout, new FixedMonitor(o)), new FixedMonitor(o),
-            TimeProvider.System, metrics, NullLogger<MessageCounter>.Instance);
-        AnalyticsAggregator Aggregator(ScoutOptions o) => new(adapter, Counter(o), counts, new RedisSnapshotStore(scout), new FixedMonitor(o), metrics,
-            NullLogger<AnalyticsAggregator>.Instance);
-        RetentionPruner Pruner(ScoutOptions o) => new(adapter, counts, scout, new FixedMonitor(o), TimeProvider.System, metrics,
-            NullLogger<RetentionPruner>.Instance);
+        AnalyticsAggregator Aggregator(ScoutOptions o) => Services(o).GetRequiredService<AnalyticsAggregator>();
+        RetentionPruner Pruner(ScoutOptions o) => Services(o).GetRequiredService<RetentionPruner>();
         try
         {
             await ResetCountsAsync(server, db);
