@@ -96,22 +96,22 @@ public sealed class FullPass(
         PassRecord pass, CancellationToken cancellationToken)
     {
         CountKeys? replaced = null;
-        var outcome = await CountRetry.While<bool?>(switched => switched == false).ExecuteAsync<bool?>(async _ =>
+        var outcome = await CountRetry.Pipeline.ExecuteAsync(async _ =>
         {
             // The live counts to the stream's end as well: the two generations are compared at one position.
             if (live is not null && pass.Reason == FullPassReason.ReconciliationDue)
                 await catchUp.RunAsync(definition, await LiveCounts.ReadAsync(store), options.CurrentValue.MaxStreamPagesPerCycle, null, cancellationToken);
             var current = await store.ReadStateAsync();
             replaced = current.LiveGeneration;
-            if (!await ReplayAsync(definition, staging, comparison, cancellationToken)) return (bool?)null;
+            if (!await ReplayAsync(definition, staging, comparison, cancellationToken)) return WriteOutcome.Lost;
             var done = await RecordAsync(live, staging, comparison, pass);
-            if (!await generations.SwitchAsync(staging.Keys, current.Version, staging.Cursor, Source(definition), Json(done))) return false;
+            if (!await generations.SwitchAsync(staging.Keys, current.Version, staging.Cursor, Source(definition), Json(done))) return WriteOutcome.Conflict;
             Report(definition, done);
-            return true;
+            return WriteOutcome.Written;
         }, cancellationToken);
-        if (outcome == false) throw new InvalidOperationException($"the full pass could not switch the counts in {LiveCounts.Attempts} attempts");
-        if (outcome == true && replaced is not null && replaced.Generation != staging.Keys.Generation) await generations.DropAsync(replaced);
-        return outcome == true;
+        if (outcome == WriteOutcome.Conflict) throw new InvalidOperationException($"the full pass could not switch the counts in {LiveCounts.Attempts} attempts");
+        if (outcome == WriteOutcome.Written && replaced is not null && replaced.Generation != staging.Keys.Generation) await generations.DropAsync(replaced);
+        return outcome == WriteOutcome.Written;
     }
 
     private async Task<Reconciliation> RecordAsync(CountKeys? live, StagingCounts staging, GenerationComparison comparison, PassRecord pass)

@@ -23,9 +23,6 @@ public sealed class LiveCounts(CountStore store, CountState state) : ICountTarge
     /// <summary>How often a write that lost the optimistic lock is tried.</summary>
     public const int Attempts = 20;
 
-    private enum Outcome { Written, NoLiveCounts, Conflict }
-
-    private static readonly ResiliencePipeline<Outcome> Retry = CountRetry.While<Outcome>(o => o == Outcome.Conflict);
 
     public CountState State { get; private set; } = state;
 
@@ -38,19 +35,19 @@ public sealed class LiveCounts(CountStore store, CountState state) : ICountTarge
     public async Task<bool> WriteAsync(string what, Func<CountState, CountKeys, Task<CountWrite?>> plan, CancellationToken cancellationToken)
     {
         var attempt = 0;
-        var outcome = await Retry.ExecuteAsync(async _ =>
+        var outcome = await CountRetry.Pipeline.ExecuteAsync(async _ =>
         {
             if (attempt++ > 0) State = await store.ReadStateAsync();
-            if (State.LiveKeys is not { } live) return Outcome.NoLiveCounts;
-            if (await plan(State, live) is not { } write) return Outcome.Written;
-            if (!await store.CommitAsync(write)) return Outcome.Conflict;
+            if (State.LiveKeys is not { } live) return WriteOutcome.NoLiveCounts;
+            if (await plan(State, live) is not { } write) return WriteOutcome.Written;
+            if (!await store.CommitAsync(write)) return WriteOutcome.Conflict;
             State = State.After(write);
-            return Outcome.Written;
+            return WriteOutcome.Written;
         }, cancellationToken);
         return outcome switch
         {
-            Outcome.Conflict => throw new InvalidOperationException($"{what} could not be written in {Attempts} attempts: other writers kept changing the counts"),
-            _ => outcome == Outcome.Written,
+            WriteOutcome.Conflict => throw new InvalidOperationException($"{what} could not be written in {Attempts} attempts: other writers kept changing the counts"),
+            _ => outcome == WriteOutcome.Written,
         };
     }
 
@@ -58,13 +55,17 @@ public sealed class LiveCounts(CountStore store, CountState state) : ICountTarge
         WriteAsync("a page of the stream", (state, live) => plan(new CountTarget(live, state.Version, state.Cursor, state.Starts)), cancellationToken);
 }
 
+/// <summary>How a write under the optimistic lock ended.</summary>
+public enum WriteOutcome { Written, NoLiveCounts, Conflict, Lost }
+
 /// <summary>Retries of a write that lost the optimistic lock: exponential backoff with jitter, so replicas racing for the same counts spread out.</summary>
 public static class CountRetry
 {
-    public static ResiliencePipeline<T> While<T>(Func<T, bool> conflict) => new ResiliencePipelineBuilder<T>()
-        .AddRetry(new RetryStrategyOptions<T>
+    // The untyped pipeline: Polly's typed one asks the trimmer to keep every member of the result type, which native AOT refuses for an enum.
+    public static readonly ResiliencePipeline Pipeline = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
         {
-            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is null && conflict(args.Outcome.Result!)),
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is null && args.Outcome.Result is WriteOutcome.Conflict),
             MaxRetryAttempts = LiveCounts.Attempts - 1,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
