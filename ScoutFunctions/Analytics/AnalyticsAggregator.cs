@@ -24,14 +24,15 @@ public sealed class AnalyticsAggregator(
         try
         {
             var definition = await index.EnsureIndexAsync(cancellationToken);
-            var snapshots = await SaveAsync(definition, await counter.RunAsync(definition, cancellationToken), started);
+            var counted = await counter.RunAsync(definition, cancellationToken);
+            var snapshots = await SaveAsync(definition, counted, started);
             // After the snapshots are stored, and serving between its pages: a reconciliation that takes long, fails or
             // times out never holds back the counts.
             async Task ServeMeanwhile()
             {
                 try
                 {
-                    if (await counter.FollowOnlyAsync(definition, cancellationToken) is { } counted) snapshots = await SaveAsync(definition, counted, started);
+                    if (await counter.FollowOnlyAsync(definition, cancellationToken) is { } followed) snapshots = await SaveAsync(definition, followed, started);
                 }
                 catch (Exception error) when (error is not OperationCanceledException)
                 {
@@ -40,7 +41,7 @@ public sealed class AnalyticsAggregator(
                     logger.LogWarning("Counting the stream between the reconciliation's pages failed ({Error}); the last snapshot stays", error.Message);
                 }
             }
-            if (await reconciler.ReconcileIfDueAsync(definition, ServeMeanwhile, cancellationToken))
+            if (await reconciler.ReconcileIfDueAsync(definition, counted.State, ServeMeanwhile, cancellationToken))
                 snapshots = await SaveAsync(definition, await counter.RunAsync(definition, cancellationToken), started);
             return snapshots;
         }

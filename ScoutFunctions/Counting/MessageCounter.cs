@@ -30,10 +30,13 @@ public sealed class MessageCounter(
         var reason = await FullPassReasonAsync(definition, state);
         for (var attempt = 1; ; attempt++)
         {
-            if (reason is not { } why || await fullPass.RunAsync(definition, await store.ReadStateAsync(), why, null, cancellationToken))
+            // The state read once; again only after a full pass replaced it.
+            if (reason is not { } why || await fullPass.RunAsync(definition, state, why, null, cancellationToken))
             {
-                if (await SlideAndFollowAsync(definition, cancellationToken) is { } counted) return counted;
+                if (reason is not null) state = await store.ReadStateAsync();
+                if (await SlideAndFollowAsync(definition, state, cancellationToken) is { } counted) return counted;
             }
+            state = await store.ReadStateAsync();
             reason = FullPassReason.StreamLost;
             if (attempt >= MaxFullPasses)
                 throw new InvalidOperationException($"the stream {options.CurrentValue.Stream} lost entries before Scout read them in {attempt} " +
@@ -45,14 +48,17 @@ public sealed class MessageCounter(
     /// Brings the counts up to date from the stream alone; null when that needs a full pass. What a reconciliation runs
     /// between its pages to keep serving (the pass itself, when it ends, counts what this could not).
     /// </summary>
-    public async Task<(CountState State, DateTimeOffset At)?> FollowOnlyAsync(IndexDefinition definition, CancellationToken cancellationToken) =>
-        await FullPassReasonAsync(definition, await store.ReadStateAsync()) is null ? await SlideAndFollowAsync(definition, cancellationToken) : null;
+    public async Task<(CountState State, DateTimeOffset At)?> FollowOnlyAsync(IndexDefinition definition, CancellationToken cancellationToken)
+    {
+        var state = await store.ReadStateAsync();
+        return await FullPassReasonAsync(definition, state) is null ? await SlideAndFollowAsync(definition, state, cancellationToken) : null;
+    }
 
     /// <summary>Moves the windows' starts to now and counts the stream's new entries; null when entries were lost before they were read.</summary>
-    private async Task<(CountState State, DateTimeOffset At)?> SlideAndFollowAsync(IndexDefinition definition, CancellationToken cancellationToken)
+    private async Task<(CountState State, DateTimeOffset At)?> SlideAndFollowAsync(IndexDefinition definition, CountState state, CancellationToken cancellationToken)
     {
         var at = time.GetUtcNow();
-        var live = await LiveCounts.ReadAsync(store);
+        var live = new LiveCounts(store, state);
         await SlideAsync(live, at, cancellationToken);
         var (end, entries) = await catchUp.RunAsync(definition, live, options.CurrentValue.MaxStreamPagesPerCycle, null, cancellationToken);
         metrics.StreamEntriesCounted.Inc(entries);

@@ -25,9 +25,9 @@ public sealed class Reconciler(
     /// Reconciles when it is due. The cycle runs it after its snapshots are stored and gives it <paramref name="meanwhile"/>,
     /// run every SCOUT_INTERVAL between its pages. Returns true when it replaced the counts.
     /// </summary>
-    public async Task<bool> ReconcileIfDueAsync(IndexDefinition definition, Func<Task>? meanwhile, CancellationToken cancellationToken)
+    /// <param name="state">The state the cycle left the counts in.</param>
+    public async Task<bool> ReconcileIfDueAsync(IndexDefinition definition, CountState state, Func<Task>? meanwhile, CancellationToken cancellationToken)
     {
-        var state = await store.ReadStateAsync();
         if (state.LiveKeys is null || !IsDue(state)) return false;
         var started = Stopwatch.GetTimestamp();
         await store.RecordReconcileStartedAsync(MessageTimestamp.Rfc3339(time.GetUtcNow()));
