@@ -98,9 +98,22 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
         }
     }
 
+    private readonly KeyReader _keys = new(redis);
+
     public async Task<IReadOnlyList<MessageFields>> ReadAsync(IndexDefinition index, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         if (keys.Count == 0) return [];
+        // An index with a FILTER (or anything else KeyReadPlan.From cannot follow): only the engine can say which documents
+        // it holds, so they are read through it, at a cost that grows with the index.
+        if (index.ByKey is not { } plan) return await SearchAsync(index, keys);
+        var (held, ask) = await _keys.ReadAsync(plan, keys);
+        if (ask.Count > 0) held.AddRange(await SearchAsync(index, ask));
+        return held;
+    }
+
+    /// <summary>The named documents the index holds, through the index (FT.SEARCH … INKEYS).</summary>
+    private async Task<IReadOnlyList<MessageFields>> SearchAsync(IndexDefinition index, IReadOnlyList<string> keys)
+    {
         // On a cluster the coordinator answers without a shard it cannot reach: its documents would look deleted and be
         // taken out of the counts. Every shard must answer after the read (EnsureIndexAsync checked them before the cycle).
         var reply = await ExecuteAsync(RediSearchCommands.ReadFields(index.Name, keys, options.CurrentValue.QueryTimeout));
