@@ -9,11 +9,12 @@ namespace Scout.Tests.Contract;
 /// read they replace), on the real engine: JSON and HASH indexes, keys outside the prefixes, of the other type, deleted,
 /// numeric and text timestamps, missing fields, and values the engine refuses to index.
 /// </summary>
-public sealed class ReadByKeyScenarios(ContractData data) : IAsyncDisposable
+public sealed class ReadByKeyScenarios(IRedisStackTarget target) : IAsyncDisposable
 {
+    private readonly ContractData _data = new(target);
     private readonly List<RedisKey> _strays = [];
 
-    private IDatabase Db => data.Db;
+    private IDatabase Db => _data.Db;
 
     /// <summary>
     /// The documents read both ways for every key named, in one batch; <paramref name="held"/> the keys the index holds,
@@ -21,7 +22,7 @@ public sealed class ReadByKeyScenarios(ContractData data) : IAsyncDisposable
     /// </summary>
     public async Task AssertSameAsync(string index, IReadOnlyList<string> keys, IEnumerable<string> held, IEnumerable<string> asked)
     {
-        var (adapter, connection, _) = data.Scout(index);
+        var (adapter, connection, _) = _data.Scout(index);
         var definition = await adapter.EnsureIndexAsync(CancellationToken.None);
         Assert.NotNull(definition.ByKey);
 
@@ -46,22 +47,22 @@ public sealed class ReadByKeyScenarios(ContractData data) : IAsyncDisposable
     /// <summary>A JSON index over two prefixes, all TEXT (the producer's), with <paramref name="timestamp"/> as the timestamp's type.</summary>
     public async Task<(string Index, string[] Prefixes)> JsonIndexAsync(string timestamp)
     {
-        var index = data.Run + "_mget" + timestamp.ToLowerInvariant();
+        var index = _data.Run + "_mget" + timestamp.ToLowerInvariant();
         string[] prefixes = [index + ":a:", index + ":b:"];
         await Db.ExecuteAsync("FT.CREATE", index, "ON", "JSON", "PREFIX", "2", prefixes[0], prefixes[1], "SCHEMA",
             "$.severity", "AS", "severity", "TEXT", "$.system", "AS", "system", "TEXT", "$.timestamp", "AS", "timestamp", timestamp,
             "$.title", "AS", "title", "TEXT");
-        data.TrackIndex(index);
+        _data.TrackIndex(index);
         return (index, prefixes);
     }
 
     /// <summary>A HASH index whose severity lives in a field of another name (<c>sev AS severity</c>).</summary>
     public async Task<string> HashIndexAsync(string timestamp)
     {
-        var index = data.Run + "_hmget" + timestamp.ToLowerInvariant();
+        var index = _data.Run + "_hmget" + timestamp.ToLowerInvariant();
         await Db.ExecuteAsync("FT.CREATE", index, "ON", "HASH", "PREFIX", "1", index + ":", "SCHEMA",
             "sev", "AS", "severity", "TEXT", "system", "TEXT", "timestamp", timestamp, "SORTABLE");
-        data.TrackIndex(index);
+        _data.TrackIndex(index);
         return index;
     }
 
@@ -86,6 +87,7 @@ public sealed class ReadByKeyScenarios(ContractData data) : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var key in _strays) await Db.KeyDeleteAsync(key);
+        await _data.DisposeAsync();
     }
 
     /// <summary>The producer's documents and every kind of key the index does not hold, or holds with something odd.</summary>
@@ -120,7 +122,7 @@ public sealed class ReadByKeyScenarios(ContractData data) : IAsyncDisposable
         await Db.KeyDeleteAsync(deleted);
         List<string> odd = [nested, numberOnText, numberTitle, nullSeverity, arraySeverity, array];
         List<string> keys = [.. plain, .. tagged, noSystem, noTimestamp, nothing, .. odd, outside, hash, text, deleted, never];
-        await data.WaitIndexedAsync(index, plain.Count + tagged.Count + 2);
+        await _data.WaitIndexedAsync(index, plain.Count + tagged.Count + 2);
 
         var held = (await ThroughIndexAsync(index, keys)).Select(d => d.Key).ToList();
         Assert.Subset(held.ToHashSet(), new HashSet<string>([.. plain, .. tagged, noSystem, noTimestamp]));
@@ -142,7 +144,7 @@ public sealed class ReadByKeyScenarios(ContractData data) : IAsyncDisposable
         await JsonAsync(missing, """{"severity":"info","system":"api"}""");
         await JsonAsync(asText, """{"severity":"info","system":"api","timestamp":"2026-03-11T11:00:00Z"}""");
         List<string> keys = [whole, fraction, exponent, negative, missing, asText];
-        await data.WaitIndexedAsync(index, 5);
+        await _data.WaitIndexedAsync(index, 5);
 
         await AssertSameAsync(index, keys, [whole, fraction, exponent, negative, missing], [asText]);
     }
@@ -174,7 +176,7 @@ public sealed class ReadByKeyScenarios(ContractData data) : IAsyncDisposable
         await Db.KeyDeleteAsync(deleted);
         List<string> keys = [.. plain, .. forms.Select(f => f.Key), .. refused.Select(f => f.Key), noTimestamp, onlySystem, none, json, text, outside, deleted, never];
         var numeric = timestamp == "NUMERIC";
-        await data.WaitIndexedAsync(index, plain.Count + 3);
+        await _data.WaitIndexedAsync(index, plain.Count + 3);
 
         var held = (await ThroughIndexAsync(index, keys)).Select(d => d.Key).ToList();
         // A hash with none of the fields and a deleted or never written key look alike to HMGET: the index is asked.
@@ -188,15 +190,15 @@ public sealed class ReadByKeyScenarios(ContractData data) : IAsyncDisposable
     /// <summary>An index with a FILTER: read through the index, as before.</summary>
     public async Task FilteredAsync()
     {
-        var index = data.Run + "_filtered";
+        var index = _data.Run + "_filtered";
         await Db.ExecuteAsync("FT.CREATE", index, "ON", "JSON", "PREFIX", "1", index + ":", "FILTER", "@severity!='debug'", "SCHEMA",
             "$.severity", "AS", "severity", "TEXT", "$.system", "AS", "system", "TEXT", "$.timestamp", "AS", "timestamp", "TEXT");
-        data.TrackIndex(index);
+        _data.TrackIndex(index);
         string kept = index + ":kept", filtered = index + ":filtered";
         await JsonAsync(kept, """{"severity":"info","system":"api","timestamp":"2026-03-11T11:00:00Z"}""");
         await JsonAsync(filtered, """{"severity":"debug","system":"api","timestamp":"2026-03-11T11:00:00Z"}""");
-        await data.WaitIndexedAsync(index, 1);
-        var adapter = data.Adapter(index);
+        await _data.WaitIndexedAsync(index, 1);
+        var adapter = _data.Adapter(index);
         var definition = await adapter.EnsureIndexAsync(CancellationToken.None);
 
         Assert.Null(definition.ByKey);
@@ -205,7 +207,7 @@ public sealed class ReadByKeyScenarios(ContractData data) : IAsyncDisposable
 
     private async Task<IReadOnlyList<MessageFields>> ThroughIndexAsync(string index, IReadOnlyList<string> keys)
     {
-        var adapter = data.Adapter(index);
+        var adapter = _data.Adapter(index);
         var definition = await adapter.EnsureIndexAsync(CancellationToken.None);
         return await adapter.ReadAsync(definition with { ByKey = null }, keys, CancellationToken.None);
     }
@@ -215,17 +217,11 @@ public sealed class ReadByKeyScenarios(ContractData data) : IAsyncDisposable
 [Collection(RedisStackCollection.Name)]
 public sealed class ReadByKeyContractTests(RedisStackFixture stack) : IAsyncLifetime
 {
-    private readonly ContractData _data = new(stack);
-    private ReadByKeyScenarios Scenarios => _scenarios ??= new ReadByKeyScenarios(_data);
-    private ReadByKeyScenarios? _scenarios;
+    private ReadByKeyScenarios Scenarios { get; } = new(stack);
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        if (_scenarios is not null) await _scenarios.DisposeAsync();
-        await _data.DisposeAsync();
-    }
+    public Task DisposeAsync() => Scenarios.DisposeAsync().AsTask();
 
     [RedisStackFact]
     public Task Json_documents_with_text_timestamps_read_by_key_as_the_index_reads_them() => Scenarios.JsonWithTextTimestampsAsync();
@@ -247,17 +243,11 @@ public sealed class ReadByKeyContractTests(RedisStackFixture stack) : IAsyncLife
 [Collection(RedisClusterCollection.Name)]
 public sealed class ReadByKeyClusterContractTests(RedisClusterFixture cluster) : IAsyncLifetime
 {
-    private readonly ContractData _data = new(cluster);
-    private ReadByKeyScenarios Scenarios => _scenarios ??= new ReadByKeyScenarios(_data);
-    private ReadByKeyScenarios? _scenarios;
+    private ReadByKeyScenarios Scenarios { get; } = new(cluster);
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        if (_scenarios is not null) await _scenarios.DisposeAsync();
-        await _data.DisposeAsync();
-    }
+    public Task DisposeAsync() => Scenarios.DisposeAsync().AsTask();
 
     [RedisClusterFact]
     public Task Json_documents_on_three_shards_read_by_key_as_the_index_reads_them() => Scenarios.JsonWithTextTimestampsAsync();
