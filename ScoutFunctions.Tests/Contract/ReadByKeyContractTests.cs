@@ -202,6 +202,7 @@ public sealed class ReadByKeyScenarios(IRedisStackTarget target) : IAsyncDisposa
         var definition = await adapter.EnsureIndexAsync(CancellationToken.None);
 
         Assert.Null(definition.ByKey);
+        Assert.Equal("the index has a filter", (await _data.InfoAsync(index))!.ThroughIndexBecause);
         Assert.Equal([kept], (await adapter.ReadAsync(definition, [kept, filtered], CancellationToken.None)).Select(d => d.Key));
     }
 

@@ -16,6 +16,9 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
         // A cycle or retention run with a shard of the cluster down fails here, saying so, before it reads or writes anything.
         await redis.EnsureEveryShardAsync();
         var producer = await ProducerIndexAsync(o.Index);
+        if (producer.ThroughIndexBecause.Length > 0 && _throughIndexReported.TryAdd(o.Index, true))
+            logger.LogInformation("Documents of index {Index} are read through it (FT.SEARCH … INKEYS), not by key: {Reason}; its cost grows with the index",
+                o.Index, producer.ThroughIndexBecause);
         await DropLeftoverOwnIndexOnceAsync(o.OwnIndexName);
         return producer.Definition;
     }
@@ -61,6 +64,9 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
             // Another replica (or the producer) created it first.
         }
     }
+
+    /// <summary>Indexes read through FT.SEARCH whose reason this process has logged (once each).</summary>
+    private readonly ConcurrentDictionary<string, bool> _throughIndexReported = new(StringComparer.Ordinal);
 
     /// <summary>Own-index names already checked by this process: an earlier Scout's index is looked for once, not every cycle.</summary>
     private readonly ConcurrentDictionary<string, bool> _leftoverChecked = new(StringComparer.Ordinal);

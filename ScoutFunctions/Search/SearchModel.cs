@@ -15,7 +15,8 @@ public sealed record IndexDefinition(string Name, IndexKeyType KeyType, Timestam
 public sealed record IndexField(string Identifier, string Attribute, string Type);
 
 /// <summary>What FT.INFO says about an index: its definition, its fields, and whether it is still being built.</summary>
-public sealed record IndexInfo(IndexDefinition Definition, IReadOnlyList<IndexField> Fields, bool Indexing, long NumDocs);
+/// <param name="ThroughIndexBecause">Why its documents are read through the index rather than by key ("" when by key).</param>
+public sealed record IndexInfo(IndexDefinition Definition, IReadOnlyList<IndexField> Fields, bool Indexing, long NumDocs, string ThroughIndexBecause = "");
 
 /// <summary>RediSearch did not finish within the query timeout, or returned partial rows.</summary>
 public sealed class SearchTimeoutException(string message) : Exception(message);
