@@ -67,7 +67,7 @@ public sealed class RediSearchContractTests(RedisStackFixture stack) : IAsyncLif
         var adapter = _data.Adapter(_data.Run + "_created");
         var definition = await adapter.EnsureIndexAsync(CancellationToken.None);
 
-        Assert.Equal(new IndexDefinition(_data.Run + "_created", IndexKeyType.Json, TimestampKind.Text), definition);
+        Assert.Equal(new IndexDefinition(_data.Run + "_created", IndexKeyType.Json, TimestampKind.Text), definition with { ByKey = null });
     }
 
     [RedisStackFact]
@@ -82,7 +82,7 @@ public sealed class RediSearchContractTests(RedisStackFixture stack) : IAsyncLif
 
         var definition = await adapter.EnsureIndexAsync(CancellationToken.None);
 
-        Assert.Equal(new IndexDefinition(index, IndexKeyType.Json, TimestampKind.Text), definition);
+        Assert.Equal(new IndexDefinition(index, IndexKeyType.Json, TimestampKind.Text), definition with { ByKey = null });
         Assert.Null(await _data.InfoAsync(leftover));
         var producerAfter = await _data.InfoAsync(index);
         Assert.Equal(producerBefore!.NumDocs, producerAfter!.NumDocs);

@@ -5,7 +5,7 @@ namespace Scout.Functions;
 
 /// <summary>
 /// Every SCOUT_INTERVAL, and once at start-up: follows the producer's stream, reads the fields of the documents it names
-/// as new (FT.SEARCH … INKEYS), brings Scout's counts up to date and stores each window's snapshot. A full pass over the
+/// as new (by key: JSON.MGET or HMGET, as the index covers them), brings Scout's counts up to date and stores each window's snapshot. A full pass over the
 /// index in cursor pages only when the stream cannot say what is new, or a reconciliation is due.
 /// </summary>
 public sealed class AggregateAnalyticsFunction(AnalyticsAggregator aggregator)

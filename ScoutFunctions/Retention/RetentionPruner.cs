@@ -16,7 +16,7 @@ public sealed record RetentionRun(long Deleted, long Unparseable, long Trimmed, 
 /// <summary>
 /// Deletes messages older than the TTL and trims the stream, at a cost that follows what expires: Scout's counts say
 /// which minutes hold expired messages and which documents they are (keys learned from the stream or the index, never
-/// found any other way); each batch is read back through the index (read back by key) and only the documents whose
+/// found any other way); each batch is read back by key as the index covers it (JSON.MGET or HMGET) and only the documents whose
 /// timestamp is past the TTL are deleted, one UNLINK per batch (per slot on a Redis Cluster), and taken out of the counts.
 /// A run with nothing expired reads one range of an empty sorted set. Messages whose timestamp does not parse are kept and reported.
 /// </summary>

@@ -16,6 +16,9 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
         // A cycle or retention run with a shard of the cluster down fails here, saying so, before it reads or writes anything.
         await redis.EnsureEveryShardAsync();
         var producer = await ProducerIndexAsync(o.Index);
+        if (producer.ThroughIndexBecause.Length > 0 && _throughIndexReported.TryAdd(o.Index, true))
+            logger.LogInformation("Documents of index {Index} are read through it (FT.SEARCH … INKEYS), not by key: {Reason}; its cost grows with the index",
+                o.Index, producer.ThroughIndexBecause);
         await DropLeftoverOwnIndexOnceAsync(o.OwnIndexName);
         return producer.Definition;
     }
@@ -62,6 +65,9 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
         }
     }
 
+    /// <summary>Indexes read through FT.SEARCH whose reason this process has logged (once each).</summary>
+    private readonly ConcurrentDictionary<string, bool> _throughIndexReported = new(StringComparer.Ordinal);
+
     /// <summary>Own-index names already checked by this process: an earlier Scout's index is looked for once, not every cycle.</summary>
     private readonly ConcurrentDictionary<string, bool> _leftoverChecked = new(StringComparer.Ordinal);
 
@@ -98,9 +104,22 @@ public sealed class RediSearchIndex(RedisConnection redis, IOptionsMonitor<Scout
         }
     }
 
+    private readonly KeyReader _keys = new(redis);
+
     public async Task<IReadOnlyList<MessageFields>> ReadAsync(IndexDefinition index, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         if (keys.Count == 0) return [];
+        // An index with a FILTER (or anything else KeyReadPlan.From cannot follow): only the engine can say which documents
+        // it holds, so they are read through it, at a cost that grows with the index.
+        if (index.ByKey is not { } plan) return await SearchAsync(index, keys);
+        var (held, ask) = await _keys.ReadAsync(plan, keys);
+        if (ask.Count > 0) held.AddRange(await SearchAsync(index, ask));
+        return held;
+    }
+
+    /// <summary>The named documents the index holds, through the index (FT.SEARCH … INKEYS).</summary>
+    private async Task<IReadOnlyList<MessageFields>> SearchAsync(IndexDefinition index, IReadOnlyList<string> keys)
+    {
         // On a cluster the coordinator answers without a shard it cannot reach: its documents would look deleted and be
         // taken out of the counts. Every shard must answer after the read (EnsureIndexAsync checked them before the cycle).
         var reply = await ExecuteAsync(RediSearchCommands.ReadFields(index.Name, keys, options.CurrentValue.QueryTimeout));

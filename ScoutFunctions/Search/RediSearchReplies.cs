@@ -38,9 +38,12 @@ public static class RediSearchReplies
         var timestamp = fields.Any(x => x.Attribute == "timestamp" && string.Equals(x.Type, "NUMERIC", StringComparison.OrdinalIgnoreCase))
             ? TimestampKind.Numeric
             : TimestampKind.Text;
-        return new IndexInfo(new IndexDefinition(index, keyType, timestamp), fields,
+        var prefixes = definition.TryGetValue("prefixes", out var p) ? Items(p).Select(x => x.ToString()).ToList() : [];
+        var options = definition.Where(kv => !IsArrayOrMap(kv.Value)).ToDictionary(kv => kv.Key.ToLowerInvariant(), kv => kv.Value.ToString());
+        var byKey = KeyReadPlan.From(keyType, prefixes, options, fields, out var why);
+        return new IndexInfo(new IndexDefinition(index, keyType, timestamp, byKey), fields,
             Indexing: Number(info, "indexing") != 0,
-            NumDocs: (long)Number(info, "num_docs"));
+            NumDocs: (long)Number(info, "num_docs"), ThroughIndexBecause: why);
     }
 
     private static double Number(Dictionary<string, RedisResult> pairs, string name) =>

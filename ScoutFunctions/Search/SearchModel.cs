@@ -5,13 +5,18 @@ public enum IndexKeyType { Json, Hash }
 /// <summary>How the index stores message timestamps: RFC 3339 text (JSON producer) or Unix seconds (hash producer).</summary>
 public enum TimestampKind { Text, Numeric }
 
-public sealed record IndexDefinition(string Name, IndexKeyType KeyType, TimestampKind Timestamp);
+/// <param name="ByKey">
+/// How documents are read by key (<see cref="KeyReadPlan"/>, from FT.INFO's definition: key type, prefixes, attributes);
+/// null where only the index can say which documents it holds (e.g. an index with a FILTER): then FT.SEARCH reads them.
+/// </param>
+public sealed record IndexDefinition(string Name, IndexKeyType KeyType, TimestampKind Timestamp, KeyReadPlan? ByKey = null);
 
 /// <summary>One attribute of an index as FT.INFO reports it.</summary>
 public sealed record IndexField(string Identifier, string Attribute, string Type);
 
 /// <summary>What FT.INFO says about an index: its definition, its fields, and whether it is still being built.</summary>
-public sealed record IndexInfo(IndexDefinition Definition, IReadOnlyList<IndexField> Fields, bool Indexing, long NumDocs);
+/// <param name="ThroughIndexBecause">Why its documents are read through the index rather than by key ("" when by key).</param>
+public sealed record IndexInfo(IndexDefinition Definition, IReadOnlyList<IndexField> Fields, bool Indexing, long NumDocs, string ThroughIndexBecause = "");
 
 /// <summary>RediSearch did not finish within the query timeout, or returned partial rows.</summary>
 public sealed class SearchTimeoutException(string message) : Exception(message);
@@ -32,8 +37,9 @@ public interface ISearchIndex
     Task<IndexDefinition> EnsureIndexAsync(CancellationToken cancellationToken);
 
     /// <summary>
-    /// The severity, system and timestamp of the named documents the index holds (FT.SEARCH … INKEYS): keys it does not
-    /// hold (deleted, or outside its prefixes) are left out. One short call per batch, whatever the index holds.
+    /// The severity, system and timestamp of the named documents the index holds, read by key (JSON.MGET, HMGET) where
+    /// the definition allows, else through the index (FT.SEARCH … INKEYS): keys it does not hold (deleted, outside its
+    /// prefixes, of the other key type, refused by the engine) are left out. Its cost follows the keys named, not the index.
     /// </summary>
     Task<IReadOnlyList<MessageFields>> ReadAsync(IndexDefinition index, IReadOnlyList<string> keys, CancellationToken cancellationToken);
 

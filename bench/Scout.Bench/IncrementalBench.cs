@@ -38,7 +38,7 @@ public static class IncrementalBench
     }
 
     private sealed record Cost(double WallMs, double RedisMs, double LongestCallMs, double LongestPingMs, string LongestCommand = "",
-        long Forks = 0, long Preempted = 0);
+        long Forks = 0, long Preempted = 0, IReadOnlyDictionary<string, (long Calls, long Micros)>? ByCommand = null);
 
     private static async Task<double> OneSizeAsync(string target, int documents, int perInterval, int intervals)
     {
@@ -107,6 +107,8 @@ public static class IncrementalBench
                 worst.LongestCallMs, cycleCosts.Max(c => c.LongestPingMs), worst.LongestCommand, cycleCosts.Sum(c => c.Forks),
                 cycleCosts.Sum(c => c.Preempted));
             Row($"{on}: a cycle with {perInterval:N0} new messages (median of {intervals}; longest call and PING: the worst)", cycle);
+            Table.Row(Area, $"{on}: a cycle's Redis time by command (mean of {intervals} cycles: ms per cycle, calls per cycle, ms per call)",
+                ByCommand(cycleCosts), "");
             Table.Row(Area, $"{on}: messages a cycle counts per second of its wall time", Table.F(perInterval / (cycle.WallMs / 1000), "F0"), "");
 
             var nothing = await MeasureAsync(server, pinger, () => Pruner(Options(("SCOUT_RETENTION_TTL", "96h"))).RunAsync(CancellationToken.None));
@@ -135,6 +137,15 @@ public static class IncrementalBench
             await server.ExecuteAsync("CONFIG", "SET", "slowlog-log-slower-than", "10000");
         }
     }
+
+    /// <summary>Each command's share of the cycles' Redis time, largest first: "FT.SEARCH 6.50 ms (1 × 6.50 ms); …".</summary>
+    private static string ByCommand(List<Cost> cycles) => string.Join("; ", cycles
+        .SelectMany(c => c.ByCommand!)
+        .GroupBy(kv => kv.Key)
+        .Select(g => (Command: g.Key, Calls: g.Sum(kv => kv.Value.Calls) / (double)cycles.Count, Ms: g.Sum(kv => kv.Value.Micros) / 1000.0 / cycles.Count))
+        .Where(c => c.Calls > 0)
+        .OrderByDescending(c => c.Ms)
+        .Select(c => $"{c.Command} {c.Ms:F2} ms ({c.Calls:0.#} × {c.Ms / c.Calls:F3} ms)"));
 
     private static void Row(string measure, Cost cost, string goal = "") => Table.Row(Area,
         measure + ": Redis time; longest Scout call; longest PING wait (wall time; forks of Redis, e.g. RediSearch's GC; times the OS preempted Redis)",
@@ -169,10 +180,10 @@ public static class IncrementalBench
     private static async Task<Cost> MeasureAsync(IServer server, ConnectionMultiplexer pinger, Func<Task> work, string? client = "homerun2-scout")
     {
         await server.ExecuteAsync("SLOWLOG", "RESET");
-        var before = await CommandMicrosAsync(server);
+        var before = await CommandStatsAsync(server);
         var (forksBefore, preemptedBefore) = await RedisProcessAsync(server);
         var (wall, ping) = await StackSteps.TimedAsync(pinger, work);
-        var after = await CommandMicrosAsync(server);
+        var after = await CommandStatsAsync(server);
         var (forksAfter, preemptedAfter) = await RedisProcessAsync(server);
         var longest = 0.0;
         var command = "";
@@ -186,8 +197,10 @@ public static class IncrementalBench
             longest = ms;
             command = string.Join(' ', ((RedisResult[])fields[3]!).Take(2).Select(a => a.ToString()));
         }
-        return new Cost(wall, (after - before) / 1000.0, longest, ping, command, forksAfter - forksBefore,
-            preemptedBefore < 0 || preemptedAfter < 0 ? -1 : preemptedAfter - preemptedBefore);
+        var byCommand = after.ToDictionary(kv => kv.Key, kv => (kv.Value.Calls - before.GetValueOrDefault(kv.Key).Calls,
+            kv.Value.Micros - before.GetValueOrDefault(kv.Key).Micros));
+        return new Cost(wall, byCommand.Values.Sum(v => v.Item2) / 1000.0, longest, ping, command, forksAfter - forksBefore,
+            preemptedBefore < 0 || preemptedAfter < 0 ? -1 : preemptedAfter - preemptedBefore, byCommand);
     }
 
     /// <summary>
@@ -207,18 +220,21 @@ public static class IncrementalBench
 
     private static bool IsPing(RedisResult[] fields) => ((RedisResult[])fields[3]!).FirstOrDefault()?.ToString().Equals("PING", StringComparison.OrdinalIgnoreCase) == true;
 
-    private static async Task<long> CommandMicrosAsync(IServer server)
+    /// <summary>Calls and usec so far of each command (INFO commandstats), PING, EXEC, INFO and SLOWLOG left out.</summary>
+    private static async Task<Dictionary<string, (long Calls, long Micros)>> CommandStatsAsync(IServer server)
     {
-        long total = 0;
+        var stats = new Dictionary<string, (long Calls, long Micros)>();
         foreach (var line in ((string)(await server.ExecuteAsync("INFO", "commandstats"))!).Split('\n'))
         {
             if (!line.StartsWith("cmdstat_", StringComparison.Ordinal) || line.StartsWith("cmdstat_ping:", StringComparison.Ordinal)
                 || line.StartsWith("cmdstat_exec:", StringComparison.Ordinal) || line.StartsWith("cmdstat_info:", StringComparison.Ordinal)
                 || line.StartsWith("cmdstat_slowlog", StringComparison.Ordinal)) continue;
-            var usec = line.Split(',').First(p => p.StartsWith("usec=", StringComparison.Ordinal));
-            total += long.Parse(usec["usec=".Length..], CultureInfo.InvariantCulture);
+            var parts = line.Trim().Split(':', 2);
+            long Field(string name) => long.Parse(parts[1].Split(',').First(p => p.StartsWith(name + "=", StringComparison.Ordinal))[(name.Length + 1)..],
+                CultureInfo.InvariantCulture);
+            stats[parts[0]["cmdstat_".Length..].ToUpperInvariant()] = (Field("calls"), Field("usec"));
         }
-        return total;
+        return stats;
     }
 
     /// <summary>The memory of Scout's counts (MEMORY USAGE of every {scout}:count: key, exact).</summary>
