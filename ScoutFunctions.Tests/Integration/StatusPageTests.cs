@@ -156,8 +156,10 @@ public sealed class StatusPageTests(RedisServerFixture redis) : IAsyncLifetime
     {
         await using var app = await StartWithMessagesAsync(token: "");
         await using var browser = await HeadlessChromium.StartAsync();
+        await browser.EmulateAsync(1100, 900, mobile: false, colorScheme: "light");
         await browser.NavigateAsync(app.Address);
         await browser.WaitForAsync("document.body && document.body.dataset.loaded", "the page draws the numbers");
+        Assert.False((await browser.EvaluateAsync("document.documentElement.scrollWidth > window.innerWidth"))!.GetValue<bool>());
 
         Assert.True((await browser.EvaluateAsync("document.getElementById('token-form').hidden"))!.GetValue<bool>());
         await AssertDrawnAsync(browser, app, Window);
@@ -184,6 +186,7 @@ public sealed class StatusPageTests(RedisServerFixture redis) : IAsyncLifetime
     {
         await using var app = await StartWithMessagesAsync(ScoutApp.Token);
         await using var browser = await HeadlessChromium.StartAsync();
+        await browser.EmulateAsync(1100, 600, mobile: false, colorScheme: "light");
         await browser.NavigateAsync(app.Address);
         await browser.WaitForAsync("!document.getElementById('token-form').hidden", "the page asks for the token");
         // Nothing was asked of the API before the token (the health line needs none).
