@@ -44,6 +44,9 @@ public sealed class StatusPageTests(RedisServerFixture redis) : IAsyncLifetime
         return request;
     }
 
+    /// <summary>JavaScript: whether the element with that id is not shown (display none, as the hidden attribute makes it).</summary>
+    private static string Hidden(string id) => $"(getComputedStyle(document.getElementById('{id}')).display === 'none')";
+
     private static string Screenshot(string name) => RepositoryFiles.PathOf($"TestResults/status-page/{name}");
 
     [Fact]
@@ -161,7 +164,7 @@ public sealed class StatusPageTests(RedisServerFixture redis) : IAsyncLifetime
         await browser.WaitForAsync("document.body && document.body.dataset.loaded", "the page draws the numbers");
         Assert.False((await browser.EvaluateAsync("document.documentElement.scrollWidth > window.innerWidth"))!.GetValue<bool>());
 
-        Assert.True((await browser.EvaluateAsync("document.getElementById('token-form').hidden"))!.GetValue<bool>());
+        Assert.True((await browser.EvaluateAsync(Hidden("token-form")))!.GetValue<bool>());
         await AssertDrawnAsync(browser, app, Window);
         await browser.ScreenshotAsync(Screenshot("status-page.png"));
 
@@ -188,16 +191,16 @@ public sealed class StatusPageTests(RedisServerFixture redis) : IAsyncLifetime
         await using var browser = await HeadlessChromium.StartAsync();
         await browser.EmulateAsync(1100, 600, mobile: false, colorScheme: "light");
         await browser.NavigateAsync(app.Address);
-        await browser.WaitForAsync("!document.getElementById('token-form').hidden", "the page asks for the token");
+        await browser.WaitForAsync("!" + Hidden("token-form"), "the page asks for the token");
         // Nothing was asked of the API before the token (the health line needs none).
-        Assert.True((await browser.EvaluateAsync("document.getElementById('data').hidden && !document.body.dataset.loaded"))!.GetValue<bool>());
+        Assert.True((await browser.EvaluateAsync(Hidden("data") + " && !document.body.dataset.loaded"))!.GetValue<bool>());
         Assert.DoesNotContain((await browser.EvaluateAsync("performance.getEntriesByType('resource').map(e => e.name)"))!.AsArray(),
             r => r!.GetValue<string>().Contains("/analytics/", StringComparison.Ordinal));
         await browser.ScreenshotAsync(Screenshot("status-page-token.png"));
 
         const string Submit = "(() => { document.getElementById('token').value = '{0}'; document.getElementById('token-form').requestSubmit(); })()";
         await browser.EvaluateAsync(Submit.Replace("{0}", "wrong-token"));
-        await browser.WaitForAsync("!document.getElementById('token-error').hidden", "a wrong token is refused");
+        await browser.WaitForAsync("!" + Hidden("token-error"), "a wrong token is refused");
         Assert.Contains("refused", (await browser.EvaluateAsync("document.getElementById('token-error').textContent"))!.GetValue<string>());
         Assert.Null(await browser.EvaluateAsync("sessionStorage.getItem('scout-token')"));
 
@@ -213,6 +216,6 @@ public sealed class StatusPageTests(RedisServerFixture redis) : IAsyncLifetime
         // Asked once: a reload of the tab draws the numbers without asking again.
         await browser.CallAsync("Page.reload");
         await browser.WaitForAsync("document.body && document.body.dataset.loaded", "the reloaded page draws the numbers with the kept token");
-        Assert.True((await browser.EvaluateAsync("document.getElementById('token-form').hidden"))!.GetValue<bool>());
+        Assert.True((await browser.EvaluateAsync(Hidden("token-form")))!.GetValue<bool>());
     }
 }

@@ -175,7 +175,7 @@
       $('token-form').hidden = true;
       $('data').hidden = false;
       $('error').hidden = true;
-      $('updated').textContent = 'Numbers of ' + shortTime(results[0].lastUpdated) + ' · refreshed every ' + refreshMs / 1000 + ' s';
+      $('updated').textContent = 'Numbers of ' + shortTime(results[0].lastUpdated) + ' · refreshed every ' + refreshMs / 1000 + ' s · ';
       body.setAttribute('data-loaded', results[1].lastUpdated);
     } catch (error) {
       if (error instanceof Unauthorized) { askForToken('The token was refused.'); return; }
