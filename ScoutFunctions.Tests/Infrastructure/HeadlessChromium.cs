@@ -143,7 +143,14 @@ public sealed partial class HeadlessChromium : IAsyncDisposable
         var until = DateTime.UtcNow.AddSeconds(seconds);
         while (DateTime.UtcNow < until)
         {
-            if ((await EvaluateAsync($"!!({expression})"))?.GetValue<bool>() == true) return;
+            try
+            {
+                if ((await EvaluateAsync($"!!({expression})"))?.GetValue<bool>() == true) return;
+            }
+            catch (InvalidOperationException)
+            {
+                // The page is still loading (its elements not there yet): asked again below.
+            }
             await Task.Delay(200);
         }
         var text = await EvaluateAsync("document.body ? document.body.innerText : ''");
