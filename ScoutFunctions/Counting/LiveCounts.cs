@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Polly;
 using Polly.Retry;
 
@@ -23,7 +24,14 @@ public sealed class LiveCounts(CountStore store, CountState state) : ICountTarge
     /// <summary>How often a write that lost the optimistic lock is tried.</summary>
     public const int Attempts = 20;
 
-    private enum Outcome { Written, NoLiveCounts, Conflict }
+    /// <summary>
+    /// How a write attempt ended. A class, not an enum: Polly keeps every member of its result type under trimming, and
+    /// an enum's include Enum.GetValues(Type), which native AOT refuses (IL3050).
+    /// </summary>
+    private sealed class Outcome
+    {
+        public static readonly Outcome Written = new(), NoLiveCounts = new(), Conflict = new();
+    }
 
     private static readonly ResiliencePipeline<Outcome> Retry = CountRetry.While<Outcome>(o => o == Outcome.Conflict);
 
@@ -47,11 +55,9 @@ public sealed class LiveCounts(CountStore store, CountState state) : ICountTarge
             State = State.After(write);
             return Outcome.Written;
         }, cancellationToken);
-        return outcome switch
-        {
-            Outcome.Conflict => throw new InvalidOperationException($"{what} could not be written in {Attempts} attempts: other writers kept changing the counts"),
-            _ => outcome == Outcome.Written,
-        };
+        if (outcome == Outcome.Conflict)
+            throw new InvalidOperationException($"{what} could not be written in {Attempts} attempts: other writers kept changing the counts");
+        return outcome == Outcome.Written;
     }
 
     public Task<bool> WriteAsync(Func<CountTarget, Task<CountWrite?>> plan, CancellationToken cancellationToken) =>
@@ -61,7 +67,8 @@ public sealed class LiveCounts(CountStore store, CountState state) : ICountTarge
 /// <summary>Retries of a write that lost the optimistic lock: exponential backoff with jitter, so replicas racing for the same counts spread out.</summary>
 public static class CountRetry
 {
-    public static ResiliencePipeline<T> While<T>(Func<T, bool> conflict) => new ResiliencePipelineBuilder<T>()
+    // Polly's AddRetry asks its result type to keep all its members under trimming (native AOT), so this says the same of T.
+    public static ResiliencePipeline<T> While<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(Func<T, bool> conflict) => new ResiliencePipelineBuilder<T>()
         .AddRetry(new RetryStrategyOptions<T>
         {
             ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is null && conflict(args.Outcome.Result!)),
