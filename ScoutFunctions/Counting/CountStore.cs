@@ -147,7 +147,8 @@ public sealed class CountStore(RedisConnection redis)
     /// every minute from <paramref name="fromMinute"/> on (minute → group → count; later minutes than now included), so a
     /// timeline made of the minutes adds up to the windows it is read with. The minutes to read are listed first; a
     /// minute that appeared between the listing and the transaction (a message of a new minute counted meanwhile) is
-    /// seen by the same transaction's second listing, and the read is made again (a few times at most).
+    /// seen by the same transaction's second listing, and the read is made again; after three such reads the last one is
+    /// used as it is (the timeline may then miss that new minute's messages until the next cycle).
     /// </summary>
     public async Task<(Dictionary<string, List<(string Group, long Count)>> Windows, SortedDictionary<long, Dictionary<string, long>> Minutes)>
         ReadWindowsAndMinutesAsync(CountKeys keys, IReadOnlyList<string> windows, long fromMinute)

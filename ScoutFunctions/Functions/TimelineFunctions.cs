@@ -56,21 +56,15 @@ public sealed class TimelineFunctions(SnapshotCache store, IOptionsMonitor<Scout
         }
         catch (Exception failure) when (failure is RedisException or TimeoutException or System.Text.Json.JsonException)
         {
-            return Unavailable(request.HttpContext, "analytics store unavailable", TimeSpan.FromSeconds(5));
+            return AnalyticsFunctions.Unavailable(request.HttpContext, "analytics store unavailable", TimeSpan.FromSeconds(5));
         }
         // A timeline stored before this window was configured has no start for it: the next cycle's will.
         if (timeline is null || !timeline.Starts.ContainsKey(window.Name))
-            return Unavailable(request.HttpContext, $"no timeline for window {window.Name} yet; the next aggregation cycle stores one", current.Interval);
+            return AnalyticsFunctions.Unavailable(request.HttpContext, $"no timeline for window {window.Name} yet; the next aggregation cycle stores one", current.Interval);
         if (store.IsStale(timeline.GeneratedAt)) request.HttpContext.Response.Headers[AnalyticsViews.StaleHeader] = "true";
         return TypedResults.Text(views.Timeline(Timeline.Slice(timeline, window.Name, step)), JsonContentType);
     }
 
     private static JsonHttpResult<ErrorResponse> BadRequest(string error, IReadOnlyList<string>? windows = null) =>
         TypedResults.Json(new ErrorResponse(error, windows), HttpJson.Default.ErrorResponse, statusCode: StatusCodes.Status400BadRequest);
-
-    private static JsonHttpResult<ErrorResponse> Unavailable(HttpContext http, string error, TimeSpan retryAfter)
-    {
-        http.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return TypedResults.Json(new ErrorResponse(error), HttpJson.Default.ErrorResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
-    }
 }
