@@ -22,7 +22,7 @@ public sealed class StatusPageTests(RedisServerFixture redis) : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private async Task<ScoutApp> StartWithMessagesAsync(string token)
+    private async Task<ScoutApp> StartWithMessagesAsync(string token, string interval = "1h")
     {
         var now = DateTimeOffset.UtcNow;
         foreach (var (severity, system, minutesAgo, times) in new[]
@@ -31,7 +31,7 @@ public sealed class StatusPageTests(RedisServerFixture redis) : IAsyncLifetime
                      ("critical", "billing", 40, 1), ("error", "payments", 55, 2), ("info", "auth", 90, 5),
                  })
             for (var i = 0; i < times; i++) await Messages.AddAsync(redis.Database, severity, system, now.AddMinutes(-minutesAgo));
-        var app = await ScoutApp.StartAsync(ScoutApp.Settings(redis.Port, ("AUTH_TOKEN", token)), new PlainRedisSearchIndex(redis.Database));
+        var app = await ScoutApp.StartAsync(ScoutApp.Settings(redis.Port, ("AUTH_TOKEN", token), ("SCOUT_INTERVAL", interval)), new PlainRedisSearchIndex(redis.Database));
         await Messages.EventuallyAsync(async () => (await app.Client.SendAsync(app.Get("/analytics/timeline"))).IsSuccessStatusCode,
             "the start-up aggregation stores a timeline");
         return app;
@@ -217,5 +217,21 @@ public sealed class StatusPageTests(RedisServerFixture redis) : IAsyncLifetime
         await browser.CallAsync("Page.reload");
         await browser.WaitForAsync("document.body && document.body.dataset.loaded", "the reloaded page draws the numbers with the kept token");
         Assert.True((await browser.EvaluateAsync(Hidden("token-form")))!.GetValue<bool>());
+    }
+
+    [ChromiumFact]
+    public async Task The_page_refreshes_every_interval_with_the_new_counts()
+    {
+        await using var app = await StartWithMessagesAsync(token: "", interval: "2s");
+        await using var browser = await HeadlessChromium.StartAsync();
+        await browser.NavigateAsync(app.Address);
+        await browser.WaitForAsync("document.body && document.body.dataset.loaded", "the page draws the numbers");
+        Assert.Equal("2", (await browser.EvaluateAsync("document.body.dataset.interval"))!.GetValue<string>());
+        var before = (await browser.EvaluateAsync("Number(document.getElementById('total').textContent)"))!.GetValue<long>();
+
+        for (var i = 0; i < 3; i++) await Messages.ProduceAsync(redis.Database, "critical", "late-system", DateTimeOffset.UtcNow);
+        // Counted by a later cycle, then drawn by a later refresh of the page, with no reload.
+        await browser.WaitForAsync($"Number(document.getElementById('total').textContent) === {before + 3}", "the page shows the new messages", seconds: 30);
+        Assert.True((await browser.EvaluateAsync("[...document.querySelectorAll('#systems tbody tr')].some(tr => tr.dataset.system === 'late-system')"))!.GetValue<bool>());
     }
 }
