@@ -25,8 +25,8 @@ const KCL_PROFILE = "tests/kcl-deploy-profile.yaml";
 const RENDERED = "kcl/rendered/homerun2-scout.yaml";
 const FUNCTIONS = {
   timers: ["AggregateAnalytics", "EvaluateAlerts", "PruneRetention"],
-  analytics: ["AnalyticsSummary", "AnalyticsSystems", "AnalyticsAlerts"],
-  service: ["Health", "Ready", "Metrics", "Index"],
+  analytics: ["AnalyticsSummary", "AnalyticsSystems", "AnalyticsAlerts", "AnalyticsTimeline"],
+  service: ["Health", "Ready", "Metrics", "Index", "StatusScript", "StatusStyle"],
 };
 const ALL_FUNCTIONS = [...FUNCTIONS.timers, ...FUNCTIONS.analytics, ...FUNCTIONS.service];
 const SECRET_VARIABLES = ["AUTH_TOKEN", "REDIS_PASSWORD", "ALERT_PITCHER_TOKEN", "AzureWebJobsStorage"];

@@ -21,6 +21,8 @@ command -v promtool >/dev/null 2>&1 || install_debian "promtool not found" prome
 command -v docker-compose >/dev/null 2>&1 || install_debian "docker-compose not found" docker-compose
 # clang and zlib link the native AOT publish of the self-host.
 { command -v clang >/dev/null 2>&1 && [ -f /usr/include/zlib.h ]; } || install_debian "clang or zlib1g-dev not found" clang zlib1g-dev
+# Headless Chromium loads the status page (GET / for a browser) from a running Scout and reads what its script drew.
+command -v chromium >/dev/null 2>&1 || install_debian "chromium not found" chromium
 
 # Azurite (npm) for the Blob Storage timer store and the Redocly CLI that lints the OpenAPI document; pinned in
 # test-tools/package-lock.json, installed again when the lock file is newer than what is installed.

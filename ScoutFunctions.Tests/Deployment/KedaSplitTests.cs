@@ -45,7 +45,7 @@ public sealed class KedaSplitTests(RedisServerFixture redis) : IAsyncLifetime
         var timerNames = app.Services.GetServices<ITimerFunction>().Select(f => f.Name).Order().ToList();
         Assert.Equal(timerNames.Select(n => $"AzureWebJobs.{n}.Disabled").Order(), http.Keys.Order());
         Assert.All(http.Values, v => Assert.Equal("true", v));
-        Assert.Equal(["AzureWebJobs.AnalyticsAlerts.Disabled", "AzureWebJobs.AnalyticsSummary.Disabled", "AzureWebJobs.AnalyticsSystems.Disabled"], timers.Keys.Order());
+        Assert.Equal(["AzureWebJobs.AnalyticsAlerts.Disabled", "AzureWebJobs.AnalyticsSummary.Disabled", "AzureWebJobs.AnalyticsSystems.Disabled", "AzureWebJobs.AnalyticsTimeline.Disabled"], timers.Keys.Order());
         Assert.All(timers.Values, v => Assert.Equal("true", v));
     }
 

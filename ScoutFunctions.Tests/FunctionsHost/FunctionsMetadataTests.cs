@@ -78,7 +78,7 @@ public sealed class FunctionsMetadataTests
     {
         var metadata = Metadata();
         Assert.Equal(
-            ["AggregateAnalytics", "AnalyticsAlerts", "AnalyticsSummary", "AnalyticsSystems", "EvaluateAlerts", "Health", "Index", "Metrics", "OpenApi", "PruneRetention", "Ready"],
+            ["AggregateAnalytics", "AnalyticsAlerts", "AnalyticsSummary", "AnalyticsSystems", "AnalyticsTimeline", "EvaluateAlerts", "Health", "Index", "Metrics", "OpenApi", "PruneRetention", "Ready", "StatusScript", "StatusStyle"],
             metadata.Select(r => r.Name));
         Assert.Equal(metadata, SelfHost(("ALERT_SCHEDULE", "00:05:00"), ("SCOUT_RETENTION_SCHEDULE", "0 0 * * * *")));
     }

@@ -37,6 +37,8 @@ public sealed class FunctionsWorkerProtocolTests(RedisServerFixture redis) : ICl
         ("/analytics/systems", ScoutApp.Token),
         ("/analytics/alerts?window=24h", null),
         ("/analytics/summary?window=7y", ScoutApp.Token),
+        ("/analytics/timeline?window=1h&step=5m", ScoutApp.Token),
+        ("/analytics/timeline?step=90s", ScoutApp.Token),
     ];
 
     private static HttpRequestMessage Get(Uri baseUri, string path, string? token)
@@ -188,6 +190,7 @@ public sealed class FunctionsWorkerProtocolTests(RedisServerFixture redis) : ICl
             {
                 "/analytics/summary" => "AnalyticsSummary",
                 "/analytics/systems" => "AnalyticsSystems",
+                "/analytics/timeline" => "AnalyticsTimeline",
                 _ => "AnalyticsAlerts",
             };
             Assert.Equal(selfAnswers[i], await ReadAsync(await ProxyAsync(name, path, token)));

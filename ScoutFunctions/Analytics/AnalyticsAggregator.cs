@@ -66,8 +66,10 @@ public sealed class AnalyticsAggregator(
         var (state, at) = counted;
         var windows = options.CurrentValue.Windows;
         var names = windows.Select(w => w.Name).Prepend(AnalyticsWindow.AllName).ToList();
-        var groups = await counts.ReadWindowsAtomicallyAsync(state.LiveKeys!, names);
         var starts = CountingModel.StartsAt(windows, at);
+        // The minutes of the timeline, from the longest window's start, in the same transaction as the windows' counts:
+        // its points add up to the windows of the same cycle.
+        var (groups, minutes) = await counts.ReadWindowsAndMinutesAsync(state.LiveKeys!, names, starts.Count > 0 ? starts.Values.Min() : long.MaxValue);
         var source = AggregatedFrom.Of(definition);
         var reconciliation = Reconciler.Parse(state.Reconciliation);
         var duration = Stopwatch.GetElapsedTime(started);
@@ -77,7 +79,7 @@ public sealed class AnalyticsAggregator(
             WindowStart = starts.TryGetValue(name, out var minute) ? DateTimeOffset.FromUnixTimeSeconds(minute * 60) : null,
             Reconciliation = reconciliation,
         }).ToList();
-        await store.SaveAsync(snapshots);
+        await store.SaveAsync(snapshots, Timeline.Build(at, starts, minutes));
         // Information when the stream moved (new messages counted), debug when nothing was new.
         var moved = state.Position != _loggedPosition;
         _loggedPosition = state.Position;

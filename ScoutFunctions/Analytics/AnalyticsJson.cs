@@ -9,4 +9,6 @@ namespace Scout.Analytics;
 [JsonSerializable(typeof(SummaryView))]
 [JsonSerializable(typeof(SystemsView))]
 [JsonSerializable(typeof(AlertsView))]
+[JsonSerializable(typeof(TimelineSnapshot))]
+[JsonSerializable(typeof(TimelineView))]
 public sealed partial class AnalyticsJson : JsonSerializerContext;

@@ -10,11 +10,18 @@ namespace Scout.Analytics;
 /// </summary>
 public sealed class RedisSnapshotStore(RedisConnection redis) : ISnapshotStore
 {
-    public Task SaveAsync(IReadOnlyList<AnalyticsSnapshot> snapshots) =>
-        // MSET is atomic: every window of a cycle becomes visible together.
+    public Task SaveAsync(IReadOnlyList<AnalyticsSnapshot> snapshots, TimelineSnapshot? timeline = null) =>
+        // MSET is atomic: every window of a cycle, and its timeline, become visible together.
         redis.Database.StringSetAsync(snapshots
             .Select(s => new KeyValuePair<RedisKey, RedisValue>(ScoutKeys.Snapshot(s.Window), JsonSerializer.Serialize(s, AnalyticsJson.Default.AnalyticsSnapshot)))
+            .Concat(timeline is null ? [] : [new(ScoutKeys.Timeline, JsonSerializer.Serialize(timeline, AnalyticsJson.Default.TimelineSnapshot))])
             .ToArray());
+
+    public async Task<TimelineSnapshot?> GetTimelineAsync()
+    {
+        var json = await redis.Database.StringGetAsync(ScoutKeys.Timeline);
+        return json.IsNullOrEmpty ? null : JsonSerializer.Deserialize(json.ToString(), AnalyticsJson.Default.TimelineSnapshot);
+    }
 
     public async Task<AnalyticsSnapshot?> GetAsync(string window)
     {

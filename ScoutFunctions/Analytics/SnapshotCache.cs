@@ -22,6 +22,14 @@ public sealed class SnapshotCache(ISnapshotStore store, HeldReads held, IOptions
     /// <summary>The snapshot held for the window; waits (bounded) only while none is held yet.</summary>
     public Task<AnalyticsSnapshot?> GetAsync(string window) => held.GetAsync(Kind, window, () => store.GetAsync(window));
 
+    /// <summary>The name the timeline is held under beside the windows' snapshots (no window is named so: windows are durations).</summary>
+    public const string TimelineName = "timeline";
+
+    /// <summary>The timeline held, refreshed like the windows' snapshots; waits (bounded) only while none is held yet.</summary>
+    public Task<TimelineSnapshot?> GetTimelineAsync() => held.GetAsync(Kind, TimelineName, store.GetTimelineAsync);
+
+    public bool IsStale(DateTimeOffset generatedAt) => time.GetUtcNow() - generatedAt > StaleAfter;
+
     public bool IsStale(AnalyticsSnapshot snapshot) => Age(snapshot) > StaleAfter;
 
     public TimeSpan Age(AnalyticsSnapshot snapshot) => time.GetUtcNow() - snapshot.GeneratedAt;

@@ -142,6 +142,37 @@ public sealed class CountStore(RedisConnection redis)
         return result;
     }
 
+    /// <summary>
+    /// The windows' counts (as <see cref="ReadWindowsAtomicallyAsync"/>) and, read in the same transaction, the counts of
+    /// every minute from <paramref name="fromMinute"/> on (minute → group → count; later minutes than now included), so a
+    /// timeline made of the minutes adds up to the windows it is read with. The minutes to read are listed first; a
+    /// minute that appeared between the listing and the transaction (a message of a new minute counted meanwhile) is
+    /// seen by the same transaction's second listing, and the read is made again; after three such reads the last one is
+    /// used as it is (the timeline may then miss that new minute's messages until the next cycle).
+    /// </summary>
+    public async Task<(Dictionary<string, List<(string Group, long Count)>> Windows, SortedDictionary<long, Dictionary<string, long>> Minutes)>
+        ReadWindowsAndMinutesAsync(CountKeys keys, IReadOnlyList<string> windows, long fromMinute)
+    {
+        const int Attempts = 3;
+        for (var attempt = 1; ; attempt++)
+        {
+            var listed = await Db.SortedSetRangeByScoreAsync(keys.Minutes, fromMinute, double.PositiveInfinity);
+            var tran = Db.CreateTransaction();
+            var windowReads = windows.Select(w => (w, tran.HashGetAllAsync(keys.Window(w)))).ToList();
+            var minuteReads = listed.Select(m => (Minute: (long)m, Read: tran.HashGetAllAsync(keys.MinuteCounts(((long)m).ToString(CultureInfo.InvariantCulture))))).ToList();
+            var relisted = tran.SortedSetRangeByScoreAsync(keys.Minutes, fromMinute, double.PositiveInfinity);
+            await tran.ExecuteAsync();
+            if (!(await relisted).SequenceEqual(listed) && attempt < Attempts) continue;
+            var result = new Dictionary<string, List<(string, long)>>();
+            foreach (var (window, read) in windowReads)
+                result[window] = (await read).Select(e => (e.Name.ToString(), (long)e.Value)).Where(e => e.Item2 > 0).ToList();
+            var minutes = new SortedDictionary<long, Dictionary<string, long>>();
+            foreach (var (minute, read) in minuteReads)
+                minutes[minute] = (await read).Where(e => (long)e.Value > 0).ToDictionary(e => e.Name.ToString(), e => (long)e.Value, StringComparer.Ordinal);
+            return (result, minutes);
+        }
+    }
+
     public async Task<long> CountRecordsAsync(CountKeys keys) =>
         (await Task.WhenAll(keys.AllRecords.Select(r => Db.HashLengthAsync(r)))).Sum();
 }

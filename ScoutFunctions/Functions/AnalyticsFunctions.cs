@@ -91,7 +91,8 @@ public sealed class AnalyticsFunctions(SnapshotCache store, IOptionsMonitor<Scou
         }
     }
 
-    private static JsonHttpResult<ErrorResponse> Unavailable(HttpContext http, string error, TimeSpan retryAfter)
+    /// <summary>503 with Retry-After (whole seconds, at least one) and the reason: shared with the timeline.</summary>
+    internal static JsonHttpResult<ErrorResponse> Unavailable(HttpContext http, string error, TimeSpan retryAfter)
     {
         http.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return TypedResults.Json(new ErrorResponse(error), HttpJson.Default.ErrorResponse, statusCode: StatusCodes.Status503ServiceUnavailable);

@@ -7,7 +7,7 @@ namespace Scout.Functions;
 public sealed class OpenApiFunctions(OpenApiDocument document)
 {
     [Function("OpenApi")]
-    [EndpointListing(7, "OpenAPI 3.1 document of this API")]
+    [EndpointListing(8, "OpenAPI 3.1 document of this API")]
     [OpenApiResponse(200, "The OpenAPI document of the functions this Scout serves.")]
     public IResult Document([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "openapi/v1.json")] HttpRequest request) =>
         TypedResults.Bytes(document.Bytes, OpenApiDocumentBuilder.Json);

@@ -17,5 +17,7 @@ public static class ScoutFunctionClasses
         FunctionClass.Of<OpenApiFunctions>(),
         FunctionClass.Of<PruneRetentionFunction>(),
         FunctionClass.Of<ServiceFunctions>(),
+        FunctionClass.Of<StatusPageFunctions>(),
+        FunctionClass.Of<TimelineFunctions>(),
     ];
 }

@@ -30,13 +30,23 @@ public sealed class ServiceFunctions(
     HostSettings host,
     HealthCheckService health,
     ReadinessLog readiness,
-    ScoutMetrics metrics)
+    ScoutMetrics metrics,
+    StatusPage.StatusPage page)
 {
     [Function("Index")]
     [OpenApiSummary("Service name, version and the endpoints it serves")]
-    [OpenApiResponse(200, "The service and its endpoints.", Body = typeof(IndexView))]
-    public IResult Index([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "")] HttpRequest request) =>
-        TypedResults.Ok(new IndexView(BuildInfo.ServiceName, build.Version, Listing()));
+    [OpenApiResponse(200,
+        "The service and its endpoints; for a browser (Accept: text/html), the status page: the totals, a timeline chart, the top and " +
+        "alerting systems and /health, drawn by /status.js from the analytics API (the page holds no data).",
+        Body = typeof(IndexView), ContentTypes = [OpenApiDocumentBuilder.Json, "text/html"], Headers = ["Content-Security-Policy"])]
+    public IResult Index([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "")] HttpRequest request)
+    {
+        // Answers differ by Accept: caches must keep them apart.
+        request.HttpContext.Response.Headers.Vary = "Accept";
+        if (!StatusPage.StatusPage.Wanted(request)) return TypedResults.Ok(new IndexView(BuildInfo.ServiceName, build.Version, Listing()));
+        StatusPage.StatusPage.Secure(request.HttpContext.Response);
+        return TypedResults.Bytes(page.Render(), StatusPage.StatusPage.HtmlContentType);
+    }
 
     [Function("Health")]
     [OpenApiResponse(200, "Alive; the version, uptime, timers, profile and last aggregation.", Body = typeof(HealthView))]
@@ -121,7 +131,7 @@ public sealed class ServiceFunctions(
 
     [Function("Metrics")]
     [OpenApiResponse(200, "Prometheus text format, or OpenMetrics when the Accept header asks for it.", ContentTypes = ["text/plain", "application/openmetrics-text"])]
-    [EndpointListing(6, "Prometheus metrics")]
+    [EndpointListing(7, "Prometheus metrics")]
     public IResult Metrics([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "metrics")] HttpRequest request) =>
         new MetricsExport(metrics.Registry);
 

@@ -16,6 +16,7 @@ public static class HttpApiServices
         });
         services.AddSingleton<BearerTokenCheck>();
         services.AddSingleton<RenderedViews>();
+        services.AddSingleton<StatusPage.StatusPage>();
         services.AddSingleton(new ProcessStart(DateTimeOffset.UtcNow));
         return services;
     }

@@ -19,7 +19,13 @@ public sealed class RenderedViews
         Summary = Cache(AnalyticsViews.Summary, options);
         Systems = Cache(AnalyticsViews.Systems, options);
         Alerts = Cache(AnalyticsViews.Alerts, options);
+        _timeline = (JsonTypeInfo<TimelineView>)options.GetTypeInfo(typeof(TimelineView));
     }
+
+    private readonly JsonTypeInfo<TimelineView> _timeline;
+
+    /// <summary>A timeline slice, rendered per request (its window and step are the request's).</summary>
+    public byte[] Timeline(TimelineView view) => JsonSerializer.SerializeToUtf8Bytes(view, _timeline);
 
     public Func<AnalyticsSnapshot, byte[]> Summary { get; }
 

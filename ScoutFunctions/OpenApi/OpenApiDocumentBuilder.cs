@@ -43,6 +43,9 @@ public static class OpenApiDocumentBuilder
             "Set when the snapshot served is older than it should be (Redis or the aggregation is down): the numbers are as of lastUpdated.",
             required: false, new() { ["type"] = "string", ["const"] = "true" }),
         ["Allow"] = Header("The methods the path answers.", required: true, new() { ["type"] = "string" }),
+        ["Content-Security-Policy"] = Header(
+            "On the status page and its files: only this Scout's own script, style sheet and API, no inline script, nothing from another host.",
+            required: false, new() { ["type"] = "string" }),
     };
 
     private static JsonObject Header(string description, bool required, JsonObject schema) => new()
@@ -63,6 +66,9 @@ public static class OpenApiDocumentBuilder
         (typeof(Analytics.SummaryView), nameof(Analytics.SummaryView.WindowStart)),
         (typeof(Analytics.SystemsView), nameof(Analytics.SystemsView.LastUpdated)),
         (typeof(Analytics.AlertsView), nameof(Analytics.AlertsView.LastUpdated)),
+        (typeof(Analytics.TimelineView), nameof(Analytics.TimelineView.WindowStart)),
+        (typeof(Analytics.TimelineView), nameof(Analytics.TimelineView.LastUpdated)),
+        (typeof(Analytics.TimelinePoint), nameof(Analytics.TimelinePoint.Start)),
         (typeof(Health.AggregationHealth), nameof(Health.AggregationHealth.At)),
         (typeof(Counting.Reconciliation), nameof(Counting.Reconciliation.At)),
         (typeof(Health.SnapshotHealth), nameof(Health.SnapshotHealth.LastUpdated)),
@@ -178,7 +184,8 @@ public static class OpenApiDocumentBuilder
         foreach (var type in response.ContentTypes)
             content[type] = new JsonObject
             {
-                ["schema"] = response.Body is { } body ? schemas.Reference(body)
+                // The body type is the JSON one; another media type of the same answer (the page GET / answers a browser with) is text.
+                ["schema"] = response.Body is { } body && type == Json ? schemas.Reference(body)
                     : type == Json ? new JsonObject { ["type"] = "object" } : new JsonObject { ["type"] = "string" },
             };
         var result = new JsonObject { ["description"] = response.Description };

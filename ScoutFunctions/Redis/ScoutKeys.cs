@@ -14,6 +14,9 @@ public static class ScoutKeys
 
     public static string Snapshot(string window) => $"{Prefix}snapshot:{window}";
 
+    /// <summary>The timeline of the last cycle (per-minute severity counts), written with the snapshots in one MSET.</summary>
+    public const string Timeline = Prefix + "timeline";
+
     /// <summary>The self-host's timer status and lease keys when timer state lives in Redis (FunctionsSelfHost.Storage.RedisTimerStore).</summary>
     public static string TimerStatus(string function) => RedisTimerStore.StatusKey(Prefix, function);
 

@@ -74,7 +74,7 @@ public sealed class HealthAndMetricsTests(RedisServerFixture redis) : IAsyncLife
         Assert.Equal(BuildInfo.ServiceName, index.GetProperty("service").GetString());
         Assert.Equal(BuildInfo.FromAssembly().Version, index.GetProperty("version").GetString());
         var endpoints = index.GetProperty("endpoints").EnumerateArray().ToList();
-        Assert.Equal(["/analytics/alerts", "/analytics/summary", "/analytics/systems", "/health", "/health/ready", "/metrics", "/openapi/v1.json"],
+        Assert.Equal(["/analytics/alerts", "/analytics/summary", "/analytics/systems", "/analytics/timeline", "/health", "/health/ready", "/metrics", "/openapi/v1.json"],
             endpoints.Select(e => e.GetProperty("path").GetString()).Order(StringComparer.Ordinal).ToList());
         foreach (var endpoint in endpoints)
         {
