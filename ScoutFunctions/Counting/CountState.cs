@@ -35,8 +35,8 @@ public sealed record CountState(long Version, long? Live, StreamCursor Cursor, s
         return this with { Version = Version + 1, Cursor = write.MovesTo ?? Cursor, Starts = starts };
     }
 
-    /// <summary>Reads the fields by name (a field missing is its default).</summary>
-    public static CountState From(HashEntry[] state, HashEntry[] starts)
+    /// <summary>Reads the fields by name (a field missing is its default); the starts are the live generation's, read apart.</summary>
+    public static CountState From(HashEntry[] state)
     {
         var f = state.ToDictionary(e => e.Name.ToString(), e => e.Value);
         string? Text(string name) => f.TryGetValue(name, out var v) && !v.IsNull ? v.ToString() : null;
@@ -44,8 +44,12 @@ public sealed record CountState(long Version, long? Live, StreamCursor Cursor, s
         return new CountState(Number(StateFields.Version) ?? 0, Number(StateFields.Live),
             new StreamCursor(Text(StateFields.Position) ?? "0-0", Number(StateFields.Sequence) ?? -1), Text(StateFields.Windows),
             Number(StateFields.Staging), Text(StateFields.Reconciliation), Text(StateFields.Layout), Text(StateFields.ReconcileStarted),
-            starts.ToDictionary(e => e.Name.ToString(), e => (long)e.Value, StringComparer.Ordinal));
+            new Dictionary<string, long>());
     }
+
+    /// <summary>A generation's starts hash: window → its first minute.</summary>
+    public static Dictionary<string, long> StartsFrom(HashEntry[] starts) =>
+        starts.ToDictionary(e => e.Name.ToString(), e => (long)e.Value, StringComparer.Ordinal);
 }
 
 /// <summary>

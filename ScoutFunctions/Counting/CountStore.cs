@@ -20,9 +20,8 @@ public sealed class CountStore(RedisConnection redis)
     /// <summary>The state hash and the live generation's starts, read by field name.</summary>
     public async Task<CountState> ReadStateAsync()
     {
-        var state = await Db.HashGetAllAsync(CountKeys.State);
-        var read = CountState.From(state, []);
-        return read.LiveGeneration is { } live ? CountState.From(state, await Db.HashGetAllAsync(live.Starts)) : read;
+        var read = CountState.From(await Db.HashGetAllAsync(CountKeys.State));
+        return read.LiveGeneration is { } live ? read with { Starts = CountState.StartsFrom(await Db.HashGetAllAsync(live.Starts)) } : read;
     }
 
     public Task RecordReconcileStartedAsync(string at) => Db.HashSetAsync(CountKeys.State, StateFields.ReconcileStarted, at);
@@ -130,20 +129,8 @@ public sealed class CountStore(RedisConnection redis)
         await Db.SortedSetRemoveAsync(keys.Minutes, minute);
     }
 
-    /// <summary>Reads every window in one MULTI/EXEC, so all windows of a snapshot come from one state.</summary>
-    public async Task<Dictionary<string, List<(string Group, long Count)>>> ReadWindowsAtomicallyAsync(CountKeys keys, IReadOnlyList<string> windows)
-    {
-        var tran = Db.CreateTransaction();
-        var reads = windows.Select(w => (w, tran.HashGetAllAsync(keys.Window(w)))).ToList();
-        await tran.ExecuteAsync();
-        var result = new Dictionary<string, List<(string, long)>>();
-        foreach (var (window, read) in reads)
-            result[window] = (await read).Select(e => (e.Name.ToString(), (long)e.Value)).Where(e => e.Item2 > 0).ToList();
-        return result;
-    }
-
     /// <summary>
-    /// The windows' counts (as <see cref="ReadWindowsAtomicallyAsync"/>) and, read in the same transaction, the counts of
+    /// Every window's counts in one MULTI/EXEC (all windows of a snapshot come from one state) and, in the same transaction, the counts of
     /// every minute from <paramref name="fromMinute"/> on (minute → group → count; later minutes than now included), so a
     /// timeline made of the minutes adds up to the windows it is read with. The minutes to read are listed first; a
     /// minute that appeared between the listing and the transaction (a message of a new minute counted meanwhile) is
