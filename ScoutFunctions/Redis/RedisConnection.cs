@@ -91,6 +91,17 @@ public sealed class RedisConnection : IAsyncDisposable
     public bool IsCluster => _multiplexer.Value.GetServers().Any(s => s.ServerType == ServerType.Cluster);
 
     /// <summary>
+    /// <paramref name="items"/> in chunks of at most <paramref name="size"/> for multi-key commands: on a Redis Cluster,
+    /// which refuses a multi-key command across slots (CROSSSLOT), each chunk's keys share one slot.
+    /// </summary>
+    public List<T[]> MultiKeyChunks<T>(IEnumerable<T> items, Func<T, RedisKey> key, int size)
+    {
+        var multiplexer = _multiplexer.Value;
+        var groups = IsCluster ? items.GroupBy(i => multiplexer.HashSlot(key(i))).Select(g => g.AsEnumerable()) : [items];
+        return [.. groups.SelectMany(g => g.Chunk(size))];
+    }
+
+    /// <summary>
     /// On a cluster, one connected primary for a query whose state lives on the node that runs it (an FT cursor
     /// is only known to the node that opened it); null on a single node, where every command goes to it anyway.
     /// </summary>

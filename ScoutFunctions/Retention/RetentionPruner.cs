@@ -141,11 +141,8 @@ public sealed class RetentionPruner(
         if (keys.Count == 0) return 0;
         // UNLINK (memory freed off the main thread) of at most UnlinkChunk keys per call, all sent together (pipelined):
         // each deleted document also leaves RediSearch's index inside the call, which at millions of documents made
-        // one UNLINK of 1,000 take hundreds of ms. A Redis Cluster refuses a multi-key command across slots
-        // (CROSSSLOT): there the chunks are per slot.
-        var multiplexer = redis.Multiplexer;
-        var groups = redis.IsCluster ? keys.GroupBy(k => multiplexer.HashSlot(k)).Select(g => g.ToList()) : [keys];
-        var deletes = groups.SelectMany(g => g.Chunk(UnlinkChunk)).Select(chunk => redis.Database.KeyDeleteAsync(chunk)).ToList();
+        // one UNLINK of 1,000 take hundreds of ms. Per slot on a cluster.
+        var deletes = redis.MultiKeyChunks(keys, k => k, UnlinkChunk).Select(chunk => redis.Database.KeyDeleteAsync(chunk)).ToList();
         return (await Task.WhenAll(deletes)).Sum();
     }
 

@@ -27,10 +27,7 @@ public sealed class KeyReader(RedisConnection redis)
     /// <summary>One read per key, in the order of <paramref name="keys"/>.</summary>
     private async Task<KeyRead[]> ReadJsonAsync(KeyReadPlan plan, List<string> keys)
     {
-        var multiplexer = redis.Multiplexer;
-        var positions = keys.Select((k, i) => (Key: k, At: i));
-        var groups = redis.IsCluster ? positions.GroupBy(p => multiplexer.HashSlot(p.Key)).Select(g => g.ToList()) : [positions.ToList()];
-        var chunks = groups.SelectMany(g => g.Chunk(MgetChunk)).ToList();
+        var chunks = redis.MultiKeyChunks(keys.Select((k, i) => (Key: k, At: i)), p => p.Key, MgetChunk);
         // Keys passed as RedisKey: the client sends each call to the node that owns their slot.
         var replies = await Task.WhenAll(chunks.Select(chunk =>
             redis.Database.ExecuteAsync("JSON.MGET", [.. chunk.Select(p => (object)(RedisKey)p.Key), "$"])));
