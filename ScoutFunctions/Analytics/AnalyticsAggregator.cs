@@ -12,7 +12,7 @@ public sealed class AnalyticsAggregator(
     ISearchIndex index,
     MessageCounter counter,
     Reconciler reconciler,
-    CountStore counts,
+    MinuteCountsReader minuteCounts,
     ISnapshotStore store,
     IOptionsMonitor<ScoutOptions> options,
     ScoutMetrics metrics,
@@ -69,7 +69,7 @@ public sealed class AnalyticsAggregator(
         var starts = CountingModel.StartsAt(windows, at);
         // The minutes of the timeline, from the longest window's start, in the same transaction as the windows' counts:
         // its points add up to the windows of the same cycle.
-        var (groups, minutes) = await counts.ReadWindowsAndMinutesAsync(state.LiveKeys!, names, starts.Count > 0 ? starts.Values.Min() : long.MaxValue);
+        var (groups, minutes, _, _) = await minuteCounts.ReadAsync(state.LiveKeys!, names, starts.Count > 0 ? starts.Values.Min() : long.MaxValue);
         var source = AggregatedFrom.Of(definition);
         var reconciliation = Reconciler.Parse(state.Reconciliation);
         var duration = Stopwatch.GetElapsedTime(started);

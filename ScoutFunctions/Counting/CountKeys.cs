@@ -51,6 +51,12 @@ public sealed record CountKeys(long Generation)
     /// <summary>ZSET of the minutes that hold messages (score = minute), to find them by range.</summary>
     public string Minutes => Base + "minutes";
 
+    /// <summary>
+    /// ZSET of the minutes whose counts a versioned write changed (member = minute, score = the version that write
+    /// raised the state to): a reader holding the minutes as of version V reads only those scored above V.
+    /// </summary>
+    public string ChangedMinutes => Base + "mchanged";
+
     /// <summary>HASH per window (and "all"): group → count.</summary>
     public string Window(string window) => Base + "win:" + window;
 

@@ -62,6 +62,8 @@ public sealed class CountStore(RedisConnection redis)
         if (changes.Minutes.Count > 0) _ = tran.SortedSetAddAsync(keys.Minutes, [.. changes.Minutes.Select(m => new SortedSetEntry(m, m))]);
         foreach (var (minute, groups) in changes.MinuteCounts)
             foreach (var (group, delta) in groups) _ = tran.HashIncrementAsync(keys.MinuteCounts(minute), group, delta);
+        if (write.Version is { } raisedFrom && ChangedMinutes(changes, raisedFrom + 1) is { Length: > 0 } changed)
+            _ = tran.SortedSetAddAsync(keys.ChangedMinutes, changed);
         foreach (var (window, groups) in changes.WindowCounts)
             foreach (var (group, delta) in groups) _ = tran.HashIncrementAsync(keys.Window(window), group, delta);
         if (changes.Starts.Count > 0) _ = tran.HashSetAsync(keys.Starts, [.. changes.Starts.Select(s => new HashEntry(s.Key, s.Value))]);
@@ -69,6 +71,11 @@ public sealed class CountStore(RedisConnection redis)
             _ = tran.HashSetAsync(CountKeys.State, [new(StateFields.Position, cursor.Position), new(StateFields.Sequence, cursor.Sequence)]);
         return tran.ExecuteAsync();
     }
+
+    /// <summary>The minutes (with a timestamp) whose counts <paramref name="changes"/> change, stamped with the version they raise the state to.</summary>
+    private static SortedSetEntry[] ChangedMinutes(CountChanges changes, long version) => [.. changes.MinuteCounts.Keys
+        .Where(m => m != MessageRecord.NoMinute)
+        .Select(m => new SortedSetEntry(long.Parse(m, CultureInfo.InvariantCulture), version))];
 
     /// <summary>The stored records of the named documents (null where Scout holds none): one HMGET per shard, pipelined.</summary>
     public async Task<Dictionary<string, MessageRecord?>> ReadHeldAsync(CountKeys keys, IEnumerable<string> documents)
@@ -127,39 +134,53 @@ public sealed class CountStore(RedisConnection redis)
         var name = minute.ToString(CultureInfo.InvariantCulture);
         await Db.KeyDeleteAsync([keys.Minute(name), keys.MinuteCounts(name)]);
         await Db.SortedSetRemoveAsync(keys.Minutes, minute);
+        await Db.SortedSetRemoveAsync(keys.ChangedMinutes, minute);
     }
 
     /// <summary>
-    /// Every window's counts in one MULTI/EXEC (all windows of a snapshot come from one state) and, in the same transaction, the counts of
-    /// every minute from <paramref name="fromMinute"/> on (minute → group → count; later minutes than now included), so a
-    /// timeline made of the minutes adds up to the windows it is read with. The minutes to read are listed first; a
-    /// minute that appeared between the listing and the transaction (a message of a new minute counted meanwhile) is
-    /// seen by the same transaction's second listing, and the read is made again; after three such reads the last one is
-    /// used as it is (the timeline may then miss that new minute's messages until the next cycle).
+    /// Every window's counts in one MULTI/EXEC (all windows of a snapshot come from one state) and, in the same
+    /// transaction, the state's version and the counts of the minutes from <paramref name="fromMinute"/> on (later
+    /// minutes than now included): every minute that holds messages, or with <paramref name="changedAfter"/> only those a
+    /// write changed after that version. The minutes to read are listed first and listed again inside the transaction;
+    /// a minute that appeared in between is read by another attempt. After three attempts the last read is returned
+    /// with <see cref="WindowsAndMinutes.Complete"/> false (it may miss a minute changed meanwhile).
     /// </summary>
-    public async Task<(Dictionary<string, List<(string Group, long Count)>> Windows, SortedDictionary<long, Dictionary<string, long>> Minutes)>
-        ReadWindowsAndMinutesAsync(CountKeys keys, IReadOnlyList<string> windows, long fromMinute)
+    public async Task<WindowsAndMinutes> ReadWindowsAndMinutesAsync(CountKeys keys, IReadOnlyList<string> windows, long fromMinute, long? changedAfter = null)
     {
         const int Attempts = 3;
+        Task<RedisValue[]> List(IDatabaseAsync db) => changedAfter is { } version
+            ? db.SortedSetRangeByScoreAsync(keys.ChangedMinutes, version, double.PositiveInfinity, Exclude.Start)
+            : db.SortedSetRangeByScoreAsync(keys.Minutes, fromMinute, double.PositiveInfinity);
         for (var attempt = 1; ; attempt++)
         {
-            var listed = await Db.SortedSetRangeByScoreAsync(keys.Minutes, fromMinute, double.PositiveInfinity);
+            var listed = await List(Db);
             var tran = Db.CreateTransaction();
+            var versionRead = tran.HashGetAsync(CountKeys.State, StateFields.Version);
             var windowReads = windows.Select(w => (w, tran.HashGetAllAsync(keys.Window(w)))).ToList();
-            var minuteReads = listed.Select(m => (Minute: (long)m, Read: tran.HashGetAllAsync(keys.MinuteCounts(((long)m).ToString(CultureInfo.InvariantCulture))))).ToList();
-            var relisted = tran.SortedSetRangeByScoreAsync(keys.Minutes, fromMinute, double.PositiveInfinity);
+            var minuteReads = listed.Select(m => (long)m).Where(m => m >= fromMinute)
+                .Select(m => (Minute: m, Read: tran.HashGetAllAsync(keys.MinuteCounts(m.ToString(CultureInfo.InvariantCulture))))).ToList();
+            var relisted = List(tran);
             await tran.ExecuteAsync();
-            if (!(await relisted).SequenceEqual(listed) && attempt < Attempts) continue;
+            var complete = (await relisted).SequenceEqual(listed);
+            if (!complete && attempt < Attempts) continue;
             var result = new Dictionary<string, List<(string, long)>>();
             foreach (var (window, read) in windowReads)
                 result[window] = (await read).Select(e => (e.Name.ToString(), (long)e.Value)).Where(e => e.Item2 > 0).ToList();
             var minutes = new SortedDictionary<long, Dictionary<string, long>>();
             foreach (var (minute, read) in minuteReads)
                 minutes[minute] = (await read).Where(e => (long)e.Value > 0).ToDictionary(e => e.Name.ToString(), e => (long)e.Value, StringComparer.Ordinal);
-            return (result, minutes);
+            var version = await versionRead;
+            return new WindowsAndMinutes(result, minutes, version.IsNull ? 0 : (long)version, complete);
         }
     }
 
     public async Task<long> CountRecordsAsync(CountKeys keys) =>
         (await Task.WhenAll(keys.AllRecords.Select(r => Db.HashLengthAsync(r)))).Sum();
 }
+
+/// <summary>
+/// One read of the windows' counts with minutes' counts (minute → group → count), as of the state's
+/// <paramref name="Version"/>; <paramref name="Complete"/> false when a minute changed while it was read.
+/// </summary>
+public sealed record WindowsAndMinutes(Dictionary<string, List<(string Group, long Count)>> Windows,
+    SortedDictionary<long, Dictionary<string, long>> Minutes, long Version, bool Complete);

@@ -11,5 +11,6 @@ public static class CountingServices
         .AddSingleton<StreamCatchUp>()
         .AddSingleton<FullPass>()
         .AddSingleton<Reconciler>()
+        .AddSingleton<MinuteCountsReader>()
         .AddSingleton<MessageCounter>();
 }

@@ -15,6 +15,6 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: Scout.Bench seed-snapshot REDIS_PORT | redis-cost REDIS_PORT URL TOKEN REQUESTS"
                             + " | coldstart LABEL DLL|APPHOST REDIS_PORT RUNS"
-                            + " | incremental REDIS_STACK SIZES(300000,3000000) NEW_PER_INTERVAL INTERVALS");
+                            + " | incremental REDIS_STACK SIZES(200000,300000,1000000,3000000) MESSAGES_PER_SECOND CYCLES");
     return 2;
 }

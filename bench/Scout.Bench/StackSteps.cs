@@ -22,11 +22,8 @@ public static class StackSteps
 {
     private static readonly string[] Severities = ["info", "INFO", "warning", "Warning", "error", "ERROR", "critical", "debug"];
 
-    /// <summary>
-    /// Producer-shaped documents (timestamps over the last 48 h, mixed-case severities), pipelined: JSON with RFC 3339
-    /// text under the producer's ON JSON schema, or hashes with Unix seconds under the older producer's ON HASH schema.
-    /// </summary>
-    internal static async Task SeedAsync(IDatabase db, string run, int documents, bool hash, int spreadHours = 48)
+    /// <summary>An index of the producer's ON JSON schema (or the older producer's ON HASH one) over the prefix "RUN:".</summary>
+    internal static async Task CreateIndexAsync(IDatabase db, string run, bool hash)
     {
         var create = hash
             ? new List<object> { run, "ON", "HASH", "SCHEMA", "severity", "TEXT", "system", "TEXT", "timestamp", "NUMERIC", "SORTABLE", "title", "TEXT", "message", "TEXT" }
@@ -40,10 +37,20 @@ public static class StackSteps
         {
             throw new InvalidOperationException("SCOUT_TEST_REDIS_STACK must point at Redis Stack (RediSearch + RedisJSON): " + error.Message, error);
         }
+    }
+
+    /// <summary>
+    /// Adds producer-shaped documents (timestamps over the last <paramref name="spreadHours"/> hours, mixed-case
+    /// severities) until the index holds <paramref name="documents"/>, pipelined, and waits until they are indexed:
+    /// JSON with RFC 3339 text, or hashes with Unix seconds. No stream entry: Scout counts them by a full pass.
+    /// </summary>
+    internal static async Task GrowAsync(IDatabase db, string run, int documents, bool hash, int spreadHours)
+    {
         var now = DateTimeOffset.UtcNow;
-        var random = new Random(42);
+        var random = new Random(documents);
         var seeding = Stopwatch.StartNew();
-        for (var start = 0; start < documents; start += 2_000)
+        var from = (int)await IndexedAsync(db, run);
+        for (var start = from; start < documents; start += 2_000)
         {
             var writes = new List<Task>();
             for (var i = start; i < Math.Min(documents, start + 2_000); i++)
@@ -68,8 +75,17 @@ public static class StackSteps
             }
             await Task.WhenAll(writes);
         }
-        Table.Progress($"seeded {documents:N0} documents in {seeding.Elapsed.TotalSeconds:F1} s; waiting for the index");
+        Table.Progress($"added {Math.Max(0, documents - from):N0} documents (now {documents:N0}) in {seeding.Elapsed.TotalSeconds:F1} s; waiting for the index");
         await WaitIndexedAsync(db, run, documents);
+    }
+
+    /// <summary>The index's num_docs (FT.INFO), once it is not indexing.</summary>
+    internal static async Task<long> IndexedAsync(IDatabase db, string index)
+    {
+        var info = (RedisResult[])(await db.ExecuteAsync("FT.INFO", index))!;
+        for (var i = 0; i + 1 < info.Length; i += 2)
+            if (info[i].ToString() == "num_docs") return long.Parse(info[i + 1].ToString(), CultureInfo.InvariantCulture);
+        throw new InvalidOperationException($"FT.INFO {index}: no num_docs");
     }
 
     private static async Task WaitIndexedAsync(IDatabase db, string index, int documents)
@@ -82,7 +98,7 @@ public static class StackSteps
             for (var i = 0; i + 1 < info.Length; i += 2)
                 if (info[i + 1].Resp2Type is ResultType.Integer or ResultType.BulkString or ResultType.SimpleString)
                     fields[info[i].ToString()] = info[i + 1].ToString();
-            if (fields.GetValueOrDefault("num_docs") == documents.ToString(CultureInfo.InvariantCulture)
+            if (long.Parse(fields.GetValueOrDefault("num_docs", "0"), CultureInfo.InvariantCulture) >= documents
                 && fields.GetValueOrDefault("indexing", "0") == "0")
                 return;
             await Task.Delay(250);
