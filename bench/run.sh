@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Runs every Scout benchmark and prints one markdown table at the end (also written to bench/results.md).
-#   usage: bash bench/run.sh [--help]   (15-25 minutes on 2 cores with a Redis Stack; 10 of them compile two publishes)
+#   usage: bash bench/run.sh [--help]   (about an hour on 2 cores with a Redis Stack: 10 minutes compile two publishes,
+#   most of the rest seeds 3,000,000 documents)
 # Figures, not tests: compare ratios measured in the same run; absolute numbers depend on the machine.
 # Needs: dotnet, redis-server; installs wrk from Debian if missing.
-# The incremental counting runs on a Redis Stack node started here from /opt/redis-stack/lib (or
-#   SCOUT_TEST_REDIS_STACK_MODULES), with SCOUT_BENCH_COUNT_SIZES documents (under an index and prefix of its own,
-#   dropped at the end). SCOUT_TEST_REDIS_STACK=host:port[,password=…] replaces the node started here.
+# The counting runs on a Redis Stack node started here from /opt/redis-stack/lib (or SCOUT_TEST_REDIS_STACK_MODULES),
+#   on one index grown through SCOUT_BENCH_COUNT_SIZES documents (default 200000,300000,1000000,3000000; under an index
+#   and prefix of its own, dropped at the end): at each size a producer writes 200 messages/s while Scout runs a cycle
+#   and retention every 5 s. SCOUT_TEST_REDIS_STACK=host:port[,password=…] replaces the node started here.
 #
 # SCOUT_BENCH_SKIP=5 leaves out the Redis Stack step; SCOUT_PUBLISH_ARGS: extra `dotnet publish` args (no scripts/publish.sh).
 set -euo pipefail
 case "${1:-}" in
   "") ;;
-  -h|--help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
-  *) echo "bench/run.sh takes no arguments (got: $*)" >&2; sed -n '2,10s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+  -h|--help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
+  *) echo "bench/run.sh takes no arguments (got: $*)" >&2; sed -n '2,12s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 esac
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -169,7 +171,7 @@ ratio=$(awk -v a="$s_rps" -v b="$f_rps" 'BEGIN { printf "%.2f", a/b }')
 
 log "step 3 of 2-5: Redis cost"
 run_fg "$bench" redis-cost "$redis_port" "$scout_url" "$token" 1000 >> "$rows"
-echo "| Redis cost | round trips per aggregation cycle (from the code, docs/architecture.md; measured in step 5) | FT.INFO of the index, the windows' slide (one MULTI/EXEC), then per 1,000 new stream entries one XRANGE + XINFO STREAM, one FT.SEARCH … INKEYS, the stored records (HMGET per records hash, pipelined), one MULTI/EXEC with the position; one MULTI/EXEC reading the windows, one MSET of the snapshots | Go service: 5 queries over every message |" >> "$rows"
+echo "| Redis cost | round trips per aggregation cycle (from the code, docs/architecture.md; measured in step 5) | FT.INFO of the index, the windows' slide (one MULTI/EXEC), then per 1,000 new stream entries one XRANGE + XINFO STREAM, one JSON.MGET of the documents (per hash slot), the stored records (HMGET per records hash, pipelined), one MULTI/EXEC with the position; one MULTI/EXEC reading the windows and the minutes changed since the last cycle, one MSET of the snapshots | Go service: 5 queries over every message |" >> "$rows"
 kill "$scout_pid" "$floor_pid" ${composite_pid:-}; wait "$scout_pid" "$floor_pid" ${composite_pid:-} 2>/dev/null || true
 
 log "step 4 of 2-5: cold start (10 runs each)"
@@ -196,15 +198,16 @@ fi
 if skipped 5; then
   echo "| Counting (incremental) | step 5 (cycles, retention, reconciliation) | skipped: SCOUT_BENCH_SKIP | |" >> "$rows"
 else
-  # Counting that follows the stream, at two sizes in one run (each seeded, measured and dropped in turn): first start,
-  # cycles of 1,000 new messages, retention, reconciliation, memory; the Go queries beside them.
-  count_sizes=${SCOUT_BENCH_COUNT_SIZES:-300000,3000000}
+  # Counting that follows the stream, on one index grown through each size: first start, retention, the steady
+  # scenario (a producer at 200 messages/s, a cycle + retention every 5 s, 12 cycles measured), reconciliation,
+  # memory; the Go queries beside them. Ratios of the steady cycles' Redis time: 1,000,000 ÷ 200,000 and 3,000,000 ÷ 300,000.
+  count_sizes=${SCOUT_BENCH_COUNT_SIZES:-200000,300000,1000000,3000000}
   log "step 5 of 2-5: incremental counting and retention on a Redis Stack ($count_sizes documents)"
   if [ -n "${SCOUT_TEST_REDIS_STACK:-}" ]; then
-    run_fg "$bench" incremental "$SCOUT_TEST_REDIS_STACK" "$count_sizes" 1000 5 >> "$rows"
+    run_fg "$bench" incremental "$SCOUT_TEST_REDIS_STACK" "$count_sizes" 200 12 >> "$rows"
   elif [ -n "$modules" ] && [ -f "$modules/redisearch.so" ]; then
     start_stack "$work/count-stack"
-    run_fg "$bench" incremental "127.0.0.1:$stack_port" "$count_sizes" 1000 5 >> "$rows"
+    run_fg "$bench" incremental "127.0.0.1:$stack_port" "$count_sizes" 200 12 >> "$rows"
     kill "$stack_pid"; wait "$stack_pid" 2>/dev/null || true
   else
     echo "| Counting (incremental) | cycles, retention, reconciliation at $count_sizes documents | skipped: needs /opt/redis-stack/lib (or SCOUT_TEST_REDIS_STACK_MODULES) or SCOUT_TEST_REDIS_STACK=host:port | |" >> "$rows"
