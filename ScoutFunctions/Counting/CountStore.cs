@@ -101,9 +101,11 @@ public sealed class CountStore(RedisConnection redis)
         IReadOnlyDictionary<string, (long From, long To)> ranges)
     {
         var counts = new Dictionary<long, IReadOnlyDictionary<string, long>>();
-        if (ranges.Count == 0) return counts;
-        var minutes = await Db.SortedSetRangeByScoreAsync(keys.Minutes, ranges.Values.Min(r => r.From), ranges.Values.Max(r => r.To) - 1);
-        var reads = minutes.Select(m => (Minute: (long)m, Read: Db.HashGetAllAsync(keys.MinuteCounts(m.ToString())))).ToList();
+        // Each window's range apart: the 5m window's and the 24h window's are a day apart, and the minutes between
+        // them leave no window.
+        var listed = await Task.WhenAll(ranges.Values.Distinct().Select(r => Db.SortedSetRangeByScoreAsync(keys.Minutes, r.From, r.To - 1)));
+        var minutes = listed.SelectMany(m => m).Select(m => (long)m).Distinct();
+        var reads = minutes.Select(m => (Minute: m, Read: Db.HashGetAllAsync(keys.MinuteCounts(m.ToString(CultureInfo.InvariantCulture))))).ToList();
         foreach (var (minute, read) in reads)
             counts[minute] = (await read).ToDictionary(e => e.Name.ToString(), e => (long)e.Value, StringComparer.Ordinal);
         return counts;

@@ -10,12 +10,13 @@ using StackExchange.Redis;
 namespace Scout.Tests.Integration.Analytics;
 
 /// <summary>
-/// The minutes a cycle's timeline is read from, held between cycles over a real redis-server: after random histories
-/// of writes by this process and by others, the minutes held equal a fresh read and a recount of the documents; a read
-/// after one changed minute reads that minute alone; counts rebuilt from nothing are read in full.
+/// What a cycle reads of the minutes' counts, over a real redis-server. The minutes a timeline is read from, held
+/// between cycles: after random histories of writes by this process and by others, they equal a fresh read and a
+/// recount of the documents; a read after one changed minute reads that minute alone; counts rebuilt from nothing are
+/// read in full. A slide of the windows reads the minutes they leave, not the day between the shortest and the longest.
 /// </summary>
 [Collection(RedisCollection.Name)]
-public sealed class MinuteCountsReaderTests(RedisServerFixture redis) : IAsyncLifetime
+public sealed class MinuteReadsTests(RedisServerFixture redis) : IAsyncLifetime
 {
     private static readonly string[] Windows = ["all", "24h"];
     private static readonly CountKeys Keys = new(1);
@@ -130,6 +131,22 @@ public sealed class MinuteCountsReaderTests(RedisServerFixture redis) : IAsyncLi
         _documents.Clear();
         await WriteAsync([new RecordChange("other", new MessageRecord(now - 3, "info", "billing"))], now - 1440);
         AssertSameMinutes(Recount(now - 1440), await reader.ReadAsync(Keys, Windows, now - 1440), "after the rebuild");
+    }
+
+    [Fact]
+    public async Task A_slide_reads_the_minutes_its_windows_leave_and_none_between_them()
+    {
+        var now = MessageRecord.MinuteOf(DateTimeOffset.UtcNow);
+        // A message in every minute of the last day.
+        await WriteAsync(Enumerable.Range(0, 1441).Select(i => new RecordChange($"doc-{i}", new MessageRecord(now - i, "error", "api"))), now - 1440);
+        var ranges = new Dictionary<string, (long From, long To)>
+        {
+            ["5m"] = (now - 6, now - 4), ["1h"] = (now - 61, now - 59), ["24h"] = (now - 1440, now - 1438),
+        };
+        Dictionary<long, IReadOnlyDictionary<string, long>> read = [];
+        Assert.Equal(6, await HashReadsAsync(async () => read = await _store.ReadMinuteCountsAsync(Keys, ranges)));
+        Assert.Equal(new long[] { now - 1440, now - 1439, now - 61, now - 60, now - 6, now - 5 }.Order(), read.Keys.Order());
+        Assert.All(read.Values, counts => Assert.Equal(1, counts["error\u001fapi"]));
     }
 
     /// <summary>How many HGETALL calls the work made (INFO commandstats; the collection's tests run one at a time).</summary>
