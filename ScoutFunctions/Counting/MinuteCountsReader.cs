@@ -6,7 +6,8 @@ namespace Scout.Counting;
 /// changed since (those of its own page, or of another replica's), so its cost follows what changed, not what is held.
 /// Everything is read again when the generation changes, the version went back (counts rebuilt from nothing), the
 /// longest window grows, or <see cref="FullReadEvery"/> has passed (a bound on any drift, such as writes of an older
-/// version that did not record the minutes they changed).
+/// version that did not record the minutes they changed). It holds each minute's counts by severity (what a timeline
+/// shows): a few entries per minute, not one per severity and system.
 /// </summary>
 public sealed class MinuteCountsReader(CountStore store, TimeProvider time)
 {
@@ -16,6 +17,7 @@ public sealed class MinuteCountsReader(CountStore store, TimeProvider time)
     private SortedDictionary<long, Dictionary<string, long>> _minutes = [];
     private (long Generation, long Version, long FromMinute, DateTimeOffset FullAt)? _held;
 
+    /// <summary>The windows' counts (group → count) and, from <paramref name="fromMinute"/> on, each minute's counts by severity.</summary>
     public async Task<WindowsAndMinutes> ReadAsync(CountKeys keys, IReadOnlyList<string> windows, long fromMinute)
     {
         await _one.WaitAsync();
@@ -34,12 +36,22 @@ public sealed class MinuteCountsReader(CountStore store, TimeProvider time)
         }
     }
 
+    private static Dictionary<string, long> BySeverity(Dictionary<string, long> groups)
+    {
+        var severities = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (group, count) in groups)
+        {
+            var severity = MessageRecord.SplitGroup(group).Severity;
+            severities[severity] = severities.GetValueOrDefault(severity) + count;
+        }
+        return severities;
+    }
+
     /// <summary>Merges a read into the minutes held (a full read replaces them) and returns the read with every minute held from <paramref name="fromMinute"/> on.</summary>
     private WindowsAndMinutes Take(WindowsAndMinutes read, CountKeys keys, long fromMinute, DateTimeOffset fullAt, bool full)
     {
-        if (full) _minutes = new(read.Minutes);
-        else
-            foreach (var (minute, counts) in read.Minutes) _minutes[minute] = counts;
+        if (full) _minutes = [];
+        foreach (var (minute, groups) in read.Minutes) _minutes[minute] = BySeverity(groups);
         foreach (var old in _minutes.Keys.TakeWhile(m => m < fromMinute).ToList()) _minutes.Remove(old);
         // A read that may have missed a minute is not built on: the next one starts from the version held before it
         // (incremental) or reads everything again (full).

@@ -52,10 +52,11 @@ public sealed class MinuteReadsTests(RedisServerFixture redis) : IAsyncLifetime
             else _documents.Remove(change.Key);
     }
 
+    /// <summary>Each minute's messages by severity, from <paramref name="fromMinute"/> on.</summary>
     private Dictionary<long, Dictionary<string, long>> Recount(long fromMinute) => _documents.Values
         .Where(r => r.Minute >= fromMinute)
         .GroupBy(r => r.Minute!.Value)
-        .ToDictionary(m => m.Key, m => m.GroupBy(r => r.Group).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal));
+        .ToDictionary(m => m.Key, m => m.GroupBy(r => r.Severity).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal));
 
     private static void AssertSameMinutes(IReadOnlyDictionary<long, Dictionary<string, long>> expected, WindowsAndMinutes read, string when)
     {
