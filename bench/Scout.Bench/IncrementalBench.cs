@@ -109,7 +109,12 @@ public static class IncrementalBench
                 long deleted = 0;
                 var aggregation = await bench.MeasureAsync(() => scout.Aggregate());
                 var retention = await bench.MeasureAsync(async () => deleted = await scout.Prune());
-                if (i >= WarmUpCycles) (aggregations, retentions, expired) = ([.. aggregations, aggregation], [.. retentions, retention], expired + deleted);
+                if (i >= WarmUpCycles)
+                {
+                    aggregations.Add(aggregation);
+                    retentions.Add(retention);
+                    expired += deleted;
+                }
                 var next = Period * (i + 1) - clock.Elapsed;
                 if (next > TimeSpan.Zero) await Task.Delay(next);
             }

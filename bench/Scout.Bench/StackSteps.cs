@@ -79,13 +79,19 @@ public static class StackSteps
         await WaitIndexedAsync(db, run, documents);
     }
 
-    /// <summary>The index's num_docs (FT.INFO), once it is not indexing.</summary>
-    internal static async Task<long> IndexedAsync(IDatabase db, string index)
+    /// <summary>The index's num_docs (FT.INFO), indexing or not.</summary>
+    internal static async Task<long> IndexedAsync(IDatabase db, string index) =>
+        long.Parse((await InfoAsync(db, index)).GetValueOrDefault("num_docs", "0"), CultureInfo.InvariantCulture);
+
+    /// <summary>FT.INFO's scalar fields by name.</summary>
+    private static async Task<Dictionary<string, string>> InfoAsync(IDatabase db, string index)
     {
         var info = (RedisResult[])(await db.ExecuteAsync("FT.INFO", index))!;
+        var fields = new Dictionary<string, string>();
         for (var i = 0; i + 1 < info.Length; i += 2)
-            if (info[i].ToString() == "num_docs") return long.Parse(info[i + 1].ToString(), CultureInfo.InvariantCulture);
-        throw new InvalidOperationException($"FT.INFO {index}: no num_docs");
+            if (info[i + 1].Resp2Type is ResultType.Integer or ResultType.BulkString or ResultType.SimpleString)
+                fields[info[i].ToString()] = info[i + 1].ToString();
+        return fields;
     }
 
     private static async Task WaitIndexedAsync(IDatabase db, string index, int documents)
@@ -93,11 +99,7 @@ public static class StackSteps
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromMinutes(10))
         {
-            var info = (RedisResult[])(await db.ExecuteAsync("FT.INFO", index))!;
-            var fields = new Dictionary<string, string>();
-            for (var i = 0; i + 1 < info.Length; i += 2)
-                if (info[i + 1].Resp2Type is ResultType.Integer or ResultType.BulkString or ResultType.SimpleString)
-                    fields[info[i].ToString()] = info[i + 1].ToString();
+            var fields = await InfoAsync(db, index);
             if (long.Parse(fields.GetValueOrDefault("num_docs", "0"), CultureInfo.InvariantCulture) >= documents
                 && fields.GetValueOrDefault("indexing", "0") == "0")
                 return;
