@@ -36,20 +36,15 @@ public static class Timeline
 
     public const string StepForm = "a Go duration of whole minutes such as 1m, 5m or 1h30m";
 
-    /// <summary>The snapshot of the minutes read from the counts (minute → group → count), groups summed by severity.</summary>
+    /// <summary>The snapshot of the minutes read from the counts (minute → group or severity → count), summed by severity.</summary>
     public static TimelineSnapshot Build(DateTimeOffset at, IReadOnlyDictionary<string, long> starts, IReadOnlyDictionary<long, Dictionary<string, long>> minutes)
     {
         var list = new List<TimelineMinute>();
         foreach (var (minute, groups) in minutes.OrderBy(m => m.Key))
         {
-            var severities = new SortedDictionary<string, long>(StringComparer.Ordinal);
-            foreach (var (group, count) in groups)
-            {
-                if (count <= 0) continue;
-                var severity = MessageRecord.SplitGroup(group).Severity;
-                severities[severity] = severities.GetValueOrDefault(severity) + count;
-            }
-            if (severities.Count > 0) list.Add(new TimelineMinute(minute, new Dictionary<string, long>(severities, StringComparer.Ordinal)));
+            var severities = MessageRecord.BySeverity(groups);
+            if (severities.Count > 0)
+                list.Add(new TimelineMinute(minute, severities.OrderBy(s => s.Key, StringComparer.Ordinal).ToDictionary(StringComparer.Ordinal)));
         }
         return new TimelineSnapshot(at, new Dictionary<string, long>(starts, StringComparer.Ordinal), list);
     }

@@ -39,6 +39,19 @@ public readonly record struct MessageRecord(long? Minute, string Severity, strin
         return at < 0 ? (group, "") : (group[..at], group[(at + 1)..]);
     }
 
+    /// <summary>Positive counts by group summed by severity (a key without a system counts as its severity).</summary>
+    public static Dictionary<string, long> BySeverity(IEnumerable<KeyValuePair<string, long>> groups)
+    {
+        var severities = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (group, count) in groups)
+        {
+            if (count <= 0) continue;
+            var severity = SplitGroup(group).Severity;
+            severities[severity] = severities.GetValueOrDefault(severity) + count;
+        }
+        return severities;
+    }
+
     public static MessageRecord From(MessageFields fields, TimestampKind kind) => new(
         MessageTimestamp.TryParse(fields.Timestamp, kind, out var instant) ? MinuteOf(instant) : null,
         string.IsNullOrEmpty(fields.Severity) ? "unknown" : fields.Severity.ToLowerInvariant(),

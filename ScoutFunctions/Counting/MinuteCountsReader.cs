@@ -36,22 +36,11 @@ public sealed class MinuteCountsReader(CountStore store, TimeProvider time)
         }
     }
 
-    private static Dictionary<string, long> BySeverity(Dictionary<string, long> groups)
-    {
-        var severities = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var (group, count) in groups)
-        {
-            var severity = MessageRecord.SplitGroup(group).Severity;
-            severities[severity] = severities.GetValueOrDefault(severity) + count;
-        }
-        return severities;
-    }
-
     /// <summary>Merges a read into the minutes held (a full read replaces them) and returns the read with every minute held from <paramref name="fromMinute"/> on.</summary>
     private WindowsAndMinutes Take(WindowsAndMinutes read, CountKeys keys, long fromMinute, DateTimeOffset fullAt, bool full)
     {
         if (full) _minutes = [];
-        foreach (var (minute, groups) in read.Minutes) _minutes[minute] = BySeverity(groups);
+        foreach (var (minute, groups) in read.Minutes) _minutes[minute] = MessageRecord.BySeverity(groups);
         foreach (var old in _minutes.Keys.TakeWhile(m => m < fromMinute).ToList()) _minutes.Remove(old);
         // A read that may have missed a minute is not built on: the next one starts from the version held before it
         // (incremental) or reads everything again (full).
