@@ -134,9 +134,12 @@ public sealed class CountStore(RedisConnection redis)
     public async Task ForgetMinuteAsync(CountKeys keys, long minute)
     {
         var name = minute.ToString(CultureInfo.InvariantCulture);
-        await Db.KeyDeleteAsync([keys.Minute(name), keys.MinuteCounts(name)]);
-        await Db.SortedSetRemoveAsync(keys.Minutes, minute);
-        await Db.SortedSetRemoveAsync(keys.ChangedMinutes, minute);
+        // One round trip, all or nothing: the minute's hashes and its entries in both sets.
+        var tran = Db.CreateTransaction();
+        _ = tran.KeyDeleteAsync([keys.Minute(name), keys.MinuteCounts(name)]);
+        _ = tran.SortedSetRemoveAsync(keys.Minutes, minute);
+        _ = tran.SortedSetRemoveAsync(keys.ChangedMinutes, minute);
+        await tran.ExecuteAsync();
     }
 
     /// <summary>
