@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Scout.Search;
 using Scout.Tests.Infrastructure;
 using StackExchange.Redis;
@@ -12,7 +13,8 @@ namespace Scout.Tests.Contract;
 public sealed class ReadByKeyScenarios(IRedisStackTarget target) : IAsyncDisposable
 {
     private readonly ContractData _data = new(target);
-    private readonly List<RedisKey> _strays = [];
+    // Written from concurrent JsonAsync/HashAsync calls (Task.WhenAll): a List lost keys and once held a null one.
+    private readonly ConcurrentQueue<RedisKey> _strays = new();
 
     private IDatabase Db => _data.Db;
 
@@ -69,19 +71,19 @@ public sealed class ReadByKeyScenarios(IRedisStackTarget target) : IAsyncDisposa
     public async Task JsonAsync(string key, string json, bool stray = false)
     {
         await Db.ExecuteAsync("JSON.SET", key, "$", json);
-        if (stray) _strays.Add(key);
+        if (stray) _strays.Enqueue(key);
     }
 
     public async Task HashAsync(string key, params (string Field, string Value)[] fields)
     {
         await Db.HashSetAsync(key, [.. fields.Select(f => new HashEntry(f.Field, f.Value))]);
-        _strays.Add(key);
+        _strays.Enqueue(key);
     }
 
     public async Task StringAsync(string key)
     {
         await Db.StringSetAsync(key, "not a message");
-        _strays.Add(key);
+        _strays.Enqueue(key);
     }
 
     public async ValueTask DisposeAsync()
