@@ -84,11 +84,18 @@ public sealed class HeldReadsTests : IDisposable
         source.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var started = DateTimeOffset.UtcNow;
         var deadline = started + ReadBounds.ReadLimit * 3;
+        var slowest = TimeSpan.Zero;
         while (DateTimeOffset.UtcNow < deadline)
         {
-            Assert.Equal("held", await Get(source).WaitAsync(TimeSpan.FromMilliseconds(500)));
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            Assert.Equal("held", await Get(source).WaitAsync(ReadBounds.ReadLimit * 2));
+            slowest = TimeSpan.FromTicks(Math.Max(slowest.Ticks, watch.Elapsed.Ticks));
             await Task.Delay(20);
         }
+        // A read that waited on the hanging refresh would wait out most of its time limit (the first one after each
+        // refresh starts, 20 ms later, nearly all of it); a held answer waits none of it. Bounded by the limit, not by a
+        // few hundred ms: a loaded CI machine once held the thread pool for more than 500 ms here.
+        Assert.True(slowest < ReadBounds.ReadLimit * 0.9, $"the slowest read took {slowest.TotalMilliseconds:0} ms");
 
         var status = _held.Status("snapshot", "all");
         Assert.NotNull(status);
