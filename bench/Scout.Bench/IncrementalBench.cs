@@ -76,8 +76,9 @@ public static class IncrementalBench
         var pruning = await bench.MeasureAsync(async () => deleted = await scout.Prune());
         Row($"{on}: retention run deleting the {deleted:N0} documents older than 48 h (batches of 1,000)", pruning);
 
-        // The first cycles right after a large deletion ran up to 5× slower at 3,000,000 documents, every write command
-        // alike (HMSET into small and large hashes), and then came back: the steady scenario starts after a settle.
+        // A large deletion sets RediSearch's fork GC going; the first cycles after it ran up to 5× slower at 3,000,000
+        // documents, every write alike (copy-on-write while the GC's child lives; docs/performance.md): the steady
+        // scenario starts after a settle.
         await Task.Delay(Settle);
         var steady = await SteadyAsync(bench, scout, on, perSecond, cycles);
 

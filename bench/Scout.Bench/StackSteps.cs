@@ -80,8 +80,10 @@ public static class StackSteps
     }
 
     /// <summary>The index's num_docs (FT.INFO), indexing or not.</summary>
-    internal static async Task<long> IndexedAsync(IDatabase db, string index) =>
-        long.Parse((await InfoAsync(db, index)).GetValueOrDefault("num_docs", "0"), CultureInfo.InvariantCulture);
+    internal static async Task<long> IndexedAsync(IDatabase db, string index) => NumDocs(await InfoAsync(db, index));
+
+    private static long NumDocs(Dictionary<string, string> info) =>
+        long.Parse(info.GetValueOrDefault("num_docs", "0"), CultureInfo.InvariantCulture);
 
     /// <summary>FT.INFO's scalar fields by name.</summary>
     private static async Task<Dictionary<string, string>> InfoAsync(IDatabase db, string index)
@@ -100,7 +102,7 @@ public static class StackSteps
         while (deadline.Elapsed < TimeSpan.FromMinutes(10))
         {
             var fields = await InfoAsync(db, index);
-            if (long.Parse(fields.GetValueOrDefault("num_docs", "0"), CultureInfo.InvariantCulture) >= documents
+            if (NumDocs(fields) >= documents
                 && fields.GetValueOrDefault("indexing", "0") == "0")
                 return;
             await Task.Delay(250);
