@@ -89,7 +89,7 @@ public sealed class HeldReadsTests : IDisposable
         {
             var watch = System.Diagnostics.Stopwatch.StartNew();
             Assert.Equal("held", await Get(source).WaitAsync(ReadBounds.ReadLimit * 2));
-            slowest = TimeSpan.FromTicks(Math.Max(slowest.Ticks, watch.Elapsed.Ticks));
+            if (watch.Elapsed > slowest) slowest = watch.Elapsed;
             await Task.Delay(20);
         }
         // A read that waited on the hanging refresh would wait out most of its time limit (the first one after each
